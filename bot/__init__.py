@@ -1,0 +1,1 @@
+"""The Webex face of onboard-bot: everything that speaks Webex or runs the process."""

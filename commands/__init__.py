@@ -1,0 +1,1 @@
+"""The chat command language: a registry of typed commands and their parsing."""

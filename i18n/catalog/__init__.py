@@ -1,0 +1,27 @@
+"""Merges the per-area message tables into one catalog; a duplicated key fails at import."""
+
+from __future__ import annotations
+
+from i18n.catalog import cards, commands, digests, errors, states, web
+
+_TABLES = (
+    errors.MESSAGES,
+    states.MESSAGES,
+    commands.MESSAGES,
+    cards.MESSAGES,
+    digests.MESSAGES,
+    web.MESSAGES,
+)
+
+
+def _merge() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for table in _TABLES:
+        for key, entry in table.items():
+            if key in merged:
+                raise ValueError(f"message key {key!r} is defined twice")
+            merged[key] = entry
+    return merged
+
+
+CATALOG = _merge()

@@ -1,0 +1,3 @@
+"""Messages of the digests area: key -> {"en": ..., "cs": ...}."""
+
+MESSAGES: dict[str, dict[str, str]] = {}

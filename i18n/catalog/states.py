@@ -1,0 +1,3 @@
+"""Messages explaining Control Hub states and how users enter them."""
+
+MESSAGES: dict[str, dict[str, str]] = {}

@@ -1,0 +1,1 @@
+"""The onboarding service layer; knows nothing of chat, cards or Flask."""

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 typed models, unit of work, repositories and Alembic migrations."""
