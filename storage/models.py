@@ -1,0 +1,259 @@
+"""SQLAlchemy 2 typed models: the provider snapshot, and the bot's own durable state.
+
+Every datetime is stored as naive UTC and handed back timezone-aware (``UTCDateTime``), so SQLite
+and PostgreSQL behave the same.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime stored as naive UTC on every backend."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store naive UTC; refuse naive input, which would be ambiguous."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Hand back an aware UTC datetime."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit id.
+BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+JSONValue = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints predictably."""
+
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONValue,
+    }
+
+
+# --- the provider snapshot: what the sandbox owns, and what the Webex provider caches ----------
+
+
+class CustomerRow(Base):
+    """A customer (BroadWorks enterprise) and what is known of its template."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    template_name: Mapped[str | None] = mapped_column(sa.String(300))
+    untrusted_emails: Mapped[bool | None]
+    share_link: Mapped[str | None] = mapped_column(sa.String(50))
+
+
+class SubscriberRow(Base):
+    """A BroadWorks subscriber (webex-facts.md §5); ``errors`` is a list of {code, description}."""
+
+    __tablename__ = "subscribers"
+    __table_args__ = (
+        sa.Index("ix_subscribers_recent", "last_status_change", "id"),
+        sa.Index("ix_subscribers_status_recent", "status", "last_status_change"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(200), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(320), index=True)
+    first_name: Mapped[str] = mapped_column(sa.String(200))
+    last_name: Mapped[str] = mapped_column(sa.String(200))
+    customer_id: Mapped[str] = mapped_column(sa.String(200), index=True)
+    package: Mapped[str] = mapped_column(sa.String(20), index=True)
+    status: Mapped[str] = mapped_column(sa.String(40))
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONValue, default=list)
+    created: Mapped[datetime]
+    last_status_change: Mapped[datetime]
+    provisioning_id: Mapped[str | None] = mapped_column(sa.String(200))
+    person_id: Mapped[str | None] = mapped_column(sa.String(200))
+    self_activated: Mapped[bool] = mapped_column(default=False)
+
+
+class SandboxTransitionRow(Base):
+    """The sandbox's next simulated step: at ``due_at`` the subscriber moves to ``to_status``."""
+
+    __tablename__ = "sandbox_transitions"
+
+    subscriber_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    to_status: Mapped[str] = mapped_column(sa.String(40))
+    error_code: Mapped[int | None]
+    error_text: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class OrgUserRow(Base):
+    """A Control Hub user with the facts the lifecycle explains its state by."""
+
+    __tablename__ = "org_users"
+
+    id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(300))
+    state: Mapped[str] = mapped_column(sa.String(40), index=True)
+    state_since: Mapped[datetime]
+    created: Mapped[datetime]
+    how: Mapped[str] = mapped_column(sa.String(80), default="")
+    domain_verified: Mapped[bool | None]
+    claimed_at: Mapped[datetime | None]
+    last_reminder: Mapped[datetime | None]
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONValue, default=dict)
+
+
+class SyncStateRow(Base):
+    """A named cursor or timestamp kept by a provider (last sync, pagination position, tokens)."""
+
+    __tablename__ = "sync_state"
+
+    name: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSONValue, default=dict)
+    updated_at: Mapped[datetime]
+
+
+# --- the bot's own state -----------------------------------------------------------------------
+
+
+class AuditEntryRow(Base):
+    """Who did what to whom, when, and with what result. Only ever inserted, never changed."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(sa.String(320), index=True)
+    via: Mapped[str] = mapped_column(sa.String(20))  # chat, card, cli, digest, system
+    space_id: Mapped[str | None] = mapped_column(sa.String(200))
+    action: Mapped[str] = mapped_column(sa.String(80))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    target: Mapped[str | None] = mapped_column(sa.String(320), index=True)
+    result: Mapped[str] = mapped_column(sa.String(20))  # ok, refused, invalid, error, pending
+    detail: Mapped[str | None] = mapped_column(sa.Text)
+    correlation_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class WebhookEventRow(Base):
+    """A webhook delivery, recorded once under its event key and processed after the 200."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_key: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    resource: Mapped[str] = mapped_column(sa.String(50))
+    event: Mapped[str] = mapped_column(sa.String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(sa.String(20), index=True)  # pending, done, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    processed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    correlation_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class OutboxRow(Base):
+    """A reply waiting to be delivered to Webex; survives restarts and outages."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    created_at: Mapped[datetime]
+    room_id: Mapped[str | None] = mapped_column(sa.String(200))
+    to_person_email: Mapped[str | None] = mapped_column(sa.String(320))
+    parent_id: Mapped[str | None] = mapped_column(sa.String(200))
+    markdown: Mapped[str | None] = mapped_column(sa.Text)
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    card: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
+    file_path: Mapped[str | None] = mapped_column(sa.String(1000))
+    status: Mapped[str] = mapped_column(sa.String(20))  # pending, sending, delivered, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    delivered_at: Mapped[datetime | None]
+    message_id: Mapped[str | None] = mapped_column(sa.String(200))
+    correlation_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class ConfirmationRow(Base):
+    """A pending confirmation for something that cannot be undone: single-use and expiring."""
+
+    __tablename__ = "confirmations"
+
+    code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    person: Mapped[str] = mapped_column(sa.String(320))
+    space_id: Mapped[str | None] = mapped_column(sa.String(200))
+    action: Mapped[str] = mapped_column(sa.String(80))
+    target: Mapped[str] = mapped_column(sa.String(320))
+    params: Mapped[dict[str, Any]] = mapped_column(JSONValue, default=dict)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DigestRow(Base):
+    """A scheduled digest for a space: when it runs and what it reports."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    space_id: Mapped[str] = mapped_column(sa.String(200), index=True)
+    cron: Mapped[str] = mapped_column(sa.String(100))  # five-field cron, in ``timezone``
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    content: Mapped[str] = mapped_column(sa.String(20))  # errors, pending, all
+    quiet: Mapped[bool] = mapped_column(default=False)  # post nothing when nothing changed
+    source: Mapped[str] = mapped_column(sa.String(10))  # config or chat
+    created_by: Mapped[str | None] = mapped_column(sa.String(320))
+    created_at: Mapped[datetime]
+    enabled: Mapped[bool] = mapped_column(default=True)
+
+
+class DigestRunRow(Base):
+    """One firing of a digest; unique per (digest, fire time), so a firing posts at most once."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (sa.UniqueConstraint("digest_id", "fire_time", name="uq_digest_runs_firing"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    digest_id: Mapped[int] = mapped_column(sa.ForeignKey("digests.id", ondelete="CASCADE"))
+    fire_time: Mapped[datetime]
+    posted_at: Mapped[datetime]
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONValue, default=dict)
+
+
+class LockRow(Base):
+    """A named lease (scheduler leadership on SQLite, where advisory locks do not exist)."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(200))
+    expires_at: Mapped[datetime]

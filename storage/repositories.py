@@ -1,0 +1,281 @@
+"""Repositories: queries named in domain terms over the typed models. No domain imports here."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    AuditEntryRow,
+    CustomerRow,
+    OrgUserRow,
+    SandboxTransitionRow,
+    SubscriberRow,
+    SyncStateRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberFilter:
+    """What a subscriber list is narrowed by; ``None`` means no restriction."""
+
+    statuses: Collection[str] | None = None
+    customer: str | None = None
+    package: str | None = None
+    text: str | None = None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class SubscriberRepository:
+    """The subscriber snapshot."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, subscriber_id: str) -> SubscriberRow | None:
+        """The subscriber with this Webex subscriber id."""
+        return self.session.get(SubscriberRow, subscriber_id)
+
+    def find(self, ref: str) -> list[SubscriberRow]:
+        """Subscribers whose id, BroadWorks user ID or email is ``ref`` (email case-insensitive)."""
+        by_id = self.session.get(SubscriberRow, ref)
+        if by_id is not None:
+            return [by_id]
+        stmt = sa.select(SubscriberRow).where(
+            sa.or_(SubscriberRow.user_id == ref, sa.func.lower(SubscriberRow.email) == ref.lower())
+        )
+        return list(self.session.scalars(stmt.order_by(SubscriberRow.id).limit(20)))
+
+    def _filtered(self, flt: SubscriberFilter) -> sa.Select[tuple[SubscriberRow]]:
+        stmt = sa.select(SubscriberRow)
+        if flt.statuses is not None:
+            stmt = stmt.where(SubscriberRow.status.in_(sorted(flt.statuses)))
+        if flt.customer is not None:
+            stmt = stmt.where(SubscriberRow.customer_id == flt.customer)
+        if flt.package is not None:
+            stmt = stmt.where(SubscriberRow.package == flt.package)
+        if flt.text:
+            pattern = f"%{_like_escape(flt.text.lower())}%"
+            fields = (
+                SubscriberRow.email,
+                SubscriberRow.user_id,
+                SubscriberRow.first_name,
+                SubscriberRow.last_name,
+            )
+            stmt = stmt.where(
+                sa.or_(*(sa.func.lower(f).like(pattern, escape="\\") for f in fields))
+            )
+        return stmt
+
+    def search(
+        self, flt: SubscriberFilter, *, offset: int, limit: int
+    ) -> tuple[list[SubscriberRow], int]:
+        """One page of matching subscribers, newest status change first, and the total count."""
+        stmt = self._filtered(flt)
+        total = self.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+        page = stmt.order_by(
+            SubscriberRow.last_status_change.desc(), SubscriberRow.id.desc()
+        ).offset(offset)
+        return list(self.session.scalars(page.limit(limit))), total
+
+    def stream(self, flt: SubscriberFilter, *, batch: int = 2000) -> Iterator[SubscriberRow]:
+        """Every matching subscriber in list order, fetched in batches by keyset (flat memory)."""
+        order = (SubscriberRow.last_status_change.desc(), SubscriberRow.id.desc())
+        last: tuple[datetime, str] | None = None
+        while True:
+            stmt = self._filtered(flt)
+            if last is not None:
+                stmt = stmt.where(
+                    sa.or_(
+                        SubscriberRow.last_status_change < last[0],
+                        sa.and_(
+                            SubscriberRow.last_status_change == last[0],
+                            SubscriberRow.id < last[1],
+                        ),
+                    )
+                )
+            rows = list(self.session.scalars(stmt.order_by(*order).limit(batch)))
+            if not rows:
+                return
+            yield from rows
+            last = (rows[-1].last_status_change, rows[-1].id)
+            self.session.expunge_all()  # keep the identity map from growing with the export
+
+    def count_by(self, *columns: str, flt: SubscriberFilter | None = None) -> list[tuple[Any, ...]]:
+        """Counts grouped by the named columns (e.g. "status", "customer_id"), count last."""
+        base = self._filtered(flt or SubscriberFilter()).subquery()
+        sub_cols = [base.c[c] for c in columns]
+        stmt = sa.select(*sub_cols, sa.func.count()).group_by(*sub_cols)
+        return [tuple(r) for r in self.session.execute(stmt)]
+
+    def changed_since(
+        self, since: datetime, *, statuses: Collection[str] | None = None
+    ) -> list[SubscriberRow]:
+        """Subscribers whose status changed after ``since`` (for digests and syncs)."""
+        stmt = sa.select(SubscriberRow).where(SubscriberRow.last_status_change > since)
+        if statuses is not None:
+            stmt = stmt.where(SubscriberRow.status.in_(sorted(statuses)))
+        return list(self.session.scalars(stmt.order_by(SubscriberRow.last_status_change.desc())))
+
+    def add(self, row: SubscriberRow) -> None:
+        """Insert or replace a subscriber."""
+        self.session.merge(row)
+
+    def delete(self, subscriber_id: str) -> None:
+        """Remove a subscriber from the snapshot."""
+        self.session.execute(sa.delete(SubscriberRow).where(SubscriberRow.id == subscriber_id))
+
+    def count(self) -> int:
+        """How many subscribers there are."""
+        return self.session.scalar(sa.select(sa.func.count(SubscriberRow.id))) or 0
+
+
+class CustomerRepository:
+    """Customers and what is known of their templates."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, customer_id: str) -> CustomerRow | None:
+        """The customer with this id."""
+        return self.session.get(CustomerRow, customer_id)
+
+    def find(self, ref: str) -> CustomerRow | None:
+        """A customer by id or by name (case-insensitive)."""
+        row = self.session.get(CustomerRow, ref)
+        if row is not None:
+            return row
+        stmt = sa.select(CustomerRow).where(sa.func.lower(CustomerRow.name) == ref.lower())
+        return self.session.scalars(stmt.limit(1)).first()
+
+    def all(self) -> list[CustomerRow]:
+        """Every customer, by name."""
+        return list(self.session.scalars(sa.select(CustomerRow).order_by(CustomerRow.name)))
+
+    def add(self, row: CustomerRow) -> None:
+        """Insert or replace a customer."""
+        self.session.merge(row)
+
+
+class OrgUserRepository:
+    """Control Hub users."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, user_id: str) -> OrgUserRow | None:
+        """The user with this id."""
+        return self.session.get(OrgUserRow, user_id)
+
+    def find(self, ref: str) -> OrgUserRow | None:
+        """A user by id or email (case-insensitive)."""
+        row = self.session.get(OrgUserRow, ref)
+        if row is not None:
+            return row
+        stmt = sa.select(OrgUserRow).where(sa.func.lower(OrgUserRow.email) == ref.lower())
+        return self.session.scalars(stmt.limit(1)).first()
+
+    def in_states(self, states: Collection[str] | None = None) -> list[OrgUserRow]:
+        """Users in any of ``states`` (all users when None), longest in their state first."""
+        stmt = sa.select(OrgUserRow)
+        if states is not None:
+            stmt = stmt.where(OrgUserRow.state.in_(sorted(states)))
+        return list(self.session.scalars(stmt.order_by(OrgUserRow.state_since, OrgUserRow.id)))
+
+    def count_by_state(self) -> dict[str, int]:
+        """How many users are in each state."""
+        stmt = sa.select(OrgUserRow.state, sa.func.count()).group_by(OrgUserRow.state)
+        return {state: n for state, n in self.session.execute(stmt)}
+
+    def add(self, row: OrgUserRow) -> None:
+        """Insert or replace a user."""
+        self.session.merge(row)
+
+
+class SandboxTransitionRepository:
+    """The sandbox provider's scheduled status changes."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def due(self, now: datetime, *, limit: int = 1000) -> list[SandboxTransitionRow]:
+        """Transitions whose time has come, oldest first."""
+        stmt = sa.select(SandboxTransitionRow).where(SandboxTransitionRow.due_at <= now)
+        return list(self.session.scalars(stmt.order_by(SandboxTransitionRow.due_at).limit(limit)))
+
+    def get(self, subscriber_id: str) -> SandboxTransitionRow | None:
+        """The pending transition of a subscriber, if any."""
+        return self.session.get(SandboxTransitionRow, subscriber_id)
+
+    def put(self, row: SandboxTransitionRow) -> None:
+        """Schedule (or reschedule) a subscriber's next transition."""
+        self.session.merge(row)
+
+    def remove(self, subscriber_id: str) -> None:
+        """Forget a subscriber's pending transition."""
+        self.session.execute(
+            sa.delete(SandboxTransitionRow).where(
+                SandboxTransitionRow.subscriber_id == subscriber_id
+            )
+        )
+
+
+class SyncStateRepository:
+    """Named cursors and timestamps."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        """The value stored under ``name``."""
+        row = self.session.get(SyncStateRow, name)
+        return None if row is None else dict(row.value)
+
+    def updated_at(self, name: str) -> datetime | None:
+        """When ``name`` was last written."""
+        row = self.session.get(SyncStateRow, name)
+        return None if row is None else row.updated_at
+
+    def put(self, name: str, value: dict[str, Any], *, now: datetime) -> None:
+        """Store ``value`` under ``name``."""
+        self.session.merge(SyncStateRow(name=name, value=value, updated_at=now))
+
+
+class AuditRepository:
+    """The audit trail: append and read, never update or delete."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, entry: AuditEntryRow) -> None:
+        """Append one entry."""
+        self.session.add(entry)
+
+    def recent(
+        self,
+        *,
+        since: datetime | None = None,
+        actor: str | None = None,
+        target: str | None = None,
+        limit: int | None = 50,
+    ) -> Sequence[AuditEntryRow]:
+        """Entries newest first, optionally by person, target and age."""
+        stmt = sa.select(AuditEntryRow)
+        if since is not None:
+            stmt = stmt.where(AuditEntryRow.at >= since)
+        if actor is not None:
+            stmt = stmt.where(sa.func.lower(AuditEntryRow.actor) == actor.lower())
+        if target is not None:
+            stmt = stmt.where(sa.func.lower(AuditEntryRow.target) == target.lower())
+        stmt = stmt.order_by(AuditEntryRow.at.desc(), AuditEntryRow.id.desc())
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return list(self.session.scalars(stmt))

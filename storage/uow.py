@@ -1,0 +1,90 @@
+"""The unit of work: one session, its repositories, rollback unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import db
+from storage.repositories import (
+    AuditRepository,
+    CustomerRepository,
+    OrgUserRepository,
+    SandboxTransitionRepository,
+    SubscriberRepository,
+    SyncStateRepository,
+)
+
+
+class UnitOfWork:
+    """``with uow:`` opens a session; leaving without ``commit()`` rolls everything back."""
+
+    session: Session
+    subscribers: SubscriberRepository
+    customers: CustomerRepository
+    org_users: OrgUserRepository
+    transitions: SandboxTransitionRepository
+    sync_state: SyncStateRepository
+    audit: AuditRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        self.subscribers = SubscriberRepository(self.session)
+        self.customers = CustomerRepository(self.session)
+        self.org_users = OrgUserRepository(self.session)
+        self.transitions = SandboxTransitionRepository(self.session)
+        self.sync_state = SyncStateRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        """Make everything done in this unit durable."""
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Undo everything not yet committed."""
+        self.session.rollback()
+
+
+class Database:
+    """An engine and its session factory; hands out units of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = db.make_session_factory(engine)
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        """Connect to ``url`` (nothing is created until ``upgrade``)."""
+        return cls(db.make_engine(url))
+
+    def upgrade(self) -> None:
+        """Bring the schema to the latest migration."""
+        db.upgrade(self.engine)
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work."""
+        return UnitOfWork(self.sessions)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is SQLite."""
+        return self.engine.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,99 @@
+"""Fixtures shared by every test: a clean environment, databases, a controllable clock."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from onboarding.clock import ManualClock
+from storage.models import Base
+from storage.uow import Database
+
+POSTGRES_URL = os.environ.get("ONBOARD_TEST_POSTGRES_URL")
+_KEEP_ENV = {"ONBOARD_TEST_POSTGRES_URL", "ONBOARD_SPECS_DIR", "ONBOARD_REQUIRE_SPECS"}
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's Webex tokens or bot configuration."""
+    for name in list(os.environ):
+        if name in _KEEP_ENV or name == "ONBOARD_REQUIRE_BROWSER":
+            continue
+        if name.startswith(("WEBEX_", "ONBOARD_")) or name == "DATABASE_URL":
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock standing at a fixed winter morning."""
+    return ManualClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    if not POSTGRES_URL:
+        pytest.skip("ONBOARD_TEST_POSTGRES_URL is not set")
+    admin_url = sa.make_url(_psycopg(POSTGRES_URL))
+    name = f"onboard_t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _psycopg(url: str) -> str:
+    from storage.db import normalise_url
+
+    return normalise_url(url)
+
+
+@pytest.fixture(scope="session")
+def _migrated_postgres(postgres_server_url: str) -> Iterator[Database]:
+    database = Database.from_url(postgres_server_url)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+def _truncate_all(database: Database) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with database.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    """A migrated, empty database: SQLite always, PostgreSQL too when configured."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "bot.db"
+        database = Database.from_url(f"sqlite:///{path}")
+        database.upgrade()
+        yield database
+        database.dispose()
+    else:
+        database = request.getfixturevalue("_migrated_postgres")
+        _truncate_all(database)
+        yield database
+
+
+@pytest.fixture
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A migrated, empty SQLite database (for tests that are not about the backend)."""
+    path = tmp_path_factory.mktemp("db") / "bot.db"
+    database = Database.from_url(f"sqlite:///{path}")
+    database.upgrade()
+    yield database
+    database.dispose()
