@@ -73,4 +73,106 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Vyloučit zřízené uživatele",
     },
     "action.onboard": {"en": "Onboard", "cs": "Onboard"},
+    # Email validation: say which part of the address is wrong
+    "email.empty": {
+        "en": "An email address is needed.",
+        "cs": "Je potřeba e-mailová adresa.",
+    },
+    "email.missing_at": {
+        "en": "`{email}` is not an email address: it has no @ sign.",
+        "cs": "`{email}` není e-mailová adresa: chybí znak @.",
+    },
+    "email.many_at": {
+        "en": "`{email}` has more than one @ sign.",
+        "cs": "`{email}` obsahuje více než jeden znak @.",
+    },
+    "email.no_local": {
+        "en": "`{email}` has nothing before the @ sign (the mailbox name is missing).",
+        "cs": "`{email}` nemá nic před znakem @ (chybí název schránky).",
+    },
+    "email.no_domain": {
+        "en": "`{email}` has nothing after the @ sign (the domain is missing).",
+        "cs": "`{email}` nemá nic za znakem @ (chybí doména).",
+    },
+    "email.bad_local": {
+        "en": "The part of `{email}` before the @ sign is not valid: {detail}",
+        "cs": "Část adresy `{email}` před znakem @ není platná: {detail}",
+    },
+    "email.bad_domain": {
+        "en": "The domain of `{email}` (after the @ sign) is not valid: {detail}",
+        "cs": "Doména adresy `{email}` (za znakem @) není platná: {detail}",
+    },
+    "email.bad_address": {
+        "en": "`{email}` is not a valid email address: {detail}",
+        "cs": "`{email}` není platná e-mailová adresa: {detail}",
+    },
+    # Finding users and customers
+    "user.ref_missing": {
+        "en": "Which user? Give an email, a BroadWorks user ID or a subscriber id.",
+        "cs": "Který uživatel? Zadejte e-mail, ID uživatele BroadWorks nebo ID účastníka.",
+    },
+    "user.ambiguous": {
+        "en": "`{ref}` matches {count} users ({ids}). Use the BroadWorks user ID instead.",
+        "cs": "`{ref}` odpovídá {count} uživatelům ({ids}). Použijte raději ID BroadWorks.",
+    },
+    "customer.not_found": {
+        "en": "No customer `{ref}`. Known customers: {known}.",
+        "cs": "Zákazník `{ref}` neexistuje. Známí zákazníci: {known}.",
+    },
+    # Refusals
+    "retry.already_provisioned": {
+        "en": "`{user}` is already provisioned; there is nothing to retry.",
+        "cs": "`{user}` je již zřízen; není co opakovat.",
+    },
+    "user.in_flight": {
+        "en": "`{user}` is {status} right now; wait until Webex has finished, then try again.",
+        "cs": "U `{user}` právě probíhá změna ({status}); počkejte, až ji Webex dokončí.",
+    },
+    "package.same": {
+        "en": "`{user}` already has the {package} package.",
+        "cs": "`{user}` už má balíček {package}.",
+    },
+    "package.unknown": {
+        "en": "`{package}` is not a package. Valid packages: {valid}.",
+        "cs": "`{package}` není typ balíčku. Platné balíčky: {valid}.",
+    },
+    "resend.not_unverified": {
+        "en": "Invitations are re-sent only to Not verified users; these are not: {users}.",
+        "cs": "Pozvánky se znovu posílají jen neověřeným uživatelům; tito nejsou: {users}.",
+    },
+    # Advice, only where a source supports it (error-codes.md §4)
+    "advice.check_template": {
+        "en": "Check the customer's template first: *Untrusted emails* checked and *Share link* "
+        "pointing at the *Activation link* (`template check {customer}`).",
+        "cs": "Nejdříve zkontrolujte šablonu zákazníka: zaškrtnuté *Nedůvěryhodné e-maily* a pole "
+        "*Sdílet odkaz* vedoucí na *odkaz Aktivace* (`template check {customer}`).",
+    },
+    "advice.retry_or_delete": {
+        "en": "Then retry activation with a valid email, or delete the user, change the "
+        "configuration and let them onboard again.",
+        "cs": "Potom opakujte aktivaci s platnou e-mailovou adresou, nebo uživatele odstraňte, "
+        "změňte konfiguraci a nechte ho zaregistrovat znovu.",
+    },
+    "advice.waiting_for_email": {
+        "en": "Provisioning is paused until the user enters an email address in the activation "
+        "portal; you can also retry activation with a valid email.",
+        "cs": "Zřizování čeká, až uživatel zadá e-mailovou adresu na portálu pro aktivaci "
+        "uživatelů; můžete také opakovat aktivaci s platnou e-mailovou adresou.",
+    },
+    "advice.waiting_for_validation": {
+        "en": "The user entered an email but has not completed its validation yet.",
+        "cs": "Uživatel zadal e-mail, ale ještě nedokončil jeho ověření.",
+    },
+    "advice.consent_move": {
+        "en": "The email belongs to another Webex account; the user must accept the consent "
+        "email to move it (retry activation sends it again), or use another address.",
+        "cs": "E-mail patří jinému účtu Webex; uživatel musí potvrdit e-mail se souhlasem s "
+        "přesunem (opakování aktivace ho pošle znovu), nebo použít jinou adresu.",
+    },
+    "advice.in_progress": {
+        "en": "Webex is still working on this user; provisioning runs in the background and "
+        "can take several minutes.",
+        "cs": "Webex na tomto uživateli stále pracuje; zřizování běží na pozadí a může trvat "
+        "několik minut.",
+    },
 }

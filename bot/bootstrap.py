@@ -1,0 +1,94 @@
+"""The one composition root: settings in, a wired bot out. Tests pass their own parts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from bot.acl import AccessPolicy
+from bot.settings import ConfigError, Settings
+from onboarding.clock import Clock, SystemClock
+from onboarding.providers.base import Provider
+from onboarding.service import OnboardingService
+from storage.uow import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Bot:
+    """Everything a request, a job or a CLI command needs, wired once."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    provider: Provider
+    service: OnboardingService
+    access: AccessPolicy
+    files_dir: Path
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def confirmation_ttl(self) -> timedelta:
+        """How long a confirmation code stays valid."""
+        return timedelta(minutes=self.settings.confirmation_minutes)
+
+
+def make_provider(settings: Settings, db: Database, clock: Clock) -> Provider:
+    """The configured onboarding provider."""
+    if settings.provider == "sandbox":
+        from onboarding.demo_data import ensure_demo_data
+        from onboarding.providers.sandbox import SandboxProvider
+
+        ensure_demo_data(db, clock, random_seed=settings.sandbox.random_seed)
+        return SandboxProvider(
+            db,
+            clock,
+            random_seed=settings.sandbox.random_seed,
+            step=timedelta(seconds=settings.sandbox.step_seconds),
+        )
+    from onboarding.providers.webex import WebexProvider
+
+    return WebexProvider.from_settings(settings, db, clock)
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse combinations that would leave the bot unsafe or useless."""
+    if settings.provider == "webex" and settings.access is None:
+        raise ConfigError(
+            "access: required with provider webex (name the admins, support staff and viewers)"
+        )
+    if settings.provider == "webex" and settings.webex.admin_token is None and not settings.oauth:
+        raise ConfigError(
+            "webex.admin_token: provider webex needs WEBEX_ADMIN_TOKEN or an oauth section"
+        )
+
+
+def build_bot(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    provider: Provider | None = None,
+    migrate: bool = True,
+) -> Bot:
+    """Wire the bot: migrate the database, pick the provider (seeding the sandbox when empty)."""
+    check_settings(settings)
+    db = db or Database.from_url(settings.database_url)
+    if migrate:
+        db.upgrade()
+    clock = clock or SystemClock()
+    provider = provider or make_provider(settings, db, clock)
+    files_dir = settings.files_dir
+    files_dir.mkdir(parents=True, exist_ok=True)
+    return Bot(
+        settings=settings,
+        db=db,
+        clock=clock,
+        provider=provider,
+        service=OnboardingService(db, provider, clock),
+        access=AccessPolicy.from_settings(settings),
+        files_dir=files_dir,
+    )
