@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import db
+from storage.outbox import OutboxRepository
 from storage.repositories import (
     AuditRepository,
     CustomerRepository,
@@ -28,6 +29,7 @@ class UnitOfWork:
     transitions: SandboxTransitionRepository
     sync_state: SyncStateRepository
     audit: AuditRepository
+    outbox: OutboxRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -40,6 +42,7 @@ class UnitOfWork:
         self.transitions = SandboxTransitionRepository(self.session)
         self.sync_state = SyncStateRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
         return self
 
     def __exit__(
