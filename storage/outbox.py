@@ -88,10 +88,13 @@ class OutboxRepository:
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         stmt = (
-            insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            insert(OutboxRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxRow.id)
         )
-        result = self.session.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
+        return self.session.execute(stmt).scalar() is not None
 
     def claim_due(self, *, now: datetime, lease: timedelta, limit: int = 10) -> list[OutboxRow]:
         """Take up to ``limit`` due rows; no other sender takes them until the lease ends."""
