@@ -280,9 +280,15 @@ class EmulatorServer:
 
     def __init__(self, emulator: WebexEmulator, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.emulator = emulator
-        self._server: BaseWSGIServer = make_server(host, port, emulator.create_app(), threaded=True)
+        self._server: BaseWSGIServer = make_server(
+            host, port, emulator.create_app(), threaded=True, request_handler=_QuietHandler
+        )
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="webex-emulator-http", daemon=True
+            # A short poll keeps stop() fast: shutdown() waits for the next poll.
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="webex-emulator-http",
+            daemon=True,
         )
         self.api_url = f"http://{host}:{self._server.server_port}/v1/"
         emulator.api_url = self.api_url

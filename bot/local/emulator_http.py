@@ -64,15 +64,22 @@ def create_app(state: EmulatorState) -> Flask:
 
     @app.before_request
     def _fault_and_auth() -> Response | None:
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        try:
+            g.caller = state.authenticate(token)
+        except ApiFailure as exc:
+            g.caller, auth_failure = None, exc
+        else:
+            auth_failure = None
         fault = state.faults.take(request.method, request.path)
         if fault is not None:
             g.injected = True
             if fault.body is not None:
                 return _json(fault.status, fault.body, fault.headers)
             return _error(fault.status, f"Injected {fault.status}", fault.headers)
-        auth = request.headers.get("Authorization", "")
-        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        g.caller = state.authenticate(token)
+        if auth_failure is not None:
+            raise auth_failure
         return None
 
     @app.errorhandler(ApiFailure)

@@ -121,7 +121,10 @@ class EmulatorState:
         self._exchanges: list[Exchange] = []
         self._delivery_ids = itertools.count(1)
         self._deliverer = Deliverer(
-            transport or urllib_transport, self._delivery_done, timeout=delivery_timeout
+            transport or urllib_transport,
+            self._delivery_done,
+            should_send=self._should_send,
+            timeout=delivery_timeout,
         )
 
     # -- people and rooms -------------------------------------------------------------------
@@ -705,10 +708,18 @@ class EmulatorState:
         self._deliverer.submit(delivery)
         return delivery
 
+    def _should_send(self, delivery: Delivery) -> bool:
+        # Events queued before a webhook went inactive are dropped, as Webex stops sending;
+        # explicit redeliveries always go out.
+        with self._lock:
+            hook = self._webhooks.get(delivery.webhook_id)
+            active = hook is not None and hook.body["status"] == "active"
+            return active or delivery.redelivery_of is not None
+
     def _delivery_done(self, delivery: Delivery) -> None:
         with self._lock:
             hook = self._webhooks.get(delivery.webhook_id)
-            if hook is not None:
+            if hook is not None and not delivery.skipped:
                 if delivery.ok:
                     hook.consecutive_failures = 0
                 else:

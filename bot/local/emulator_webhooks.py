@@ -103,6 +103,7 @@ class Delivery:
     status: int | None = None
     error: str | None = None
     done: bool = False
+    skipped: bool = False
 
     @property
     def envelope(self) -> JsonDict:
@@ -133,10 +134,12 @@ class Deliverer:
         transport: Transport,
         on_done: Callable[[Delivery], None],
         *,
+        should_send: Callable[[Delivery], bool] = lambda _: True,
         timeout: float = 5.0,
     ) -> None:
         self._transport = transport
         self._on_done = on_done
+        self._should_send = should_send
         self._timeout = timeout
         self._queue: queue.Queue[Delivery | None] = queue.Queue()
         self._lock = threading.Lock()
@@ -175,9 +178,12 @@ class Deliverer:
             if delivery is None:
                 return
             try:
-                delivery.status = self._transport(
-                    delivery.target_url, delivery.body, delivery.headers, self._timeout
-                )
+                if self._should_send(delivery):
+                    delivery.status = self._transport(
+                        delivery.target_url, delivery.body, delivery.headers, self._timeout
+                    )
+                else:
+                    delivery.skipped = True
             except Exception as exc:  # a dead receiver is an outcome to record, not a crash
                 delivery.error = f"{type(exc).__name__}: {exc}"
             delivery.done = True
