@@ -66,6 +66,20 @@ def check_settings(settings: Settings) -> None:
         )
 
 
+def _register_secrets(settings: Settings) -> None:
+    from bot.logs import register_secret
+
+    for secret in (
+        settings.webex.bot_token,
+        settings.webex.webhook_secret,
+        settings.webex.admin_token,
+        settings.oauth.client_secret if settings.oauth else None,
+        settings.oauth.refresh_token if settings.oauth else None,
+    ):
+        if secret is not None:
+            register_secret(secret.get_secret_value())
+
+
 def build_bot(
     settings: Settings,
     *,
@@ -76,6 +90,7 @@ def build_bot(
 ) -> Bot:
     """Wire the bot: migrate the database, pick the provider (seeding the sandbox when empty)."""
     check_settings(settings)
+    _register_secrets(settings)
     db = db or Database.from_url(settings.database_url)
     if migrate:
         db.upgrade()
