@@ -229,16 +229,20 @@ class WebexEmulator(EmulatorState):
         Raises ``TimeoutError`` after ``timeout`` seconds.
         """
         deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                result = predicate()
-                if result:
-                    return result
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(f"timed out after {timeout}s waiting for {message}")
-                # Also wake periodically: the predicate may depend on things outside the lock.
-                self._changed.wait(min(remaining, 0.05))
+        while True:
+            with self._lock:
+                version = self._version
+            # Evaluated without the lock: a predicate may call the emulator over HTTP.
+            result = predicate()
+            if result:
+                return result
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"timed out after {timeout}s waiting for {message}")
+            with self._changed:
+                if self._version == version:
+                    # Also wake periodically: the predicate may depend on things outside it.
+                    self._changed.wait(min(remaining, 0.05))
 
     def wait_for_message(
         self,

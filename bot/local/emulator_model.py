@@ -66,6 +66,19 @@ def error_body(message: str, tracking: str) -> JsonDict:
     return {"message": message, "errors": [{"description": message}], "trackingId": tracking}
 
 
+def parse_max(raw: str | None, default: int, cap: int) -> int:
+    """The ``max`` query parameter: ``default`` when absent, 400 unless 1..cap."""
+    if raw is None:
+        return default
+    try:
+        value = int(float(raw))
+    except ValueError:
+        raise ApiFailure(400, f"Invalid max: {raw}") from None
+    if value < 1 or value > cap:
+        raise ApiFailure(400, f"max must be between 1 and {cap}")
+    return value
+
+
 @dataclass
 class Person:
     """A person or bot known to the emulator."""

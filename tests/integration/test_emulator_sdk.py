@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from webexpythonsdk import ApiError, RateLimitError
 from webexpythonsdk.models.cards import AdaptiveCard, TextBlock
@@ -150,3 +152,20 @@ def test_rate_limit_injection_gives_retry_after(webex):
     api.messages.create(toPersonEmail=ADMIN_EMAIL, text="digest")  # the fault was used up
     statuses = [(e.status, e.injected) for e in webex.emulator.requests_by(BOT_EMAIL)]
     assert statuses == [(429, True), (200, False)]
+
+
+def test_concurrent_api_calls_and_simulated_people(webex):
+    api = webex.sdk()
+    room = webex.direct_room()
+
+    def bot_posts(i):
+        return api.messages.create(roomId=room["id"], text=f"bot {i}").id
+
+    def person_posts(i):
+        return webex.emulator.send_as(ADMIN_EMAIL, room["id"], f"ana {i}")["id"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(bot_posts, range(40))) + list(pool.map(person_posts, range(40)))
+    assert len(set(ids)) == 80
+    assert len(webex.emulator.messages_in(room["id"])) == 80
+    assert len(list(api.messages.list(roomId=room["id"], max=7))) == 80

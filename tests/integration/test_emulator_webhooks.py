@@ -158,8 +158,9 @@ def test_failing_target_is_deactivated_and_can_be_reactivated(webex, receiver):
     receiver.status = 500
     for i in range(4):
         webex.emulator.send_as(ADMIN_EMAIL, room["id"], f"message {i}")
+    # The predicate calls the emulator over HTTP: wait_for must not hold its lock meanwhile.
+    webex.emulator.wait_for(lambda: api.webhooks.get(hook.id).status == "inactive")
     webex.emulator.wait_idle()
-    assert api.webhooks.get(hook.id).status == "inactive"
     assert len(receiver.received) == 3  # the fourth event was not sent to an inactive hook
     outcomes = [(d.status, d.skipped) for d in webex.emulator.deliveries(webhook_id=hook.id)]
     assert outcomes == [(500, False)] * 3 + [(None, True)]

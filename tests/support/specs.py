@@ -108,11 +108,10 @@ _FREE_INPUTS = {
 def _patch_schemas(schemas: dict[str, Any]) -> None:
     if "Attachment" in schemas:
         schemas["Attachment"] = _CARD_ATTACHMENT
-    for person in ("Person", "PersonDetails"):
-        props = schemas.get(person, {}).get("properties", {})
-        for key in ("invitePending", "loginEnabled"):
-            if key in props:
-                props[key] = _STRING_OR_BOOL
+    person = schemas.get("Person", {}).get("properties", {})
+    for key in ("invitePending", "loginEnabled"):
+        if key in person:
+            person[key] = _STRING_OR_BOOL
     for name in ("AttachmentActivity", "SubmitCardAction"):
         props = schemas.get(name, {}).get("properties", {})
         if "inputs" in props:
