@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,7 +17,7 @@ from tests.support.emulator import (
     BOT_NAME,
     running_emulator,
 )
-from tests.support.specs import assert_webex_card_attachment
+from tests.support.specs import SpecError, assert_webex_card_attachment, check_exchanges
 
 
 @pytest.fixture
@@ -169,3 +170,21 @@ def test_concurrent_api_calls_and_simulated_people(webex):
     assert len(set(ids)) == 80
     assert len(webex.emulator.messages_in(room["id"])) == 80
     assert len(list(api.messages.list(roomId=room["id"], max=7))) == 80
+
+
+def test_unknown_endpoint_is_404_and_flagged_by_the_spec_check(webex):
+    with pytest.raises(ApiError) as caught:
+        webex.sdk()._session.get("messages/abc/reactions")
+    assert caught.value.status_code == 404
+    with pytest.raises(SpecError, match="no such operation"):
+        check_exchanges(webex.emulator.exchanges[-1:])
+    webex.exempt_last()
+
+
+def test_sdk_pagination_repeats_pages_when_before_message_is_passed(webex):
+    # webexpythonsdk 2.0.6 _fix_next_url() overwrites the next link's beforeMessage with the
+    # caller's original one, so list(beforeMessage=..) never ends: bot code must not do that.
+    room = webex.direct_room()
+    ids = [webex.emulator.send_as(ADMIN_EMAIL, room["id"], f"m{i}")["id"] for i in range(5)]
+    listing = webex.sdk(ADMIN_TOKEN).messages.list(roomId=room["id"], beforeMessage=ids[-1], max=2)
+    assert [m.text for m in itertools.islice(listing, 6)] == ["m3", "m2"] * 3
