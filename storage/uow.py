@@ -51,7 +51,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        # close() ends the transaction (rolling back what was not committed) and detaches the
+        # loaded objects without expiring them, so callers may still read what they fetched;
+        # an explicit rollback() would expire them and make every later attribute read fail.
         self.session.close()
 
     def commit(self) -> None:
