@@ -1,1 +1,9 @@
-"""The chat command language: a registry of typed commands and their parsing."""
+"""The chat command language: a registry of typed commands, their parsing and their handlers.
+
+Each family module registers its commands on import (in the order ``help`` lists them); adding one
+is a module, a test and a line here. ``commands.runner`` runs a message or a card action.
+"""
+
+from commands import help, status, users, export, template, states, confirm  # noqa: I001
+
+__all__ = ["confirm", "export", "help", "states", "status", "template", "users"]

@@ -1,0 +1,111 @@
+"""``confirm <code>`` and ``cancel <code>``: the second step of anything that cannot be undone.
+
+A confirmation is single-use, expires (``CommandContext.confirmation_ttl``, 10 minutes by
+default), and is bound to the person who asked, the action and its target. Someone else's code,
+a used code or an expired code does nothing and says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from commands.context import CommandContext
+from commands.parsing import Args
+from commands.registry import ArgKind, ArgSpec, card_action, command
+from commands.replies import Reply
+from commands.views import (
+    ActionResultView,
+    ConfirmAction,
+    ErrorKind,
+    ErrorView,
+    Msg,
+    NoticeView,
+)
+from storage.confirmations import ConfirmationRepository
+from storage.models import ConfirmationRow
+
+CODE = ArgSpec("code", ArgKind.CODE)
+
+
+@card_action("confirm")
+@command("confirm", args=(CODE,), examples=("confirm K7P2QX",))
+def confirm(ctx: CommandContext, args: Args) -> Reply:
+    """Carry out the action a confirmation code stands for."""
+    code = args.text("code")
+    with ctx.db.uow() as uow:
+        repo = ConfirmationRepository(uow.session)
+        row = repo.get(code)
+        problem = _problem(ctx, row, code)
+        if problem is not None:
+            return problem
+        assert row is not None
+        spec = ctx.registry.find(row.action)
+        if spec is not None and ctx.role < spec.role:
+            return _refuse("confirm.forbidden", code=code, command=row.action)
+        if not repo.use(code, ctx.clock.now()):
+            return _refuse("confirm.used", code=code)
+        uow.commit()
+        action = ConfirmAction(row.action)
+        target, params = row.target, dict(row.params or {})
+    return _PERFORM[action](ctx, target, params)
+
+
+@card_action("cancel")
+@command("cancel", args=(CODE,), examples=("cancel K7P2QX",))
+def cancel(ctx: CommandContext, args: Args) -> Reply:
+    """Drop a pending confirmation without doing anything."""
+    code = args.text("code")
+    with ctx.db.uow() as uow:
+        repo = ConfirmationRepository(uow.session)
+        row = repo.get(code)
+        problem = _problem(ctx, row, code)
+        if problem is not None:
+            return problem
+        if not repo.use(code, ctx.clock.now()):
+            return _refuse("confirm.used", code=code)
+        uow.commit()
+    return Reply(NoticeView((Msg("confirm.cancelled", {"code": code}),)))
+
+
+def _problem(ctx: CommandContext, row: ConfirmationRow | None, code: str) -> Reply | None:
+    if row is None:
+        return _refuse("confirm.unknown", code=code)
+    if row.person.lower() != ctx.actor.email.lower():
+        return _refuse("confirm.not_yours", code=code)
+    if row.used_at is not None:
+        return _refuse("confirm.used", code=code)
+    if ctx.clock.now() >= row.expires_at:
+        again = _again(row)
+        return _refuse("confirm.expired", code=code, again=again)
+    return None
+
+
+def _again(row: ConfirmationRow) -> str:
+    if row.action == ConfirmAction.DELETE.value:
+        return f"delete {row.target}"
+    users = row.params.get("users") or []
+    return "resend " + " ".join(users) if len(users) <= 3 else "resend"
+
+
+def _refuse(key: str, **params: object) -> Reply:
+    return Reply.error(ErrorView(ErrorKind.CONFIRMATION, (Msg(key, params),)))
+
+
+def _delete(ctx: CommandContext, target: str, params: dict[str, Any]) -> Reply:
+    outcome = ctx.service.delete_subscriber(target, ctx.actor)
+    view = ActionResultView("delete", str(params.get("display", target)), outcome)
+    return Reply(view, ok=outcome.ok)
+
+
+def _resend(ctx: CommandContext, target: str, params: dict[str, Any]) -> Reply:
+    users: Sequence[str] = [str(u) for u in params.get("users") or []]
+    outcome = ctx.service.resend_invitations(users, ctx.actor)
+    view = ActionResultView("resend", str(params.get("display", target)), outcome)
+    return Reply(view, ok=outcome.ok)
+
+
+_PERFORM: dict[ConfirmAction, Callable[[CommandContext, str, dict[str, Any]], Reply]] = {
+    ConfirmAction.DELETE: _delete,
+    ConfirmAction.RESEND: _resend,
+}

@@ -1,0 +1,37 @@
+"""Asking before anything that cannot be undone: store a confirmation, answer with its code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.context import CommandContext
+from commands.replies import Reply
+from commands.views import ConfirmAction, ConfirmView
+from storage.confirmations import ConfirmationRepository
+
+
+def request_confirmation(
+    ctx: CommandContext,
+    action: ConfirmAction,
+    target: str,
+    *,
+    display: str,
+    params: dict[str, Any] | None = None,
+    count: int = 1,
+) -> Reply:
+    """Store a confirmation for ``action`` on ``target`` and ask the person to confirm it."""
+    now = ctx.clock.now()
+    expires = now + ctx.confirmation_ttl
+    with ctx.db.uow() as uow:
+        row = ConfirmationRepository(uow.session).create(
+            person=ctx.actor.email,
+            space_id=ctx.actor.space_id,
+            action=action.value,
+            target=target,
+            params={"display": display, "count": count, **(params or {})},
+            created_at=now,
+            expires_at=expires,
+        )
+        code = row.code
+        uow.commit()
+    return Reply(ConfirmView(code, action, display, expires, count))

@@ -1,0 +1,32 @@
+"""Everything a command handler may use, passed in, never global."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from commands.registry import REGISTRY, Registry, Role
+from i18n import DEFAULT_LOCALE
+from onboarding.clock import Clock
+from onboarding.service import Actor, OnboardingService
+from storage.uow import Database
+
+DEFAULT_CONFIRMATION_TTL = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """Who asks, with which role and locale, and the services a command may call."""
+
+    service: OnboardingService
+    actor: Actor
+    role: Role
+    clock: Clock
+    db: Database  # for confirmations
+    files_dir: Path  # where exports are written
+    locale: str = DEFAULT_LOCALE
+    confirmation_ttl: timedelta = DEFAULT_CONFIRMATION_TTL
+    bot_names: tuple[str, ...] = ()  # display names a message may start with (mentions)
+    registry: Registry = field(default=REGISTRY)
+    page_size: int = 10

@@ -1,0 +1,221 @@
+"""What a reply says, as data: one frozen view per kind of answer, rendered elsewhere.
+
+Views hold domain objects, catalog keys and parameters, never rendered text, so the same view can
+become markdown (``bot/cards/*.markdown``) or an Adaptive Card in any locale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from commands.registry import CommandSpec, Role
+from onboarding.model import ControlHubState, OrgUser, Subscriber
+from onboarding.providers.base import ActionOutcome, TemplateReport
+from onboarding.queries import Page, SubscriberQuery
+from onboarding.service import CustomerSummary, ErrorReport, StuckUser
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A message parameter that is itself a catalog key, worded in the reply's locale."""
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    """A catalog key with its parameters (values may be ``Label``s or tuples of them)."""
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusListView:
+    """A page of subscribers for ``status [filters]``."""
+
+    page: Page[Subscriber]
+    query: SubscriberQuery
+    words: tuple[str, ...]  # the filters as typed, canonical, without the page
+    fresh_as_of: datetime | None
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserDetailView:
+    """One subscriber (``status <user>``), with the card actions the asker may use."""
+
+    subscriber: Subscriber
+    advice: tuple[str, ...]
+    fresh_as_of: datetime | None
+    now: datetime
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorTextView:
+    """A subscriber's exact error text and codes (``error <user>``, *Copy error text*)."""
+
+    report: ErrorReport
+
+
+class ConfirmAction(StrEnum):
+    """Actions that wait for ``confirm <code>``."""
+
+    DELETE = "delete"
+    RESEND = "resend"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmView:
+    """A destructive action waiting for ``confirm <code>``."""
+
+    code: str
+    action: ConfirmAction
+    target: str  # what the action is about, as shown to the person
+    expires_at: datetime
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResultView:
+    """What an action did, step by step (retry, delete, package, resend)."""
+
+    action: str  # retry, delete, package, resend
+    target: str
+    outcome: ActionOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class HelpView:
+    """The commands the asker may run (``help``)."""
+
+    commands: tuple[CommandSpec, ...]
+    role: Role
+    hidden: int  # how many commands the asker's role does not allow
+
+
+@dataclass(frozen=True, slots=True)
+class CommandHelpView:
+    """One command in detail (``help <command>``)."""
+
+    command: CommandSpec
+    allowed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateView:
+    """A customer's template check (``template check <customer>``)."""
+
+    report: TemplateReport
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRow:
+    """One customer in ``templates``: counts per group and the template check."""
+
+    summary: CustomerSummary
+    report: TemplateReport
+
+
+@dataclass(frozen=True, slots=True)
+class TemplatesView:
+    """Every customer with its counts and template state (``templates``)."""
+
+    rows: tuple[TemplateRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StatesView:
+    """How many Control Hub users are in each state, and what each state means (``states``)."""
+
+    counts: Mapping[ControlHubState, int]
+
+
+@dataclass(frozen=True, slots=True)
+class UserStateView:
+    """One Control Hub user's state explained (``state <user>``)."""
+
+    user: OrgUser
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StuckView:
+    """Users who need an admin (``stuck [days]``)."""
+
+    users: tuple[StuckUser, ...]
+    not_verified_days: int
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainView:
+    """One Control Hub state explained (``explain <state>``)."""
+
+    state: ControlHubState
+
+
+@dataclass(frozen=True, slots=True)
+class ExportView:
+    """A CSV export written to a file that goes with the reply."""
+
+    filename: str
+    rows: int
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """A short neutral answer (a cancelled confirmation, an empty message)."""
+
+    messages: tuple[Msg, ...]
+
+
+class ErrorKind(StrEnum):
+    """Why the bot answered with an error."""
+
+    BAD_INPUT = "bad_input"
+    UNKNOWN_COMMAND = "unknown_command"
+    NOT_FOUND = "not_found"
+    REFUSED = "refused"
+    FORBIDDEN = "forbidden"
+    UNAVAILABLE = "unavailable"
+    CONFIRMATION = "confirmation"
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorView:
+    """Bad input, not found, refused, forbidden, did-you-mean, or the generic apology."""
+
+    kind: ErrorKind
+    messages: tuple[Msg, ...]
+    suggestions: tuple[str, ...] = ()  # command lines or choices the person probably meant
+    usage_of: CommandSpec | None = None  # the command whose usage to show
+    needed_role: Role | None = None
+    ref: str | None = None  # the log reference of an internal error
+
+
+View = (
+    StatusListView
+    | UserDetailView
+    | ErrorTextView
+    | ConfirmView
+    | ActionResultView
+    | HelpView
+    | CommandHelpView
+    | TemplateView
+    | TemplatesView
+    | StatesView
+    | UserStateView
+    | StuckView
+    | ExplainView
+    | ExportView
+    | NoticeView
+    | ErrorView
+)
