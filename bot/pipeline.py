@@ -16,7 +16,7 @@ from bot.bootstrap import Bot
 from commands.context import CommandContext
 from commands.replies import Reply
 from commands.runner import run_action, run_text
-from commands.views import ErrorView
+from commands.views import ErrorKind, ErrorView, Msg
 from onboarding.service import Actor
 from storage.models import AuditEntryRow
 
@@ -64,7 +64,8 @@ def handle(bot: Bot, request: Request) -> Reply:
         request.person_email, space_id=request.space_id, org_id=request.org_id
     )
     if decision.role is None:
-        reply = Reply.error(ErrorView(key=decision.refusal or "access.unknown_person"))
+        refusal = Msg(decision.refusal or "access.unknown_person")
+        reply = Reply.error(ErrorView(kind=ErrorKind.FORBIDDEN, messages=(refusal,)))
         log.info(
             "refused %s in %s: %s",
             request.person_email,
@@ -84,7 +85,13 @@ def handle(bot: Bot, request: Request) -> Reply:
 
 def _audit(bot: Bot, request: Request, reply: Reply) -> None:
     view = reply.view
-    result = "ok" if reply.ok else ("refused" if getattr(view, "forbidden", False) else "error")
+    if reply.ok:
+        result, detail = "ok", None
+    elif isinstance(view, ErrorView):
+        result = "refused" if view.kind is ErrorKind.FORBIDDEN else view.kind.value
+        detail = ", ".join(m.key for m in view.messages) or None
+    else:
+        result, detail = "error", None
     try:
         with bot.db.uow() as uow:
             uow.audit.record(
@@ -97,7 +104,7 @@ def _audit(bot: Bot, request: Request, reply: Reply) -> None:
                     text=request.text if request.action is None else str(dict(request.inputs)),
                     target=getattr(view, "target", None),
                     result=result,
-                    detail=None if reply.ok else getattr(view, "key", None),
+                    detail=detail,
                     correlation_id=request.correlation_id,
                 )
             )

@@ -175,4 +175,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Webex na tomto uživateli stále pracuje; zřizování běží na pozadí a může trvat "
         "několik minut.",
     },
+    # Access refusals (before any command runs)
+    "access.unknown_person": {
+        "en": "Sorry, you are not on this bot's list of admins, support staff or viewers. "
+        "Ask an administrator of the bot to add you.",
+        "cs": "Omlouvám se, nejste na seznamu správců, podpory ani čtenářů tohoto bota. "
+        "Požádejte správce bota, aby vás přidal.",
+    },
+    "access.other_org": {
+        "en": "Sorry, this bot serves only people of its own Webex organization.",
+        "cs": "Omlouvám se, tento bot slouží jen lidem z vlastní organizace Webex.",
+    },
+    "access.space_not_allowed": {
+        "en": "Sorry, this bot is not enabled for this space. Ask an administrator of the bot "
+        "to allow it.",
+        "cs": "Omlouvám se, tento bot není v tomto prostoru povolen. Požádejte správce bota, "
+        "aby ho povolil.",
+    },
 }

@@ -1,0 +1,99 @@
+"""`onboard-bot ask` transcripts: the reply printed, the file written, the exit code."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from onboarding.export import COLUMNS
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    config = tmp_path / "app.yaml"
+    config.write_text("", encoding="utf-8")
+    monkeypatch.setenv("ONBOARD_CONFIG", str(config))
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str]:
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        return result.exit_code, result.output
+
+    invoke.config = config  # type: ignore[attr-defined]
+    return invoke
+
+
+def test_status_pending_shows_pending_and_errors_only(run) -> None:
+    code, out = run("ask", "status pending")
+    assert code == 0
+    assert "error" in out and "pending request" in out
+    assert "· provisioned" not in out
+
+
+def test_status_all_includes_provisioned(run) -> None:
+    code, out = run("ask", "status all provisioned")
+    assert code == 0
+    assert "provisioned" in out
+
+
+def test_export_writes_the_csv(run, tmp_path: Path) -> None:
+    files = tmp_path / "exports"
+    code, out = run("ask", "export all", "--files-dir", str(files))
+    assert code == 0
+    (path,) = files.glob("*.csv")
+    assert str(path) in out
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert tuple(rows[0]) == COLUMNS
+    assert len(rows) > 50
+    assert {r[7] for r in rows[1:]} == {"provisioned", "pending", "error"}
+
+
+def test_bad_email_exits_1_saying_what_is_wrong(run) -> None:
+    code, out = run("ask", "status errors")
+    user = next(line for line in out.splitlines() if "🔴" in line).split("`")[1]
+    code, out = run("ask", f"retry {user} not-an-email")
+    assert code == 1
+    assert "no @ sign" in out
+
+
+def test_typo_suggests_the_command(run) -> None:
+    code, out = run("ask", "pakage x")
+    assert code == 1
+    assert "`package`" in out
+
+
+def test_json_prints_message_bodies(run) -> None:
+    code, out = run("ask", "--json", "help")
+    assert code == 0
+    bodies = json.loads(out)
+    assert isinstance(bodies, list) and "markdown" in bodies[0]
+
+
+def test_bad_configuration_exits_2_naming_the_key(run) -> None:
+    run.config.write_text("provider: magic\n", encoding="utf-8")  # type: ignore[attr-defined]
+    code, out = run("ask", "help")
+    assert code == 2
+    assert "provider" in out
+
+
+def test_access_section_requires_as(run) -> None:
+    run.config.write_text(  # type: ignore[attr-defined]
+        "access:\n  admins: [alice@partner.example]\n  viewers: ['*@viewers.example']\n",
+        encoding="utf-8",
+    )
+    code, out = run("ask", "help")
+    assert code == 2 and "--as" in out
+    code, out = run("ask", "--as", "stranger@else.example", "help")
+    assert code == 1
+    code, out = run("ask", "--as", "bob@viewers.example", "delete someone@x.example")
+    assert code == 1 and "admin" in out.lower()
+    code, out = run("ask", "--as", "alice@partner.example", "status pending")
+    assert code == 0
