@@ -1,0 +1,368 @@
+"""Keeping the snapshot in step with Webex: subscribers page by page, resumable; org users whole.
+
+Subscribers (``GET /broadworks/subscribers``, 100 a page):
+
+- A **full** sync lists everyone; an **incremental** one only those whose status changed after
+  the high-water mark (the latest ``lastStatusChange`` seen, minus ``overlap`` so a change
+  committed at the same millisecond is not missed; upserts make re-reading harmless).
+- Every page is one transaction: its subscribers are upserted, and the cursor
+  (``webex.subscribers.cursor``: mode, the ``Link`` to the next page, when the run started, the
+  highest ``lastStatusChange`` so far) is saved with them. An interrupted sync resumes from the
+  saved link: nothing is read twice into two rows (the subscriber id is the key) and nothing is
+  skipped (the cursor moves only together with the page it follows). A saved link Webex no
+  longer accepts (400/404/410) restarts the run.
+- A full sync also records the ids it saw, one ``sync_state`` row per page
+  (``webex.subscribers.seen.<n>``), so that after an interruption it still knows everyone it saw;
+  at the end, snapshot rows nobody saw are removed (gone from Webex), except the rows kept for an
+  unfinished re-provisioning (``webex.reprovision.*``, see ``webex.py``).
+
+Org users: People (``GET /people?orgId=``) joined with SCIM Users by UUID (or email), mapped by
+``webex_controlhub``, written in one transaction; users no longer listed are removed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from onboarding.clock import Clock
+from onboarding.errors import ProviderPermission
+from onboarding.mapping import (
+    customer_to_row,
+    org_user_from_row,
+    org_user_to_row,
+    subscriber_from_row,
+    subscriber_to_row,
+)
+from onboarding.model import Customer, Subscriber
+from onboarding.providers.webex_controlhub import org_user_from_api, org_uuid, person_uuid
+from onboarding.providers.webex_http import (
+    SCOPE_BW_READ,
+    SCOPE_IDENTITY_READ,
+    SCOPE_PEOPLE_READ,
+    ApiError,
+    WebexHttp,
+)
+from onboarding.providers.webex_subscribers import UnknownValue, epoch_ms, subscriber_from_api
+from storage.models import CustomerRow, OrgUserRow, SubscriberRow, SyncStateRow
+from storage.uow import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBERS_STATE = "webex.subscribers.sync"
+SUBSCRIBERS_CURSOR = "webex.subscribers.cursor"
+SEEN_PREFIX = "webex.subscribers.seen."
+REPROVISION_PREFIX = "webex.reprovision."
+ORG_USERS_STATE = "webex.org_users.sync"
+
+SUBSCRIBERS_PATH = "broadworks/subscribers"
+_RESTART_STATUSES = frozenset({400, 404, 410})
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberRun:
+    """What one subscriber sync did."""
+
+    changed: int
+    removed: int
+    full: bool
+    fresh_as_of: datetime
+
+
+def reprovision_keys(uow: UnitOfWork) -> dict[str, dict[str, Any]]:
+    """Every unfinished re-provisioning record, by the old subscriber id."""
+    stmt = sa.select(SyncStateRow).where(SyncStateRow.name.like(REPROVISION_PREFIX + "%"))
+    return {str(r.value.get("old_id")): dict(r.value) for r in uow.session.scalars(stmt)}
+
+
+def _same(row: SubscriberRow | None, sub: Subscriber) -> bool:
+    if row is None:
+        return False
+    old = subscriber_from_row(row)
+    return old == sub
+
+
+class SubscriberSync:
+    """The subscriber half of ``refresh`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        http: WebexHttp,
+        *,
+        page_size: int = 100,
+        overlap: timedelta = timedelta(minutes=1),
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.http = http
+        self.page_size = page_size
+        self.overlap = overlap
+
+    def state(self) -> dict[str, Any]:
+        """The stored sync state (empty before the first complete sync)."""
+        with self.db.uow() as uow:
+            return uow.sync_state.get(SUBSCRIBERS_STATE) or {}
+
+    def interrupted(self) -> bool:
+        """True when a sync stopped half-way and will resume."""
+        with self.db.uow() as uow:
+            return uow.sync_state.get(SUBSCRIBERS_CURSOR) is not None
+
+    def run(self, *, full: bool) -> SubscriberRun:
+        """Sync (resuming an interrupted run first, whatever ``full`` says)."""
+        with self.db.uow() as uow:
+            cursor = uow.sync_state.get(SUBSCRIBERS_CURSOR)
+        if cursor is None:
+            state = self.state()
+            mark = state.get("high_water_ms")
+            mode = "full" if full or mark is None else "incremental"
+            since = None if mode == "full" else int(mark) - int(self.overlap.total_seconds() * 1000)
+            cursor = {
+                "mode": mode,
+                "since_ms": since,
+                "next": None,
+                "pages": 0,
+                "started_at": self.clock.now().isoformat(),
+                "max_seen_ms": mark,
+                "changed": 0,
+            }
+            self._clear_seen()
+        restarted = False
+        while True:
+            try:
+                response = self._fetch(cursor)
+            except ApiError as exc:
+                if cursor["next"] and exc.status in _RESTART_STATUSES and not restarted:
+                    log.warning("saved page link refused (%d); restarting the sync", exc.status)
+                    restarted = True
+                    cursor = {**cursor, "next": None, "pages": 0, "changed": 0}
+                    self._clear_seen()
+                    continue
+                raise
+            items = (response.body or {}).get("items") or []
+            done = self._store_page(cursor, items, response.next_url)
+            if done is not None:
+                return done
+            with self.db.uow() as uow:
+                cursor = uow.sync_state.get(SUBSCRIBERS_CURSOR) or cursor
+
+    def _fetch(self, cursor: dict[str, Any]) -> Any:
+        if cursor["next"]:
+            return self.http.call("GET", cursor["next"], scope=SCOPE_BW_READ)
+        params = {"max": str(self.page_size)}
+        if cursor["mode"] == "incremental" and cursor["since_ms"] is not None:
+            params["lastStatusChange"] = str(cursor["since_ms"])
+        return self.http.call("GET", SUBSCRIBERS_PATH, scope=SCOPE_BW_READ, params=params)
+
+    def _store_page(
+        self, cursor: dict[str, Any], items: list[dict[str, Any]], next_url: str | None
+    ) -> SubscriberRun | None:
+        now = self.clock.now()
+        full = cursor["mode"] == "full"
+        with self.db.uow() as uow:
+            pending = reprovision_keys(uow)
+            by_user = {v.get("user_id"): k for k, v in pending.items()}
+            changed = 0
+            seen: list[str] = []
+            max_seen = cursor.get("max_seen_ms")
+            for item in items:
+                try:
+                    sub = subscriber_from_api(item, now=now)
+                except (UnknownValue, KeyError) as exc:
+                    log.warning("skipping a subscriber the bot cannot read: %s", exc)
+                    continue
+                seen.append(sub.id)
+                stamp = epoch_ms(sub.last_status_change)
+                max_seen = stamp if max_seen is None else max(int(max_seen), stamp)
+                old_id = by_user.get(sub.user_id)
+                if old_id is not None and old_id != sub.id:
+                    # The re-provisioning POST landed (perhaps after a timeout): its record and
+                    # the old row have done their job.
+                    uow.subscribers.delete(old_id)
+                    uow.session.execute(
+                        sa.delete(SyncStateRow).where(
+                            SyncStateRow.name == pending[old_id]["state_name"]
+                        )
+                    )
+                if not _same(uow.subscribers.get(sub.id), sub):
+                    uow.subscribers.add(subscriber_to_row(sub))
+                    changed += 1
+            pages = int(cursor["pages"]) + 1
+            if full:
+                uow.sync_state.put(f"{SEEN_PREFIX}{pages}", {"ids": seen}, now=now)
+            total_changed = int(cursor.get("changed", 0)) + changed
+            if next_url:
+                uow.sync_state.put(
+                    SUBSCRIBERS_CURSOR,
+                    {
+                        **cursor,
+                        "next": next_url,
+                        "pages": pages,
+                        "max_seen_ms": max_seen,
+                        "changed": total_changed,
+                    },
+                    now=now,
+                )
+                uow.commit()
+                return None
+            removed = self._remove_unseen(uow) if full else 0
+            started = datetime.fromisoformat(cursor["started_at"])
+            state = uow.sync_state.get(SUBSCRIBERS_STATE) or {}
+            state.update(
+                {
+                    "last_complete_at": started.isoformat(),
+                    "high_water_ms": max_seen
+                    if max_seen is not None
+                    else epoch_ms(started) - int(self.overlap.total_seconds() * 1000),
+                    "last_pages": pages,
+                }
+            )
+            if full:
+                state["last_full_at"] = started.isoformat()
+            uow.sync_state.put(SUBSCRIBERS_STATE, state, now=now)
+            uow.session.execute(
+                sa.delete(SyncStateRow).where(SyncStateRow.name == SUBSCRIBERS_CURSOR)
+            )
+            self._ensure_customers(uow)
+            uow.commit()
+        return SubscriberRun(total_changed, removed, full, started)
+
+    def _remove_unseen(self, uow: UnitOfWork) -> int:
+        stmt = sa.select(SyncStateRow).where(SyncStateRow.name.like(SEEN_PREFIX + "%"))
+        seen: set[str] = set()
+        for row in uow.session.scalars(stmt):
+            seen.update(row.value.get("ids", []))
+        keep = seen | set(reprovision_keys(uow))
+        ids = set(uow.session.scalars(sa.select(SubscriberRow.id)))
+        gone = sorted(ids - keep)
+        for start in range(0, len(gone), 500):
+            chunk = gone[start : start + 500]
+            uow.session.execute(sa.delete(SubscriberRow).where(SubscriberRow.id.in_(chunk)))
+        uow.session.execute(
+            sa.delete(SyncStateRow).where(SyncStateRow.name.like(SEEN_PREFIX + "%"))
+        )
+        return len(gone)
+
+    def _clear_seen(self) -> None:
+        with self.db.uow() as uow:
+            uow.session.execute(
+                sa.delete(SyncStateRow).where(SyncStateRow.name.like(SEEN_PREFIX + "%"))
+            )
+            uow.commit()
+
+    @staticmethod
+    def _ensure_customers(uow: UnitOfWork) -> None:
+        known = set(uow.session.scalars(sa.select(CustomerRow.id)))
+        used = set(uow.session.scalars(sa.select(SubscriberRow.customer_id).distinct()))
+        for cid in sorted(used - known):
+            if cid:
+                uow.customers.add(customer_to_row(Customer(cid, cid)))
+
+
+def sync_enterprises(db: Database, http: WebexHttp) -> int:
+    """Add customers from ``GET /broadworks/enterprises`` (those without subscribers too).
+
+    The API gives ids only (no names), so a customer is named by its ``spEnterpriseId``. The
+    scope this call needs is not published: a refusal is logged and the call skipped.
+    """
+    added = 0
+    try:
+        pages = list(http.pages("broadworks/enterprises", scope=SCOPE_BW_READ))
+    except (ProviderPermission, ApiError) as exc:
+        log.info("enterprises not listed (%s); customers come from subscribers only", exc)
+        return 0
+    with db.uow() as uow:
+        for page in pages:
+            for item in (page.body or {}).get("items") or []:
+                cid = str(item.get("spEnterpriseId") or "")
+                if cid and uow.customers.get(cid) is None:
+                    uow.customers.add(customer_to_row(Customer(cid, cid)))
+                    added += 1
+        uow.commit()
+    return added
+
+
+class OrgUserSync:
+    """The Control Hub half of ``refresh``: People joined with SCIM, mapped, written whole."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        http: WebexHttp,
+        *,
+        use_scim: bool = True,
+        page_size: int = 100,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.http = http
+        self.use_scim = use_scim
+        self.page_size = page_size
+
+    def last_complete(self) -> datetime | None:
+        """When org users were last synced."""
+        with self.db.uow() as uow:
+            value = (uow.sync_state.get(ORG_USERS_STATE) or {}).get("last_complete_at")
+        return datetime.fromisoformat(value) if value else None
+
+    def run(self, org_id: str) -> tuple[int, int]:
+        """Sync every user of ``org_id``; returns (changed, removed)."""
+        started = self.clock.now()
+        people: list[dict[str, Any]] = []
+        params = {"orgId": org_id, "max": str(self.page_size)}
+        for page in self.http.pages("people", scope=SCOPE_PEOPLE_READ, params=params):
+            people.extend(p for p in (page.body or {}).get("items") or [] if _is_person(p))
+        scim = self._scim(org_id) if self.use_scim else {}
+        changed = removed = 0
+        with self.db.uow() as uow:
+            previous = {r.id: org_user_from_row(r) for r in uow.org_users.in_states(None)}
+            listed = {str(p["id"]) for p in people}
+            for gone in sorted(set(previous) - listed):
+                uow.session.execute(sa.delete(OrgUserRow).where(OrgUserRow.id == gone))
+                removed += 1
+            uow.session.flush()
+            for person in people:
+                emails = [str(e).lower() for e in person.get("emails") or []]
+                record = scim.get(person_uuid(str(person["id"])))
+                if record is None and emails:
+                    record = scim.get(emails[0])
+                old = previous.get(str(person["id"]))
+                user = org_user_from_api(person, record if self.use_scim else None, old, started)
+                if old != user:
+                    uow.org_users.add(org_user_to_row(user))
+                    changed += 1
+            uow.sync_state.put(
+                ORG_USERS_STATE,
+                {"last_complete_at": started.isoformat(), "org_id": org_id, "users": len(people)},
+                now=self.clock.now(),
+            )
+            uow.commit()
+        return changed, removed
+
+    def _scim(self, org_id: str) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        start = 1
+        path = f"identity/scim/{org_uuid(org_id)}/v2/Users"
+        while True:
+            params = {"startIndex": str(start), "count": str(self.page_size)}
+            body = self.http.call("GET", path, scope=SCOPE_IDENTITY_READ, params=params).body
+            resources = (body or {}).get("Resources") or []
+            for res in resources:
+                found[str(res.get("id"))] = res
+                if res.get("userName"):
+                    found[str(res["userName"]).lower()] = res
+            total = int((body or {}).get("totalResults") or 0)
+            start += len(resources)
+            if not resources or start > total:
+                return found
+
+
+def _is_person(item: Any) -> bool:
+    return isinstance(item, dict) and item.get("type", "person") == "person" and "id" in item
