@@ -1,0 +1,413 @@
+"""Digests as Webex markdown and as an Adaptive Card 1.3, plus the digest list and its answers.
+
+The markdown stays under Webex's 7439 bytes: lists are shortened (10, 5, 3, 1, 0 items) until the
+whole digest fits, each cut list ending in "and N more" with the command that gives all of it.
+The card shows at most five items per list and has one button, well inside Webex's five.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.cards._md import GROUP_ICON, MAX_BYTES, clamp, code, esc, group_label, size
+from commands.digest import DigestListView, DigestSavedView, DigestStoppedView, DigestView
+from i18n import t
+from onboarding import lifecycle
+from onboarding.digest import Change, DigestReport, DigestSpec, ScheduleKind, describe_cron
+from onboarding.model import ControlHubState, StatusGroup, Subscriber
+from onboarding.service import StuckUser
+
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_ITEMS = 5
+CARD_CUSTOMERS = 8
+MARKDOWN_CUSTOMERS = 10
+ERROR_TEXT_CHARS = 300
+_LIST_LIMITS = (10, 5, 3, 1, 0)
+_GROUP_ORDER = (StatusGroup.ERROR, StatusGroup.PENDING, StatusGroup.PROVISIONED)
+
+DigestViews = DigestView | DigestListView | DigestSavedView | DigestStoppedView
+
+
+# --- words -------------------------------------------------------------------------------------
+
+
+def moment(when: datetime, timezone: str, locale: str) -> str:
+    """``when`` in the digest's time zone: ``2026-01-15 08:00 Europe/Prague``."""
+    local = when.astimezone(ZoneInfo(timezone))
+    return t(
+        "digest.time",
+        locale,
+        y=local.year,
+        m=local.month,
+        d=local.day,
+        H=local.hour,
+        M=local.minute,
+        zone=timezone,
+    )
+
+
+def _days(n: int, locale: str) -> str:
+    form = "one" if n == 1 else ("few" if 2 <= n <= 4 else "many")
+    return t(f"lifecycle.days.{form}", locale, n=n)
+
+
+def _signed(n: int) -> str:
+    return f"+{n}" if n > 0 else ("0" if n == 0 else f"−{-n}")
+
+
+def change_text(change: Change, locale: str) -> str:
+    """``errors +3, pending −5, provisioned +8`` (only the groups that changed)."""
+    if change.zero:
+        return t("digest.change.none", locale)
+    parts = [
+        t(f"digest.change.{key}", locale, n=_signed(n))
+        for key, n in (
+            ("error", change.errors),
+            ("pending", change.pending),
+            ("provisioned", change.provisioned),
+        )
+        if n
+    ]
+    return ", ".join(parts)
+
+
+def totals_text(report: DigestReport, locale: str, *, icons: bool = True) -> str:
+    """``Users: 80 (🔴 error 16 · 🟡 pending request 30 · 🟢 provisioned 34)``."""
+    counts = " · ".join(
+        (f"{GROUP_ICON[g]} " if icons else "")
+        + f"{group_label(g, locale)} {report.summary.by_group.get(g, 0)}"
+        for g in _GROUP_ORDER
+    )
+    return t("digest.totals", locale, n=report.summary.total, counts=counts)
+
+
+def _status_counts(report: DigestReport, locale: str) -> str:
+    parts = [
+        f"{t(f'status.{s.value}', locale)} {n}"
+        for s, n in report.summary.by_status.items()
+        if n and s.group is StatusGroup.PENDING
+    ]
+    return " · ".join(parts)
+
+
+def _customer_lines(report: DigestReport, locale: str, limit: int) -> tuple[list[str], int]:
+    rows = sorted(
+        report.summary.by_customer.items(),
+        key=lambda kv: (-kv[1].get(StatusGroup.ERROR, 0), -kv[1].get(StatusGroup.PENDING, 0)),
+    )
+    lines = []
+    for cust, groups in rows[:limit]:
+        name = report.customer_names.get(cust, cust)
+        counts = " · ".join(f"{GROUP_ICON[g]} {groups.get(g, 0)}" for g in _GROUP_ORDER)
+        lines.append(f"- {esc(name)}: {counts}")
+    return lines, max(len(rows) - limit, 0)
+
+
+def _who(sub: Subscriber, report: DigestReport) -> str:
+    parts = [f"**{esc(sub.display_name or sub.user_id)}**"]
+    if sub.email:
+        parts.append(esc(sub.email))
+    parts.append(esc(sub.user_id))
+    parts.append(esc(report.customer_names.get(sub.customer, sub.customer)))
+    return " · ".join(parts)
+
+
+def _error_text(sub: Subscriber) -> str:
+    text = " / ".join(e.description for e in sub.errors) or sub.error_text
+    if len(text) > ERROR_TEXT_CHARS:
+        text = text[: ERROR_TEXT_CHARS - 1] + "…"
+    return text
+
+
+def _pending_for(sub: Subscriber, report: DigestReport, locale: str) -> str:
+    days = max((report.now - sub.last_status_change).days, 0)
+    return t(
+        "digest.pending_for",
+        locale,
+        status=t(f"status.{sub.status.value}", locale),
+        days=_days(days, locale),
+    )
+
+
+def _stuck_line(s: StuckUser, report: DigestReport, locale: str) -> str:
+    user = s.user
+    why = lifecycle.explain_stuck(user, s.reason, report.now, locale)
+    return f"**{esc(user.display_name or user.email)}** ({esc(user.email)}): {why}"
+
+
+# --- the sections both renderings share --------------------------------------------------------
+
+
+class _Section:
+    def __init__(
+        self, heading: str, lines: list[str], total: int, more: Callable[[int], str]
+    ) -> None:
+        self.heading = heading
+        self.lines = lines  # without the list bullet
+        self.total = total
+        self.more = more
+
+
+def _sections(report: DigestReport, locale: str) -> list[_Section]:
+    out: list[_Section] = []
+    content = report.content
+    state = lifecycle.state_label
+
+    def export(command: str) -> Callable[[int], str]:
+        return lambda n: t("digest.more_export", locale, n=n, command=command)
+
+    if content.errors:
+        key = "digest.section.errors" if report.first else "digest.section.new_errors"
+        lines = [f"{_who(s, report)}: {code(_error_text(s))}" for s in report.new_errors.items]
+        out.append(
+            _Section(
+                t(key, locale, n=report.new_errors.total),
+                lines,
+                report.new_errors.total,
+                export("export errors"),
+            )
+        )
+    if not report.first:
+        lines = [_who(s, report) for s in report.resolved.items]
+        out.append(
+            _Section(
+                t("digest.section.resolved", locale, n=report.resolved.total),
+                lines,
+                report.resolved.total,
+                export("export provisioned"),
+            )
+        )
+    if content.pending:
+        opts = report.options
+        section = report.pending_too_long
+        out.append(
+            _Section(
+                t(
+                    "digest.section.pending",
+                    locale,
+                    days=_days(opts.pending_days, locale),
+                    n=section.total,
+                ),
+                [f"{_who(s, report)} — {_pending_for(s, report, locale)}" for s in section.items],
+                section.total,
+                export("export pending"),
+            )
+        )
+
+        def stuck(n: int) -> str:
+            return t("digest.more_stuck", locale, n=n, days=opts.not_verified_days)
+
+        out.append(
+            _Section(
+                t(
+                    "digest.section.not_verified",
+                    locale,
+                    state=state(ControlHubState.NOT_VERIFIED, locale),
+                    days=_days(opts.not_verified_days, locale),
+                    n=report.not_verified.total,
+                ),
+                [_stuck_line(s, report, locale) for s in report.not_verified.items],
+                report.not_verified.total,
+                stuck,
+            )
+        )
+        out.append(
+            _Section(
+                t(
+                    "digest.section.claims",
+                    locale,
+                    state=state(ControlHubState.DELAYED_CLAIM, locale),
+                    hours=opts.claim_days * 24,
+                    n=report.claims.total,
+                ),
+                [_stuck_line(s, report, locale) for s in report.claims.items],
+                report.claims.total,
+                stuck,
+            )
+        )
+    return [s for s in out if s.total]
+
+
+def _title(view: DigestView, locale: str) -> str:
+    return t("digest.title", locale, time=moment(view.fire_time, view.timezone, locale))
+
+
+def _since(view: DigestView, locale: str) -> str:
+    report = view.report
+    if report.previous_at is None or report.change is None:
+        return t("digest.first", locale)
+    when = moment(report.previous_at, view.timezone, locale)
+    return t("digest.since", locale, time=when, changes=change_text(report.change, locale))
+
+
+# --- markdown ----------------------------------------------------------------------------------
+
+
+def digest_markdown(view: DigestView, locale: str) -> str:
+    """The digest as markdown under 7439 bytes (one line when nothing changed)."""
+    report = view.report
+    if not report.changed and report.previous_at is not None:
+        return t(
+            "digest.nothing_changed",
+            locale,
+            title=_title(view, locale),
+            time=moment(report.previous_at, view.timezone, locale),
+            totals=totals_text(report, locale, icons=False),
+        )
+    text = ""
+    for limit in _LIST_LIMITS:
+        text = _digest_markdown(view, locale, limit)
+        if size(text) <= MAX_BYTES:
+            return text
+    return clamp(text, locale)
+
+
+def _digest_markdown(view: DigestView, locale: str, limit: int) -> str:
+    report = view.report
+    lines = [_title(view, locale), _since(view, locale), "", totals_text(report, locale)]
+    by_status = _status_counts(report, locale)
+    if by_status:
+        lines.append(f"{t('digest.by_status', locale)}: {by_status}")
+    customers, more_customers = _customer_lines(report, locale, min(limit, MARKDOWN_CUSTOMERS))
+    if customers:
+        lines.append(f"{t('digest.by_customer', locale)}:")
+        lines += customers
+        if more_customers:
+            lines.append(t("digest.customers_more", locale, n=more_customers))
+    for section in _sections(report, locale):
+        lines += ["", f"**{section.heading}**"]
+        lines += [f"- {line}" for line in section.lines[:limit]]
+        hidden = section.total - min(len(section.lines), limit)
+        if hidden:
+            lines.append(section.more(hidden))
+    if report.content.errors and report.new_errors.total and limit:
+        lines += ["", t("digest.error_hint", locale)]
+    return "\n".join(lines)
+
+
+def _schedule_text(spec: DigestSpec, locale: str) -> str:
+    kind, value = describe_cron(spec.cron)
+    if kind is ScheduleKind.CRON:
+        return t("digest.schedule.cron", locale, cron=value)
+    return t(f"digest.schedule.{kind.value}", locale, time=value)
+
+
+def _entry_text(spec: DigestSpec, locale: str) -> str:
+    parts = [
+        f"**#{spec.id}** {_schedule_text(spec, locale)} ({esc(spec.timezone)})",
+        t(f"digest.content.{spec.content.value}", locale),
+    ]
+    if spec.quiet:
+        parts.append(t("digest.quiet", locale))
+    if spec.source.value == "config":
+        parts.append(t("digest.source.config", locale))
+    else:
+        parts.append(t("digest.source.chat", locale, who=esc(spec.created_by or "?")))
+    return " · ".join(parts)
+
+
+def list_markdown(view: DigestListView, locale: str) -> str:
+    """The digests of a space."""
+    if not view.digests:
+        return t("digest.list.none", locale)
+    lines = [t("digest.list.title", locale, n=len(view.digests))]
+    for entry in view.digests:
+        extra = []
+        if entry.next_fire is not None:
+            when = moment(entry.next_fire, entry.spec.timezone, locale)
+            extra.append(t("digest.list.next", locale, time=when))
+        if entry.last_posted is not None:
+            when = moment(entry.last_posted, entry.spec.timezone, locale)
+            extra.append(t("digest.list.last", locale, time=when))
+        lines.append("- " + " · ".join([_entry_text(entry.spec, locale), *extra]))
+    lines.append(t("digest.list.off_hint", locale))
+    return clamp("\n".join(lines), locale)
+
+
+def markdown(view: DigestViews, locale: str) -> str:
+    """Any digest view as Webex markdown."""
+    if isinstance(view, DigestView):
+        return digest_markdown(view, locale)
+    if isinstance(view, DigestListView):
+        return list_markdown(view, locale)
+    spec = view.spec
+    if isinstance(view, DigestSavedView):
+        nxt = "—" if view.next_fire is None else moment(view.next_fire, spec.timezone, locale)
+        return t(
+            "digest.saved",
+            locale,
+            id=spec.id,
+            schedule=_schedule_text(spec, locale),
+            timezone=esc(spec.timezone),
+            content=t(f"digest.content.{spec.content.value}", locale),
+            next=nxt,
+        )
+    return t("digest.stopped", locale, id=spec.id)
+
+
+# --- the card ----------------------------------------------------------------------------------
+
+
+def _text(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
+
+
+def digest_card(view: DigestView, locale: str) -> dict[str, Any]:
+    """The digest as an Adaptive Card 1.3 with one button (post again now)."""
+    report = view.report
+    body: list[dict[str, Any]] = [
+        _text(_title(view, locale).replace("**", ""), weight="Bolder", size="Medium"),
+        _text(_since(view, locale), isSubtle=True, spacing="None"),
+    ]
+    if not report.changed and report.previous_at is not None:
+        body.append(_text(totals_text(report, locale)))
+    else:
+        facts = [
+            {"title": f"{GROUP_ICON[g]} {group_label(g, locale)}", "value": str(n)}
+            for g in _GROUP_ORDER
+            for n in [report.summary.by_group.get(g, 0)]
+        ]
+        facts += [
+            {"title": t(f"status.{s.value}", locale), "value": str(n)}
+            for s, n in report.summary.by_status.items()
+            if n and s.group is StatusGroup.PENDING
+        ]
+        body.append({"type": "FactSet", "facts": facts})
+        customers, more = _customer_lines(report, locale, CARD_CUSTOMERS)
+        if customers:
+            body.append(_text(t("digest.by_customer", locale), weight="Bolder"))
+            body.append(_text("\n".join(customers), spacing="Small"))
+            if more:
+                body.append(_text(t("digest.customers_more", locale, n=more), isSubtle=True))
+        for section in _sections(report, locale):
+            items = [_text(f"- {line}", spacing="Small") for line in section.lines[:CARD_ITEMS]]
+            hidden = section.total - min(len(section.lines), CARD_ITEMS)
+            if hidden:
+                items.append(_text(section.more(hidden), isSubtle=True, spacing="Small"))
+            body.append(
+                {
+                    "type": "Container",
+                    "separator": True,
+                    "items": [_text(section.heading, weight="Bolder"), *items],
+                }
+            )
+    data: dict[str, Any] = {"action": "digest.now"}
+    if view.digest_id is not None:
+        data["digest_id"] = view.digest_id
+    return {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": "1.3",
+        "body": body,
+        "actions": [
+            {"type": "Action.Submit", "title": t("digest.card.refresh", locale), "data": data}
+        ],
+    }
+
+
+def card(view: DigestViews, locale: str) -> dict[str, Any] | None:
+    """The card of a digest view (only the digest itself has one)."""
+    return digest_card(view, locale) if isinstance(view, DigestView) else None
