@@ -1,0 +1,184 @@
+"""The HTTP face: Webex webhooks in, health and metrics out. Work happens in ``bot.runtime``.
+
+``POST /webhooks/webex`` follows architecture.md "How a message flows": the ``X-Spark-Signature``
+(HMAC-SHA1 of the raw body, constant-time compare) is checked before anything else, so a forged
+request stores nothing and causes no Webex call; the envelope is recorded once under its event
+key and 200 is returned at once. Nothing here calls Webex or the provider.
+
+Status codes: 401 bad or missing signature; 413 body over ``MAX_BODY``; 400 malformed JSON or
+wrong types; 200 ``{"status": "ignored"}`` for events the bot does not act on; 200 ``duplicate``
+for a redelivery; 503 when the event could not be stored (so that Webex may deliver it again
+rather than have it acknowledged and lost). A well-signed request never gets a 500.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from bot.bootstrap import Bot
+from bot.events import EnvelopeError, WebhookEnvelope, correlation_id_of
+from bot.metrics import CONTENT_TYPE_LATEST
+from bot.webex import WebexError
+from bot.webhooks_admin import target_url_from, webhook_problems
+from storage.events import WebhookEventRepository
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024  # envelopes are ids only, well under 2 KiB
+SIGNATURE_HEADER = "X-Spark-Signature"
+READY_CACHE_SECONDS = 30.0
+
+
+def signature_ok(secret: str, body: bytes, signature: str | None) -> bool:
+    """Whether ``signature`` is the hex HMAC-SHA1 of the raw ``body`` keyed with ``secret``."""
+    if not signature:
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().lower())
+
+
+@dataclass
+class _ReadyCache:
+    """The Webex half of readiness, cached: token valid and webhooks active."""
+
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+    checked_at: float = float("-inf")
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _webex_problems(runtime: Runtime, bot: Bot, cache: _ReadyCache) -> list[str]:
+    with cache.lock:
+        if time.monotonic() - cache.checked_at < cache.seconds:
+            return list(cache.problems)
+        problems: list[str] = []
+        try:
+            runtime.gateway.me()
+        except WebexError as exc:
+            problems.append(f"bot token: {exc}")
+        else:
+            try:
+                public = bot.settings.webex.public_url
+                target = target_url_from(public) if public else None
+                problems += webhook_problems(runtime.gateway.webhooks(), target_url=target)
+            except WebexError as exc:
+                problems.append(f"webhooks: {exc}")
+        cache.problems, cache.checked_at = problems, time.monotonic()
+        return list(problems)
+
+
+def create_app(
+    bot: Bot, *, runtime: Runtime, ready_cache_seconds: float = READY_CACHE_SECONDS
+) -> Flask:
+    """The Flask app of one ``serve`` process."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    metrics = runtime.metrics
+    secret_value = bot.settings.webex.webhook_secret
+    secret = secret_value.get_secret_value() if secret_value is not None else None
+    if secret is None:
+        log.error("WEBEX_WEBHOOK_SECRET is not set: every webhook will be refused")
+    cache = _ReadyCache(ready_cache_seconds)
+
+    def refuse(status: int, reason: str, message: str) -> tuple[Response, int]:
+        metrics.webhooks_rejected.labels(reason).inc()
+        return jsonify(error=message), status
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge) -> tuple[Response, int]:
+        log.warning("webhook body over %d bytes refused", MAX_BODY)
+        return refuse(413, "too_large", "body too large")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[Response, int]:
+        return jsonify(error=exc.name), exc.code or 500
+
+    @app.post("/webhooks/webex")
+    def webhook() -> tuple[Response, int]:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            raise RequestEntityTooLarge()
+        raw = request.get_data(cache=False)
+        if secret is None or not signature_ok(secret, raw, request.headers.get(SIGNATURE_HEADER)):
+            log.warning("webhook with a bad or missing signature refused")
+            return refuse(401, "bad_signature", "invalid signature")
+        try:
+            envelope = WebhookEnvelope.parse(json.loads(raw))
+        except (ValueError, EnvelopeError) as exc:
+            log.warning("malformed webhook refused: %s", exc)
+            return refuse(400, "malformed", "malformed webhook body")
+        if not envelope.handled:
+            metrics.webhooks_ignored.labels("resource").inc()
+            return jsonify(status="ignored"), 200
+        try:
+            fresh = _record(bot, envelope, raw)
+        except Exception:
+            log.exception("could not store webhook event %s", envelope.event_key)
+            return jsonify(error="could not store the event, deliver it again"), 503
+        if not fresh:
+            metrics.webhooks_deduplicated.inc()
+            return jsonify(status="duplicate"), 200
+        metrics.webhooks_received.labels(envelope.resource).inc()
+        try:
+            runtime.wake_worker()
+        except Exception:  # the event is stored; the worker's own polling will find it
+            log.exception("could not wake the worker")
+        return jsonify(status="accepted"), 200
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        return jsonify(status="ok"), 200
+
+    @app.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        checks: dict[str, Any] = {}
+        problems: list[str] = []
+        try:
+            with bot.db.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            problems.append(f"database: {type(exc).__name__}")
+            checks["database"] = "unreachable"
+        if secret is None:
+            problems.append("webhook secret: WEBEX_WEBHOOK_SECRET is not set")
+        webex = _webex_problems(runtime, bot, cache)
+        checks["webex"] = "ok" if not webex else "failing"
+        problems += webex
+        if problems:
+            return jsonify(status="not ready", checks=checks, problems=problems), 503
+        return jsonify(status="ready", checks=checks), 200
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(metrics.render(), content_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _record(bot: Bot, envelope: WebhookEnvelope, raw: bytes) -> bool:
+    key = envelope.event_key
+    with bot.db.uow() as uow:
+        fresh = WebhookEventRepository(uow.session).record(
+            event_key=key,
+            resource=envelope.resource,
+            event=envelope.event,
+            payload=json.loads(raw),
+            now=bot.clock.now(),
+            correlation_id=correlation_id_of(key),
+        )
+        uow.commit()
+    return fresh

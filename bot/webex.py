@@ -1,0 +1,209 @@
+"""WebexGateway: the only place that calls webexpythonsdk.
+
+The SDK is built with ``wait_on_rate_limit=False``: its own handling of 429 sleeps and retries in
+an endless loop (webex-facts.md §4), which would pin a worker thread for as long as Webex keeps
+saying no. Here every failure becomes one of two exceptions instead: ``WebexUnavailable`` (429
+with its ``Retry-After``, 5xx, 423, timeouts, refused connections: try again later) or
+``WebexRejected`` (any other 4xx: retrying the same request will not help). The callers (the event
+worker and the outbox sender) decide when to retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import requests
+from webexpythonsdk import ApiError, RateLimitError, WebexAPI
+
+from bot.events import CardAction, Message, Person
+from bot.settings import Settings
+from storage.outbox import OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEFAULT_REQUEST_TIMEOUT = 20  # seconds; the outbox lease must stay longer than this
+_RETRYABLE_STATUS = frozenset({408, 423, 425, 429})
+
+
+class WebexError(Exception):
+    """A Webex call that did not succeed."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class WebexUnavailable(WebexError):
+    """Try again later: a 429 (``retry_after`` seconds), a 5xx, a timeout or no connection."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class WebexRejected(WebexError):
+    """Webex refused the request for good (400, 401, 403, 404, ...)."""
+
+
+def _retry_after(exc: RateLimitError) -> float:
+    # The SDK rounds to whole seconds and clamps at 1; honour the header as Webex sent it.
+    raw = exc.response.headers.get("Retry-After") if exc.response is not None else None
+    try:
+        value = float(raw) if raw is not None else float(exc.retry_after)
+    except ValueError:
+        value = float(exc.retry_after)
+    return max(0.0, value)
+
+
+def _describe(exc: ApiError) -> str:
+    message = getattr(exc, "message", None) or getattr(exc, "status", None) or ""
+    tracking = getattr(exc, "tracking_id", None)
+    text = f"{exc.status_code} {message}".strip()
+    return f"{text} (trackingId {tracking})" if tracking else text
+
+
+@contextmanager
+def translated_errors(what: str) -> Iterator[None]:
+    """Turn SDK and transport exceptions into ``WebexUnavailable`` / ``WebexRejected``."""
+    try:
+        yield
+    except RateLimitError as exc:
+        raise WebexUnavailable(
+            f"{what}: rate limited", status=429, retry_after=_retry_after(exc)
+        ) from exc
+    except ApiError as exc:
+        status = int(exc.status_code)
+        if status >= 500 or status in _RETRYABLE_STATUS:
+            retry = exc.response.headers.get("Retry-After") if exc.response is not None else None
+            try:
+                after = float(retry) if retry is not None else None
+            except ValueError:
+                after = None
+            raise WebexUnavailable(
+                f"{what}: {_describe(exc)}", status=status, retry_after=after
+            ) from exc
+        raise WebexRejected(f"{what}: {_describe(exc)}", status=status) from exc
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise WebexUnavailable(f"{what}: {type(exc).__name__}") from exc
+
+
+class WebexGateway:
+    """Fetch messages and card actions, post replies and files, manage webhooks."""
+
+    def __init__(self, api: WebexAPI) -> None:
+        self.api = api
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, timeout: int = DEFAULT_REQUEST_TIMEOUT
+    ) -> WebexGateway:
+        """A gateway with the bot token, against ``settings.webex.api_url``."""
+        token = settings.webex.bot_token
+        if token is None:
+            raise ValueError("webex.bot_token is not set (WEBEX_BOT_TOKEN)")
+        api = WebexAPI(
+            access_token=token.get_secret_value(),
+            base_url=settings.webex.api_url,
+            single_request_timeout=timeout,
+            wait_on_rate_limit=False,
+        )
+        return cls(api)
+
+    def _call(self, what: str, call: Callable[[], T]) -> T:
+        with translated_errors(what):
+            return call()
+
+    # -- people and messages -------------------------------------------------------------------
+
+    def me(self) -> Person:
+        """The bot itself (``GET /people/me``)."""
+        return Person.from_api(self._call("people/me", self.api.people.me).to_dict())
+
+    def person(self, person_id: str) -> Person:
+        """Someone by person id."""
+        data = self._call("people/get", lambda: self.api.people.get(person_id))
+        return Person.from_api(data.to_dict())
+
+    def message(self, message_id: str) -> Message:
+        """A message by id."""
+        data = self._call("messages/get", lambda: self.api.messages.get(message_id))
+        return Message.from_api(data.to_dict())
+
+    def card_action(self, action_id: str) -> CardAction:
+        """A card submission by id (its inputs are not in the webhook)."""
+        data = self._call(
+            "attachment/actions/get", lambda: self.api.attachment_actions.get(action_id)
+        )
+        return CardAction.from_api(data.to_dict())
+
+    def post(self, message: OutgoingMessage) -> str:
+        """Post one outbox message (markdown with an optional card, or one file); its id."""
+        fields: dict[str, Any] = {}
+        if message.room_id:
+            fields["roomId"] = message.room_id
+        else:
+            fields["toPersonEmail"] = message.to_person_email
+        if message.parent_id:
+            fields["parentId"] = message.parent_id
+        if message.markdown:
+            fields["markdown"] = message.markdown
+        if message.text:
+            fields["text"] = message.text
+        if message.file_path:
+            fields["files"] = [message.file_path]
+        elif message.card is not None:
+            fields["attachments"] = [
+                {"contentType": "application/vnd.microsoft.card.adaptive", "content": message.card}
+            ]
+        try:
+            created = self._call("messages/create", lambda: self.api.messages.create(**fields))
+        except (ValueError, OSError) as exc:
+            # The SDK raises ValueError for a file that is not there; no retry will fix it.
+            raise WebexRejected(f"messages/create: {exc}") from exc
+        return str(created.id)
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """Every webhook this token owns."""
+        return self._call(
+            "webhooks/list", lambda: [h.to_dict() for h in self.api.webhooks.list(max=100)]
+        )
+
+    def create_webhook(
+        self,
+        *,
+        name: str,
+        target_url: str,
+        resource: str,
+        event: str,
+        secret: str | None,
+    ) -> dict[str, Any]:
+        """Register a webhook."""
+        hook = self._call(
+            "webhooks/create",
+            lambda: self.api.webhooks.create(
+                name=name, targetUrl=target_url, resource=resource, event=event, secret=secret
+            ),
+        )
+        return dict(hook.to_dict())
+
+    def update_webhook(
+        self, webhook_id: str, *, name: str, target_url: str, **fields: Any
+    ) -> dict[str, Any]:
+        """Change a webhook (``secret``, ``status="active"`` to reactivate)."""
+        hook = self._call(
+            "webhooks/update",
+            lambda: self.api.webhooks.update(webhook_id, name=name, targetUrl=target_url, **fields),
+        )
+        return dict(hook.to_dict())
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """Remove a webhook."""
+        self._call("webhooks/delete", lambda: self.api.webhooks.delete(webhook_id))

@@ -1,0 +1,154 @@
+"""Recorded webhook events: stored once under their event key, then worked off by a worker.
+
+The intake records an event with ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, so a
+redelivered (or concurrently delivered) event is detected by the database, not by a check-then-
+insert race. Workers claim pending events with a lease: a compare-and-set ``UPDATE`` guards each
+claim on both backends (on SQLite a plain ``SELECT`` runs outside any write transaction, so two
+workers could otherwise read the same row), and PostgreSQL also skips rows other workers hold
+with ``FOR UPDATE SKIP LOCKED``. An event whose worker died keeps its lease until it runs out,
+then is claimed again; ``attempts`` counts claims, so an event that keeps crashing its worker
+ends as failed instead of looping forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import AuditEntryRow, WebhookEventRow
+
+PENDING = "pending"
+DONE = "done"
+FAILED = "failed"
+
+
+class WebhookEventRepository:
+    """Record, claim and settle webhook events."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self,
+        *,
+        event_key: str,
+        resource: str,
+        event: str,
+        payload: Mapping[str, Any],
+        now: datetime,
+        correlation_id: str,
+    ) -> bool:
+        """Store the event unless its key is already there; True when it is new."""
+        values = {
+            "event_key": event_key,
+            "resource": resource,
+            "event": event,
+            "payload": dict(payload),
+            "received_at": now,
+            "status": PENDING,
+            "attempts": 0,
+            "correlation_id": correlation_id,
+        }
+        insert = pg_insert if self._dialect() == "postgresql" else sqlite_insert
+        stmt = (
+            insert(WebhookEventRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["event_key"])
+            .returning(WebhookEventRow.id)
+        )
+        # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
+        return self.session.execute(stmt).scalar() is not None
+
+    def claim(self, *, now: datetime, lease: timedelta, limit: int = 5) -> list[WebhookEventRow]:
+        """Take up to ``limit`` pending events (oldest first) for ``lease``; counts an attempt."""
+        free = sa.or_(WebhookEventRow.locked_until.is_(None), WebhookEventRow.locked_until <= now)
+        stmt = (
+            sa.select(WebhookEventRow.id)
+            .where(WebhookEventRow.status == PENDING, free)
+            .order_by(WebhookEventRow.id)
+            .limit(limit)
+        )
+        if self._dialect() == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        claimed: list[int] = []
+        for event_id in self.session.scalars(stmt).all():
+            result = self.session.execute(
+                sa.update(WebhookEventRow)
+                .where(WebhookEventRow.id == event_id, WebhookEventRow.status == PENDING, free)
+                .values(
+                    locked_until=now + lease,
+                    attempts=WebhookEventRow.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(event_id)
+        if not claimed:
+            return []
+        rows = self.session.scalars(
+            sa.select(WebhookEventRow)
+            .where(WebhookEventRow.id.in_(claimed))
+            .order_by(WebhookEventRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return list(rows)
+
+    def get(self, event_id: int) -> WebhookEventRow | None:
+        """An event by id."""
+        return self.session.get(WebhookEventRow, event_id)
+
+    def by_key(self, event_key: str) -> WebhookEventRow | None:
+        """An event by its key."""
+        return self.session.scalar(
+            sa.select(WebhookEventRow).where(WebhookEventRow.event_key == event_key)
+        )
+
+    def mark_done(self, row: WebhookEventRow, *, now: datetime, note: str | None = None) -> None:
+        """The event is handled (its replies, if any, are in the outbox)."""
+        row.status = DONE
+        row.processed_at = now
+        row.locked_until = None
+        row.error = note
+
+    def mark_failed(self, row: WebhookEventRow, *, now: datetime, error: str) -> None:
+        """Give up on the event; it stays in the table as failed, for people to see."""
+        row.status = FAILED
+        row.processed_at = now
+        row.locked_until = None
+        row.error = error
+
+    def retry_at(self, row: WebhookEventRow, *, at: datetime, error: str) -> None:
+        """Leave the event pending, not to be claimed before ``at``."""
+        row.locked_until = at
+        row.error = error
+
+    def pending_count(self) -> int:
+        """How many events wait to be handled."""
+        stmt = sa.select(sa.func.count(WebhookEventRow.id)).where(WebhookEventRow.status == PENDING)
+        return self.session.scalar(stmt) or 0
+
+    def by_status(self) -> dict[str, int]:
+        """How many events are in each status."""
+        stmt = sa.select(WebhookEventRow.status, sa.func.count()).group_by(WebhookEventRow.status)
+        return {status: n for status, n in self.session.execute(stmt)}
+
+    def service_actions(self, correlation_id: str) -> list[str]:
+        """The service actions (``service.*`` audit entries) already taken for a correlation id."""
+        stmt = (
+            sa.select(AuditEntryRow.action)
+            .where(
+                AuditEntryRow.correlation_id == correlation_id,
+                AuditEntryRow.action.like("service.%"),
+            )
+            .order_by(AuditEntryRow.id)
+        )
+        return list(self.session.scalars(stmt))
+
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
