@@ -75,12 +75,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "**Přehledy tohoto prostoru** ({n})",
     },
     "digest.list.none": {
-        "en": "This space has no digests. An admin can add one: `digest daily 08:00 Europe/Prague`.",
+        "en": "This space has no digests. An admin can add one: "
+        "`digest daily 08:00 Europe/Prague`.",
         "cs": "Tento prostor nemá žádné přehledy. Správce ho přidá příkazem "
         "`digest daily 08:00 Europe/Prague`.",
     },
     "digest.list.next": {"en": "next {time}", "cs": "příště {time}"},
-    "digest.list.last": {"en": "last posted {time}", "cs": "naposledy odeslán {time}"},
+    "digest.list.last": {"en": "last ran {time}", "cs": "naposledy {time}"},
     "digest.list.off_hint": {
         "en": "Stop one with `digest off <number>`.",
         "cs": "Zastavíte ho příkazem `digest off <číslo>`.",
@@ -161,8 +162,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "{state} déle než {days} ({n})",
     },
     "digest.section.claims": {
-        "en": "{state}: the 14-day window ends within {hours} hours ({n})",
-        "cs": "{state}: čtrnáctidenní lhůta skončí do {hours} hodin ({n})",
+        "en": "{state}: the 14-day window ends within {hours} hours or has ended ({n})",
+        "cs": "{state}: čtrnáctidenní lhůta skončí do {hours} hodin nebo už skončila ({n})",
     },
     "digest.pending_for": {"en": "{status} for {days}", "cs": "{status} už {days}"},
     "digest.more_export": {
