@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.cards import actions, errors, help, states, status, templates
+from bot.cards import actions, digest, errors, help, states, status, templates
 from bot.cards._md import MAX_BYTES, clamp
 from commands import views as v
 
@@ -30,13 +30,17 @@ _MARKDOWN: dict[type, Callable[[Any, str], str]] = {
     v.ExplainView: states.markdown,
     v.ErrorView: errors.markdown,
     v.NoticeView: errors.markdown,
+    digest.DigestView: digest.markdown,
+    digest.DigestListView: digest.markdown,
+    digest.DigestSavedView: digest.markdown,
+    digest.DigestStoppedView: digest.markdown,
 }
 
 __all__ = ["MAX_BYTES", "render_markdown"]
 
 
-def render_markdown(view: v.View, locale: str) -> str:
-    """The view as Webex markdown in ``locale``, at most 7439 bytes of UTF-8."""
+def render_markdown(view: object, locale: str) -> str:
+    """The view (a ``commands.views.View`` or a digest view) as Webex markdown, ≤ 7439 bytes."""
     render = _MARKDOWN.get(type(view))
     if render is None:
         raise TypeError(f"no markdown renderer for {type(view).__name__}")

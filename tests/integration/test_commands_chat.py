@@ -282,7 +282,7 @@ def test_help_hides_what_a_viewer_may_not_run(chat):
     assert "`status [filters…]`" in md and "`explain <state…>`" in md
     for hidden in ("`retry", "`delete", "`package", "`resend", "`error", "`export"):
         assert hidden not in md
-    assert "6 more commands need a higher role" in md
+    assert re.search(r"_\d+ more commands need a higher role\._", md)
 
 
 def test_help_for_one_command_says_the_role_it_needs(chat):
