@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import db
+from storage.confirmations import ConfirmationRepository
 from storage.outbox import OutboxRepository
 from storage.repositories import (
     AuditRepository,
@@ -30,6 +31,7 @@ class UnitOfWork:
     sync_state: SyncStateRepository
     audit: AuditRepository
     outbox: OutboxRepository
+    confirmations: ConfirmationRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -43,6 +45,7 @@ class UnitOfWork:
         self.sync_state = SyncStateRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.confirmations = ConfirmationRepository(self.session)
         return self
 
     def __exit__(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from i18n.catalog import cards, commands, digests, errors, states, web
+from i18n.catalog import cards, commands, digests, errors, sandbox, states, web, webex_provider
 
 _TABLES = (
     errors.MESSAGES,
@@ -11,6 +11,8 @@ _TABLES = (
     cards.MESSAGES,
     digests.MESSAGES,
     web.MESSAGES,
+    sandbox.MESSAGES,
+    webex_provider.MESSAGES,
 )
 
 
