@@ -54,7 +54,8 @@ class _Loop:
 
     def join(self, timeout: float) -> None:
         self._wake.set()
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     def _run(self) -> None:
         while not self._stopping.is_set():

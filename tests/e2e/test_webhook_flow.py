@@ -154,12 +154,13 @@ def test_a_card_button_acts_for_an_admin_and_is_refused_for_support(webex, datab
 
 def test_export_uploads_the_csv_as_a_separate_file_message(webex, database, tmp_path):
     room = webex.group_room()
-    with serving_bot(webex, database, tmp_path):
+    with serving_bot(webex, database, tmp_path) as served:
         asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "export errors")
         replies = webex.emulator.wait_for(
             lambda: (r := webex.emulator.replies_to(asked["id"])) and len(r) == 2 and r
         )
         text, file = replies
+        served.wait_settled(delivered=2)  # the request log is written just after the reply
         assert text.get("markdown") and not text.get("files")
         assert len(file["files"]) == 1 and not file.get("attachments")
         uploads = [

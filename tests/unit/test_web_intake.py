@@ -116,7 +116,7 @@ def test_a_bad_signature_is_401_and_leaves_no_trace(parts, headers):
 
 
 def test_the_signature_covers_the_raw_bytes_not_reserialised_json(parts):
-    bot, _, client = parts
+    _, _, client = parts
     body = b'{ "resource":"messages",  "event":"created", "data":{"id":"m2"} }'
     assert client.post("/webhooks/webex", data=body, headers=signed(body)).status_code == 200
     canonical = json.dumps(json.loads(body)).encode()

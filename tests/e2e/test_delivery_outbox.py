@@ -1,0 +1,89 @@
+"""Replies are never lost: Webex saying 429 or 500, a bot killed mid-way, a reply given up on."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.delivery import RetryPolicy
+from storage.models import OutboxRow
+from tests.e2e.test_webhook_harness import bodies, serving_bot
+from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, eventually
+
+MESSAGES = r"^/v1/messages$"
+
+
+def test_429_then_500_still_ends_in_exactly_one_reply(webex, database, tmp_path):
+    room = webex.group_room()
+    webex.emulator.fail_next("POST", MESSAGES, 429, headers={"Retry-After": "1"})
+    webex.emulator.fail_next("POST", MESSAGES, 500, headers={})
+    with serving_bot(webex, database, tmp_path) as served:
+        asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status errors")
+        webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, parent_id=asked["id"])
+        (row,) = served.wait_settled()
+        assert (row.status, row.attempts) == ("delivered", 3)
+        assert len(webex.emulator.replies_to(asked["id"])) == 1
+        posts = [
+            e for e in webex.emulator.exchanges if e.method == "POST" and e.path == "/v1/messages"
+        ]
+        assert [e.status for e in posts] == [429, 500, 200]
+        m = served.metrics
+        assert m.value("onboard_replies_retried_total", {"reason": "rate_limited"}) == 1
+        assert m.value("onboard_replies_retried_total", {"reason": "unavailable"}) == 1
+        assert m.value("onboard_replies_delivered_total") == 1
+        assert m.value("onboard_replies_failed_total") == 0
+
+
+def test_a_killed_bot_delivers_its_outbox_after_restart(webex, database, tmp_path):
+    room = webex.group_room()
+    with serving_bot(webex, database, tmp_path, sender=False) as first:
+        asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
+        eventually(lambda: [r for r in first.outbox() if r.status == "pending"])
+        # The process dies here: its event is done, its reply only in the database.
+    assert webex.emulator.replies_to(asked["id"]) == []
+    with serving_bot(webex, database, tmp_path, register=False) as second:
+        reply = webex.emulator.wait_for_message(
+            room["id"], from_email=BOT_EMAIL, parent_id=asked["id"]
+        )
+        assert reply["markdown"]
+        second.wait_settled()
+    assert len(webex.emulator.replies_to(asked["id"])) == 1
+
+
+def test_rows_leased_by_a_dead_sender_go_out_when_the_lease_ends(webex, database, tmp_path):
+    room = webex.group_room()
+    with serving_bot(webex, database, tmp_path, sender=False) as first:
+        asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
+        eventually(lambda: first.outbox())
+        with first.bot.db.uow() as uow:  # a sender claims the row, then its process dies
+            (claimed,) = uow.outbox.claim_due(
+                now=first.bot.clock.now(), lease=timedelta(seconds=0.5)
+            )
+            uow.commit()
+    with serving_bot(webex, database, tmp_path, register=False) as second:
+        webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, parent_id=asked["id"])
+        (row,) = second.wait_settled()
+        assert row.id == claimed.id
+
+
+def test_a_reply_that_keeps_failing_is_kept_as_failed_and_counted(webex, database, tmp_path):
+    room = webex.group_room()
+    webex.emulator.fail_next("POST", MESSAGES, 503, times=3, headers={})
+    policy = RetryPolicy(max_attempts=3, base_delay=0.02, max_delay=0.05)
+    with serving_bot(webex, database, tmp_path, retry=policy) as served:
+        webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
+        (row,) = eventually(lambda: [r for r in served.outbox() if r.status == "failed"])
+        assert row.attempts == 3
+        assert "gave up after 3 attempts" in (row.last_error or "")
+        assert served.metrics.value("onboard_replies_failed_total") == 1
+        assert webex.emulator.messages_in(room["id"], person_email=BOT_EMAIL) == []
+
+
+def test_a_card_webex_refuses_fails_at_once_without_retrying(webex, database, tmp_path):
+    room = webex.group_room()
+    webex.emulator.fail_next("POST", MESSAGES, 400, headers={})
+    with serving_bot(webex, database, tmp_path) as served:
+        webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
+        (row,) = eventually(lambda: [r for r in served.outbox() if r.status == "failed"])
+        assert row.attempts == 1 and "refused by Webex" in (row.last_error or "")
+        assert len(bodies(webex, "POST", "/v1/messages")) == 0
+        assert served.rows(OutboxRow, OutboxRow.status == "pending") == []
