@@ -1,4 +1,10 @@
-"""Who may do what: roles from app.yaml's ``access`` section, the strongest match winning."""
+"""Who may do what: roles from app.yaml's ``access`` section, the strongest match winning.
+
+The order of the checks is the order of the refusals a person can get: another organization
+first (nothing about us is revealed to outsiders), then a space the bot is not enabled in, then a
+person who matches no rule. Commands then compare the role with the one they declare
+(``commands.registry.allowed``, the same dry run ``help`` uses).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,10 @@ from commands.registry import Role
 
 _ROLE_NAMES = {"admin": Role.ADMIN, "support": Role.SUPPORT, "viewer": Role.VIEWER}
 
+OTHER_ORG = "access.other_org"
+SPACE_NOT_ALLOWED = "access.space_not_allowed"
+UNKNOWN_PERSON = "access.unknown_person"
+
 
 @dataclass(frozen=True, slots=True)
 class AccessDecision:
@@ -17,10 +27,21 @@ class AccessDecision:
     role: Role | None
     refusal: str | None = None
 
+    @property
+    def allowed(self) -> bool:
+        """True when the person has a role here."""
+        return self.role is not None
+
+
+def normalise(email: str) -> str:
+    """An email as access rules and the audit trail compare it: trimmed, lower case."""
+    return email.strip().lower()
+
 
 def _matches(email: str, pattern: str) -> bool:
     if pattern.startswith("*@"):
-        return email.endswith(pattern[1:])
+        # "*@partner.example" matches that domain only, never "evilpartner.example" or a subdomain
+        return email.endswith(pattern[1:]) and email.count("@") == 1
     return email == pattern
 
 
@@ -35,19 +56,43 @@ class AccessPolicy:
         """The policy of the configured ``access`` section."""
         return cls(settings.access)
 
+    @property
+    def checks_orgs(self) -> bool:
+        """True when an org allow-list is configured."""
+        return self.access is not None and bool(self.access.orgs)
+
+    def space_allowed(self, space_id: str | None) -> bool:
+        """Whether the bot serves ``space_id`` (a space given a role counts as allowed)."""
+        acc = self.access
+        if acc is None or not acc.allowed_spaces or space_id is None:
+            return True
+        return space_id in acc.allowed_spaces or space_id in acc.spaces
+
     def decide(
-        self, email: str, *, space_id: str | None = None, org_id: str | None = None
+        self,
+        email: str,
+        *,
+        space_id: str | None = None,
+        org_id: str | None = None,
+        require_org: bool = False,
     ) -> AccessDecision:
-        """The role of ``email`` in ``space_id``; None with a reason when refused."""
+        """The role of ``email`` in ``space_id``; None with a reason when refused.
+
+        ``org_id`` None means "not known": with ``require_org`` (events from Webex) an unknown org
+        is refused when an allow-list exists, so a failed lookup never lets a stranger in; without
+        it (the CLI, whose operator has the configuration in hand) the org is not checked.
+        """
         if self.access is None:
             # No access section: the sandbox's demo mode, where everyone is an admin.
             return AccessDecision(Role.ADMIN)
         acc = self.access
-        if acc.orgs and org_id is not None and org_id not in acc.orgs:
-            return AccessDecision(None, "access.other_org")
-        if acc.allowed_spaces and space_id is not None and space_id not in acc.allowed_spaces:
-            return AccessDecision(None, "access.space_not_allowed")
-        email = email.strip().lower()
+        if acc.orgs and (org_id is not None or require_org) and org_id not in acc.orgs:
+            return AccessDecision(None, OTHER_ORG)
+        if not self.space_allowed(space_id):
+            return AccessDecision(None, SPACE_NOT_ALLOWED)
+        email = normalise(email)
+        if "@" not in email:
+            return AccessDecision(None, UNKNOWN_PERSON)
         found: list[Role] = []
         for role, patterns in (
             (Role.ADMIN, acc.admins),
@@ -59,5 +104,5 @@ class AccessPolicy:
         if space_id is not None and space_id in acc.spaces:
             found.append(_ROLE_NAMES[acc.spaces[space_id]])
         if not found:
-            return AccessDecision(None, "access.unknown_person")
+            return AccessDecision(None, UNKNOWN_PERSON)
         return AccessDecision(max(found))

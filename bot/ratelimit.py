@@ -1,0 +1,72 @@
+"""How many commands a person may send: a sliding window over the audit trail.
+
+The window is counted from the ``audit_entries`` table rather than kept in memory, because every
+request already leaves an entry there: the count is shared by every ``serve`` process on one
+database, survives restarts, and needs no table of its own. A request costs one indexed query
+(``actor``, newest first, at most N rows). Two requests racing in two processes may both see
+N-1 and both run; the limit is a brake on floods, not an exact quota, so that is acceptable.
+
+Throttled requests are not counted, so someone who keeps typing is let in again a minute after
+their N-th command rather than never; refused requests are, since they cost a database write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from storage.models import AuditEntryRow
+from storage.uow import Database
+
+WINDOW = timedelta(minutes=1)
+THROTTLED = "throttled"
+#: Doors the limit applies to: people in Webex. The CLI's operator has the database in hand.
+LIMITED_VIA = ("chat", "card")
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    """Whether a request may run, and if not, how long until it may."""
+
+    allowed: bool
+    retry_after: timedelta = timedelta(0)
+    already_told: bool = False  # a "slow down" was already sent in this window
+
+
+class RateLimiter:
+    """At most ``per_minute`` commands per person in any sliding minute."""
+
+    def __init__(self, db: Database, per_minute: int, *, window: timedelta = WINDOW) -> None:
+        self.db = db
+        self.per_minute = per_minute
+        self.window = window
+
+    def check(self, actor: str, now: datetime) -> RateDecision:
+        """May ``actor`` (a normalised email) run one more command at ``now``?"""
+        since = now - self.window
+        recent = (
+            AuditEntryRow.actor == actor,
+            AuditEntryRow.at > since,
+            AuditEntryRow.via.in_(LIMITED_VIA),
+        )
+        with self.db.uow() as uow:
+            counted = list(
+                uow.session.scalars(
+                    sa.select(AuditEntryRow.at)
+                    .where(*recent, AuditEntryRow.result != THROTTLED)
+                    .order_by(AuditEntryRow.at.desc())
+                    .limit(self.per_minute)
+                )
+            )
+            if len(counted) < self.per_minute:
+                return RateDecision(True)
+            told = uow.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(AuditEntryRow)
+                .where(*recent, AuditEntryRow.result == THROTTLED)
+            )
+        # The oldest of the last N leaves the window first; then one more command fits.
+        wait = max(counted[-1] + self.window - now, timedelta(seconds=1))
+        return RateDecision(False, retry_after=wait, already_told=bool(told))

@@ -1,0 +1,152 @@
+"""``audit [user|me] [days]``: the audit trail in chat, for admins, newest first.
+
+``audit`` shows everyone's entries, ``audit me`` yours, ``audit <user>`` those by or about a
+person or subscriber (an email, a BroadWorks user ID or a subscriber id); the last word, when it
+is a small number, is how many days back to look (7 by default). At most ``SHOWN`` entries are
+listed, then "and N more". The whole trail is ``onboard-bot audit export``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from commands.context import CommandContext
+from commands.parsing import Args, ParseError
+from commands.registry import ArgKind, ArgSpec, Role, command
+from commands.replies import Reply
+from onboarding.errors import OnboardingError
+from storage.models import AuditEntryRow
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 366
+SHOWN = 15
+_ME = frozenset({"me", "ja", "já", "mne", "mně", "mě"})
+
+FILTER = ArgSpec("audit_filter", ArgKind.TEXT, required=False, variadic=True)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    """One audit entry as shown (detached from the database)."""
+
+    at: datetime
+    actor: str
+    via: str
+    action: str
+    text: str | None
+    target: str | None
+    result: str
+    detail: str | None
+    space_id: str | None = None
+    correlation_id: str | None = None
+
+    @classmethod
+    def of(cls, row: AuditEntryRow) -> AuditLine:
+        """The line of a stored entry."""
+        return cls(
+            at=row.at,
+            actor=row.actor,
+            via=row.via,
+            action=row.action,
+            text=row.text,
+            target=row.target,
+            result=row.result,
+            detail=row.detail,
+            space_id=row.space_id,
+            correlation_id=row.correlation_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditView:
+    """A page of the audit trail: the newest entries, how many there are in all, the filter."""
+
+    entries: tuple[AuditLine, ...]
+    total: int
+    days: int
+    who: str | None = None
+
+    @property
+    def more(self) -> int:
+        """How many matching entries are not listed."""
+        return max(self.total - len(self.entries), 0)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Whose entries and how far back."""
+
+    who: str | None
+    days: int
+
+
+def parse_filter(words: str | None, me: str) -> AuditFilter:
+    """``[user|me] [days]`` from the words after ``audit``."""
+    tokens = (words or "").split()
+    days = DEFAULT_DAYS
+    if tokens and tokens[-1].isascii() and tokens[-1].isdigit() and len(tokens[-1]) <= 4:
+        value = tokens.pop()
+        days = int(value)
+        if not 1 <= days <= MAX_DAYS:
+            raise ParseError("audit.bad_days", max=MAX_DAYS, value=value)
+    if len(tokens) > 1:
+        raise ParseError("parse.too_many", extra=" ".join(tokens[1:]))
+    who = tokens[0].strip().lower() if tokens else None
+    if who in _ME:
+        who = me.strip().lower()
+    return AuditFilter(who, days)
+
+
+@command(
+    "audit",
+    args=(FILTER,),
+    role=Role.ADMIN,
+    usage_key="cmd.audit.usage",
+    examples=("audit", "audit me", "audit jana@example.cz 30"),
+)
+def audit(ctx: CommandContext, args: Args) -> Reply:
+    """Who did what, newest first (everyone's, yours or a user's), over the last days."""
+    flt = parse_filter(args.opt_text("audit_filter"), ctx.actor.email)
+    since = ctx.clock.now() - timedelta(days=flt.days)
+    names = _names_of(ctx, flt.who) if flt.who else ()
+    entries, total = _entries(ctx, since, names, limit=SHOWN)
+    return Reply(AuditView(entries, total, flt.days, flt.who))
+
+
+def _names_of(ctx: CommandContext, who: str) -> tuple[str, ...]:
+    """Every name a subscriber may appear under in the trail (email, user ID, id), lower case."""
+    names = {who}
+    try:
+        sub = ctx.service.find_subscriber(who)
+    except OnboardingError:
+        return (who,)
+    names.update(n.lower() for n in (sub.email, sub.user_id, sub.id) if n)
+    return tuple(sorted(names))
+
+
+def _entries(
+    ctx: CommandContext, since: datetime, names: tuple[str, ...], *, limit: int
+) -> tuple[tuple[AuditLine, ...], int]:
+    where = [AuditEntryRow.at >= since]
+    if names:
+        where.append(
+            sa.or_(
+                sa.func.lower(AuditEntryRow.actor).in_(names),
+                sa.func.lower(AuditEntryRow.target).in_(names),
+            )
+        )
+    with ctx.db.uow() as uow:
+        total = uow.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEntryRow).where(*where)
+        )
+        rows = uow.session.scalars(
+            sa.select(AuditEntryRow)
+            .where(*where)
+            .order_by(AuditEntryRow.at.desc(), AuditEntryRow.id.desc())
+            .limit(limit)
+        )
+        lines = tuple(AuditLine.of(r) for r in rows)
+    return lines, int(total or 0)

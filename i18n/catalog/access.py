@@ -1,0 +1,65 @@
+"""Messages of the access area (refusals, the rate limit, the audit trail): key -> {en, cs}."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "access.space_quiet": {
+        "en": "I won't answer here again, so as not to clutter this space.",
+        "cs": "Abych tento prostor nezahlcoval, už tu znovu neodpovím.",
+    },
+    "ratelimit.slow_down": {
+        "en": "Slow down a little, please: you sent more than {n} commands in a minute, so I did "
+        "not run this one. Try again in {seconds} s.",
+        "cs": "Trochu zpomalte, prosím: poslali jste víc než {n} příkazů za minutu, proto jsem "
+        "tento nespustil. Zkuste to znovu za {seconds} s.",
+    },
+    # The audit command
+    "cmd.audit.help": {
+        "en": "Who did what, newest first: everyone's, yours (`me`) or a user's, over the last "
+        "days (7 unless you say).",
+        "cs": "Kdo co udělal, od nejnovějšího: všech, vaše (`me`) nebo uživatele, za poslední "
+        "dny (7, pokud neurčíte jinak).",
+    },
+    "cmd.audit.usage": {
+        "en": "audit [user|me] [days]",
+        "cs": "audit [uživatel|me] [dny]",
+    },
+    "audit.bad_days": {
+        "en": "The number of days must be between 1 and {max}, not `{value}`.",
+        "cs": "Počet dní musí být mezi 1 a {max}, ne `{value}`.",
+    },
+    "md.audit.title": {
+        "en": "**Audit trail** of the last {days} days: {total} entries, newest first",
+        "cs": "**Auditní záznam** za posledních {days} dní: {total} záznamů, od nejnovějšího",
+    },
+    "md.audit.title_who": {
+        "en": "**Audit trail** by or about `{who}`, last {days} days: {total} entries, newest "
+        "first",
+        "cs": "**Auditní záznam** od uživatele nebo o uživateli `{who}` za posledních {days} "
+        "dní: {total} záznamů, od nejnovějšího",
+    },
+    "md.audit.none": {
+        "en": "Nothing was recorded in that time.",
+        "cs": "Za tu dobu nebylo nic zaznamenáno.",
+    },
+    "md.audit.more": {
+        "en": "…and {n} more. Narrow it down: `audit <user> <days>`; everything: "
+        "`onboard-bot audit export`.",
+        "cs": "…a dalších {n}. Zužte výběr: `audit <uživatel> <dny>`; vše: "
+        "`onboard-bot audit export`.",
+    },
+    "md.audit.target": {"en": "user", "cs": "uživatel"},
+    "audit.card.title": {"en": "Audit trail", "cs": "Auditní záznam"},
+    "audit.card.summary": {
+        "en": "Last {days} days: {total} entries, newest first",
+        "cs": "Za posledních {days} dní: {total} záznamů, od nejnovějšího",
+    },
+    "audit.card.who": {"en": "By or about: ", "cs": "Od uživatele nebo o uživateli: "},
+    "audit.result.ok": {"en": "done", "cs": "provedeno"},
+    "audit.result.pending": {"en": "awaits confirmation", "cs": "čeká na potvrzení"},
+    "audit.result.failed": {"en": "failed", "cs": "selhalo"},
+    "audit.result.refused": {"en": "refused", "cs": "odmítnuto"},
+    "audit.result.throttled": {"en": "slowed down", "cs": "přibrzděno"},
+    "audit.result.invalid": {"en": "bad input", "cs": "chybné zadání"},
+    "audit.result.not_found": {"en": "not found", "cs": "nenalezeno"},
+    "audit.result.unavailable": {"en": "unavailable", "cs": "nedostupné"},
+    "audit.result.error": {"en": "error", "cs": "chyba"},
+}
