@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +51,7 @@ from storage.models import (
 from storage.uow import Database
 
 _PS = ProvisioningStatus
+T = TypeVar("T")
 
 #: Where the Share link of a correctly set-up template points (``Customer.share_link``).
 SHARE_LINK_ACTIVATION = "activation"
@@ -285,14 +286,14 @@ def _rng_uuid(rng: random.Random) -> uuid.UUID:
 # --- subscribers ----------------------------------------------------------------------------
 
 
-class _Weighted:
+class _Weighted(Generic[T]):
     """Draws from weighted choices with a single ``random()`` call (the seeder draws millions)."""
 
-    def __init__(self, weights: Mapping[Any, int]) -> None:
+    def __init__(self, weights: Mapping[T, int]) -> None:
         self.items = list(weights)
         self.cumulative = list(itertools.accumulate(weights.values()))
 
-    def draw(self, rng: random.Random) -> Any:
+    def draw(self, rng: random.Random) -> T:
         return self.items[bisect.bisect_right(self.cumulative, rng.random() * self.cumulative[-1])]
 
 
@@ -317,21 +318,21 @@ class SubscriberDrawer:
 
     def status(self) -> ProvisioningStatus:
         """A status drawn with the demo weights."""
-        return self._statuses.draw(self.rng)  # type: ignore[no-any-return]
+        return self._statuses.draw(self.rng)
 
     def package(self) -> Package:
         """A package drawn with the demo weights."""
-        return self._packages.draw(self.rng)  # type: ignore[no-any-return]
+        return self._packages.draw(self.rng)
 
     def error(self) -> ProvisioningError:
         """An error drawn with the demo weights."""
-        return self._errors.draw(self.rng)  # type: ignore[no-any-return]
+        return self._errors.draw(self.rng)
 
     def customer_for(self, status: ProvisioningStatus) -> DemoCustomer:
         """A customer; users who never got to enter an email gather at the misconfigured one."""
         if status is _PS.PENDING_EMAIL_INPUT and self._misconfigured and self.rng.random() < 0.5:
             return self._misconfigured[0]
-        return self._customers.draw(self.rng)  # type: ignore[no-any-return]
+        return self._customers.draw(self.rng)
 
     def row(
         self,

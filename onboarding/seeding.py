@@ -29,7 +29,7 @@ from onboarding.demo_data import (
     ascii_slug,
 )
 from onboarding.model import Customer
-from storage.models import CustomerRow, SubscriberRow
+from storage.models import Base, CustomerRow, SubscriberRow
 from storage.uow import Database
 
 _BATCH = 5_000
@@ -118,7 +118,7 @@ def seed_subscribers(
                 for c in customers
             ],
         )
-    table = SubscriberRow.__table__
+    table = Base.metadata.tables[SubscriberRow.__tablename__]
     stmt = insert(table)
     bar = tqdm(
         total=count,
