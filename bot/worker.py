@@ -43,7 +43,7 @@ from bot.events import (
     correlation_id_of,
 )
 from bot.metrics import Metrics
-from bot.pipeline import Request, handle
+from bot.pipeline import Request, handle, is_silent, outcome_of
 from bot.replies import RenderedReply, render
 from bot.webex import WebexGateway, WebexRejected, WebexUnavailable
 from commands.parsing import strip_mention
@@ -168,8 +168,10 @@ class EventWorker:
             envelope = WebhookEnvelope.parse(row.payload)
             job = self._job(envelope, cid)
             reply = self._reply(job.request, cid)
-            rendered = self.renderer(reply, self.bot.settings.locale)
-            messages = rendered.messages(room_id=job.room_id, parent_id=job.parent_id)
+            messages: list[OutgoingMessage] = []
+            if not is_silent(reply):  # e.g. a space already told it may not use the bot
+                rendered = self.renderer(reply, self.bot.settings.locale)
+                messages = rendered.messages(room_id=job.room_id, parent_id=job.parent_id)
         except _Skip as skip:
             self._settle(row, outcome="done", note=str(skip))
             log.debug("event %s needs no answer: %s", row.event_key, skip, extra=extra)
@@ -189,7 +191,8 @@ class EventWorker:
             )
             return
         self._settle(row, outcome="done", messages=messages, cid=cid)
-        self.on_enqueued()
+        if messages:
+            self.on_enqueued()
 
     # -- from an event to a pipeline request --------------------------------------------------
 
@@ -266,9 +269,7 @@ class EventWorker:
             actions = ", ".join(a.removeprefix("service.") for a in done)
             return Reply(NoticeView((Msg("web.already_done", {"actions": actions}),)))
         reply = handle(self.bot, request)
-        outcome = "ok" if reply.ok else "error"
-        if getattr(reply.view, "kind", None) == "forbidden":
-            outcome = "refused"
+        outcome, _ = outcome_of(reply)
         self.metrics.commands.labels(reply.command or request.action or "unknown", outcome).inc()
         return reply
 
