@@ -21,9 +21,10 @@ from typing import Any, TypeVar
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from bot.local.console import is_loopback, mount_console
 from bot.local.emulator_http import create_app
 from bot.local.emulator_log import Exchange, Fault
-from bot.local.emulator_model import ApiFailure, JsonDict, Person
+from bot.local.emulator_model import ApiFailure, Content, JsonDict, Person
 from bot.local.emulator_state import EmulatorState, escape
 from bot.local.emulator_webhooks import Delivery, sign
 
@@ -123,6 +124,26 @@ class WebexEmulator(EmulatorState):
         """The People record of this email."""
         with self._lock:
             return self._by_email(email).to_api()
+
+    def people(self) -> list[JsonDict]:
+        """Every person and bot, as People records, in the order they were added."""
+        with self._lock:
+            return [p.to_api() for p in self._people.values()]
+
+    def rooms(self, *, member_email: str | None = None) -> list[JsonDict]:
+        """Every room (or ``member_email``'s), oldest first, with ``members`` (person ids)."""
+        with self._lock:
+            member = self._by_email(member_email).id if member_email else None
+            return [
+                {**r.to_api(), "members": list(r.members)}
+                for r in self._rooms.values()
+                if member is None or member in r.members
+            ]
+
+    def content(self, content_id: str, *, person_email: str) -> Content:
+        """A posted file as ``person_email`` may download it (ApiFailure 404 otherwise)."""
+        with self._lock:
+            return self.api_get_content(self._by_email(person_email), content_id)
 
     def room(self, room_id: str) -> JsonDict:
         """The Rooms record of this room, with ``members`` (person ids) added."""
@@ -284,8 +305,12 @@ class EmulatorServer:
 
     def __init__(self, emulator: WebexEmulator, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.emulator = emulator
+        app = emulator.create_app()
+        if is_loopback(host):
+            # The console acts as anyone without a token, so it is never served beyond loopback.
+            mount_console(emulator, app, host=host)
         self._server: BaseWSGIServer = make_server(
-            host, port, emulator.create_app(), threaded=True, request_handler=_QuietHandler
+            host, port, app, threaded=True, request_handler=_QuietHandler
         )
         self._thread = threading.Thread(
             # A short poll keeps stop() fast: shutdown() waits for the next poll.
@@ -295,6 +320,7 @@ class EmulatorServer:
             daemon=True,
         )
         self.api_url = f"http://{host}:{self._server.server_port}/v1/"
+        self.host = host
         emulator.api_url = self.api_url
 
     @property
