@@ -141,3 +141,11 @@ def seed(ctx: click.Context, subscribers: int, random_seed: int, progress: bool)
         database, count=subscribers, random_seed=random_seed, progress=progress
     )
     click.echo(f"seeded {written} subscribers")
+
+
+# Subcommands that live in their own modules, registered here so `main` stays the one entry.
+from bot.cli_serve import serve  # noqa: E402
+from bot.cli_webhooks import webhooks  # noqa: E402
+
+main.add_command(serve)
+main.add_command(webhooks)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import db
 from storage.confirmations import ConfirmationRepository
+from storage.events import WebhookEventRepository
 from storage.outbox import OutboxRepository
 from storage.repositories import (
     AuditRepository,
@@ -32,6 +33,7 @@ class UnitOfWork:
     audit: AuditRepository
     outbox: OutboxRepository
     confirmations: ConfirmationRepository
+    events: WebhookEventRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -46,6 +48,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.confirmations = ConfirmationRepository(self.session)
+        self.events = WebhookEventRepository(self.session)
         return self
 
     def __exit__(
