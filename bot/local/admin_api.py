@@ -102,9 +102,6 @@ def create_blueprint(state: AdminApiState) -> Blueprint:
 
     @bp.before_request
     def _faults() -> Response | None:
-        delay = state.take_delay(request.method, request.path)
-        if delay:
-            time.sleep(delay)
         fault = state.faults.take(request.method, request.path)
         if fault is not None:
             g.injected = True
@@ -145,6 +142,9 @@ def create_blueprint(state: AdminApiState) -> Blueprint:
                 injected=bool(g.get("injected")),
             )
         )
+        delay = state.take_delay(request.method, request.path)
+        if delay:
+            time.sleep(delay)
         return response
 
     # -- BroadWorks subscribers ------------------------------------------------------------

@@ -185,6 +185,7 @@ class AdminApiState:
         self.clients: dict[str, Client] = {}
         self._refresh_tokens: dict[str, str] = {}
         self.jobs: dict[str, JsonDict] = {}
+        self._job_due: dict[str, datetime] = {}
         self.consent_emails: list[str] = []
         self._exchanges: list[Exchange] = []
         self._counter = itertools.count(1)
@@ -209,8 +210,8 @@ class AdminApiState:
                 if sub is None:
                     continue
                 self._set_status(sub, step.status, step.errors)
-            for job in self.jobs.values():
-                if job["latestExecutionStatus"] == "STARTED":
+            for job_id, job in self.jobs.items():
+                if job["latestExecutionStatus"] == "STARTED" and self._job_due[job_id] <= now:
                     job["latestExecutionStatus"] = "COMPLETED"
                     job["latestExecutionExitCode"] = "COMPLETED"
 
@@ -339,7 +340,10 @@ class AdminApiState:
         self.faults.add(method, path_regex, status, times=times, headers=headers, body=body)
 
     def delay_next(self, method: str, path_regex: str, seconds: float, times: int = 1) -> None:
-        """Hold the next matching requests ``seconds`` before answering (for timeouts)."""
+        """Answer the next matching requests ``seconds`` late (for client timeouts).
+
+        The request is processed first, so a timed-out POST has still landed, as it may in Webex.
+        """
         with self._lock:
             self._delays.append(Delay(method.upper(), re.compile(path_regex), seconds, times))
 
@@ -725,6 +729,7 @@ class AdminApiState:
                 "allowAdminInviteEmails": True,
             }
             self.jobs[job["id"]] = job
+            self._job_due[job["id"]] = self.now() + self.provisioning_delay
             return dict(job)
 
     def job_status(self, org: str, job_id: str) -> JsonDict:

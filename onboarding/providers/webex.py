@@ -37,7 +37,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,6 +71,7 @@ from onboarding.providers.webex_http import (
 )
 from onboarding.providers.webex_subscribers import (
     UnknownValue,
+    epoch_ms,
     precheck_body,
     precheck_info,
     provision_body,
@@ -228,6 +229,43 @@ class WebexProvider:
                 uow.commit()
         self._org_id = stored
         return stored
+
+    # --- direct reads (the snapshot serves the bot; these ask Webex itself) ------------------
+
+    def search(
+        self,
+        *,
+        statuses: Sequence[ProvisioningStatus] = (),
+        customer: str | None = None,
+        email: str | None = None,
+        user_id: str | None = None,
+        changed_after: datetime | None = None,
+    ) -> Iterator[Subscriber]:
+        """Subscribers as Webex lists them with its own filters, following every page."""
+        params = {"max": str(self.subscriber_sync.page_size)}
+        if statuses:
+            params["status"] = ",".join(s.value for s in statuses)
+        if customer:
+            params["spEnterpriseId"] = customer
+        if email:
+            params["email"] = email
+        if user_id:
+            params["userId"] = user_id
+        if changed_after is not None:
+            params["lastStatusChange"] = str(epoch_ms(changed_after))
+        for page in self.http.pages(SUBSCRIBERS, scope=SCOPE_BW_READ, params=params):
+            for item in (page.body or {}).get("items") or []:
+                sub = self._read(item)
+                if sub is not None:
+                    yield sub
+
+    def get(self, subscriber_id: str) -> Subscriber | None:
+        """One subscriber straight from Webex (None when it does not exist)."""
+        try:
+            body = self.http.call("GET", f"{SUBSCRIBERS}/{subscriber_id}", scope=SCOPE_BW_READ).body
+        except RemoteNotFound:
+            return None
+        return self._read(body)
 
     # --- subscriber actions ----------------------------------------------------------------
 
