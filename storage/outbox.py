@@ -110,10 +110,24 @@ class OutboxRepository:
         )
         if self.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        rows = list(self.session.scalars(stmt))
-        for row in rows:
-            row.locked_until = now + lease
-        return rows
+        claimed = []
+        for row in self.session.scalars(stmt).all():
+            # A guarded UPDATE per row: on SQLite (no SKIP LOCKED) two processes may select the
+            # same row, but only one UPDATE can still find it free, and only that one sends it.
+            won = self.session.execute(
+                sa.update(OutboxRow)
+                .where(
+                    OutboxRow.id == row.id,
+                    OutboxRow.status == PENDING,
+                    sa.or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now),
+                )
+                .values(locked_until=now + lease)
+                .execution_options(synchronize_session=False)
+            )
+            if won.rowcount == 1:  # type: ignore[attr-defined]
+                self.session.refresh(row)
+                claimed.append(row)
+        return claimed
 
     def mark_delivered(self, row: OutboxRow, *, now: datetime, message_id: str | None) -> None:
         """The message reached Webex."""
