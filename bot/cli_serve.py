@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import signal
 import threading
 from types import FrameType
 
 import click
+from pydantic import SecretStr
+
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +31,16 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     from bot.webex import WebexGateway
 
     settings = settings_from(ctx)
+    local = None
     if settings.local_mode:
-        fail(
-            "WEBEX_BOT_TOKEN is not set. Local mode (the built-in Webex stand-in) is started "
-            "by `make run`; to talk to Webex, set WEBEX_BOT_TOKEN and WEBEX_WEBHOOK_SECRET."
-        )
+        local = start_local_webex(settings)
+        settings = local.settings
+    elif settings.webex.webhook_secret is None:
+        fail("WEBEX_WEBHOOK_SECRET is not set: webhooks cannot be verified without it")
+    ctx.obj["settings"] = settings
     bot = bot_from(ctx)
-    runtime = Runtime(bot, WebexGateway.from_settings(settings)).start()
+    gateway = WebexGateway.from_settings(settings)
+    runtime = Runtime(bot, gateway).start()
     app = create_app(bot, runtime=runtime)
     server = create_server(
         app,
@@ -42,6 +49,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
         threads=threads,
         ident="onboard-bot",
     )
+    if local is not None:
+        from bot.webhooks_admin import sync_webhooks
+
+        target = f"http://127.0.0.1:{server.effective_port}/webhooks/webex"
+        secret = settings.webex.webhook_secret
+        assert secret is not None
+        sync_webhooks(gateway, target_url=target, secret=secret.get_secret_value())
+        click.echo(f"Local mode: open the console at {local.console_url}")
     stopped = threading.Event()
 
     def shut_down(signum: int, frame: FrameType | None) -> None:
@@ -61,3 +76,39 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     finally:
         runtime.stop()
         bot.db.dispose()
+        if local is not None:
+            local.stop()
+
+
+class LocalWebex:
+    """The built-in Webex stand-in with its demo people, and the settings that point at it."""
+
+    def __init__(self, settings: Settings) -> None:
+        from bot.local.demo import console_url, setup_local_world
+        from bot.local.emulator import WebexEmulator
+
+        self.emulator = WebexEmulator()
+        self.world = setup_local_world(self.emulator)
+        self.server = self.emulator.start(host="127.0.0.1", port=0)
+        self.console_url = console_url(self.server)
+        webex = settings.webex.model_copy(
+            update={
+                "bot_token": SecretStr(self.world.bot_token),
+                "api_url": self.server.api_url,
+                # A fresh secret per run: the stand-in signs with it, nothing else knows it.
+                "webhook_secret": SecretStr(secrets.token_hex(16)),
+            }
+        )
+        # The demo people get the roles their names say, unless app.yaml names its own.
+        access = settings.access or self.world.access_settings()
+        self.settings = settings.model_copy(update={"webex": webex, "access": access})
+
+    def stop(self) -> None:
+        """Stop the stand-in."""
+        self.server.stop()
+        self.emulator.close()
+
+
+def start_local_webex(settings: Settings) -> LocalWebex:
+    """Start the stand-in for local mode (no WEBEX_BOT_TOKEN)."""
+    return LocalWebex(settings)
