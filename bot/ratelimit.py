@@ -50,6 +50,8 @@ class RateLimiter:
             AuditEntryRow.actor == actor,
             AuditEntryRow.at > since,
             AuditEntryRow.via.in_(LIMITED_VIA),
+            # A provider action's own ``service.*`` entry is the same request seen twice.
+            AuditEntryRow.action.not_like("service.%"),
         )
         with self.db.uow() as uow:
             counted = list(
