@@ -98,6 +98,11 @@ def build_bot(
     provider = provider or make_provider(settings, db, clock)
     files_dir = settings.files_dir
     files_dir.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        from bot.jobs import sync_configured_digests
+
+        # Every entry point sees app.yaml's digests with stable ids (serve, ask, digest run).
+        sync_configured_digests(db, settings.digests, clock.now())
     return Bot(
         settings=settings,
         db=db,

@@ -143,6 +143,25 @@ def seed(ctx: click.Context, subscribers: int, random_seed: int, progress: bool)
     click.echo(f"seeded {written} subscribers")
 
 
+@main.group()
+def digest() -> None:
+    """Scheduled digests."""
+
+
+@digest.command("run")
+@click.argument("digest_id", type=int)
+@click.option("--no-post", is_flag=True, help="Print only; record and post nothing.")
+@click.pass_context
+def digest_run(ctx: click.Context, digest_id: int, no_post: bool) -> None:
+    """Build a digest now, print it, and post it to its space (unless --no-post)."""
+    from bot.jobs import Outcome, run_digest
+
+    bot = bot_from(ctx)
+    result = run_digest(bot, digest_id, post=not no_post)
+    click.echo(result.markdown or f"digest {digest_id}: {result.outcome.value}")
+    sys.exit(1 if result.outcome in (Outcome.DISABLED, Outcome.MISSED) else 0)
+
+
 # Subcommands that live in their own modules, registered here so `main` stays the one entry.
 from bot.cli_serve import serve  # noqa: E402
 from bot.cli_webhooks import webhooks  # noqa: E402

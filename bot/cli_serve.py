@@ -27,6 +27,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
 
     from bot.cli import bot_from, fail, settings_from
     from bot.runtime import Runtime
+    from bot.scheduler import DigestScheduler
     from bot.web import create_app
     from bot.webex import WebexGateway
 
@@ -40,7 +41,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     ctx.obj["settings"] = settings
     bot = bot_from(ctx)
     gateway = WebexGateway.from_settings(settings)
-    runtime = Runtime(bot, gateway).start()
+    runtime = Runtime(bot, gateway)
+    # Every process runs a scheduler; only the one holding the leader lock fires digests.
+    runtime.add_service(DigestScheduler(bot))
+    runtime.start()
     app = create_app(bot, runtime=runtime)
     server = create_server(
         app,

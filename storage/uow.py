@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import db
 from storage.confirmations import ConfirmationRepository
+from storage.digests import DigestRepository
 from storage.events import WebhookEventRepository
 from storage.outbox import OutboxRepository
 from storage.repositories import (
@@ -34,6 +35,7 @@ class UnitOfWork:
     outbox: OutboxRepository
     confirmations: ConfirmationRepository
     events: WebhookEventRepository
+    digests: DigestRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -49,6 +51,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.confirmations = ConfirmationRepository(self.session)
         self.events = WebhookEventRepository(self.session)
+        self.digests = DigestRepository(self.session)
         return self
 
     def __exit__(
