@@ -7,11 +7,15 @@ import secrets
 import signal
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import SecretStr
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.local.admin_api_state import AdminApiState
 
 log = logging.getLogger(__name__)
 
@@ -93,24 +97,41 @@ class LocalWebex:
 
         self.emulator = WebexEmulator()
         self.world = setup_local_world(self.emulator)
-        self.server = self.emulator.start(host="127.0.0.1", port=0)
+        # With the real provider, the same server also stands in for the admin APIs.
+        self.admin_token = f"local-admin-{secrets.token_urlsafe(24)}"
+        self.admin = _admin_standin(self.admin_token) if settings.provider == "webex" else None
+        self.server = self.emulator.start(host="127.0.0.1", port=0, admin=self.admin)
         self.console_url = console_url(self.server)
-        webex = settings.webex.model_copy(
-            update={
-                "bot_token": SecretStr(self.world.bot_token),
-                "api_url": self.server.api_url,
-                # A fresh secret per run: the stand-in signs with it, nothing else knows it.
-                "webhook_secret": SecretStr(secrets.token_hex(16)),
-            }
-        )
+        update: dict[str, object] = {
+            "bot_token": SecretStr(self.world.bot_token),
+            "api_url": self.server.api_url,
+            # A fresh secret per run: the stand-in signs with it, nothing else knows it.
+            "webhook_secret": SecretStr(secrets.token_hex(16)),
+        }
+        top: dict[str, object] = {}
+        if self.admin is not None:
+            # The stand-in knows only its own token and org: a real one configured for
+            # production (token, OAuth integration, org id) must not be sent to it.
+            update.update(admin_token=SecretStr(self.admin_token), org_id=None)
+            top["oauth"] = None
+        webex = settings.webex.model_copy(update=update)
         # The demo people get the roles their names say, unless app.yaml names its own.
         access = settings.access or self.world.access_settings()
-        self.settings = settings.model_copy(update={"webex": webex, "access": access})
+        self.settings = settings.model_copy(update={**top, "webex": webex, "access": access})
 
     def stop(self) -> None:
         """Stop the stand-in."""
         self.server.stop()
         self.emulator.close()
+
+
+def _admin_standin(token: str) -> AdminApiState:
+    from bot.local.admin_api import AdminApiState, seed_demo
+
+    admin = AdminApiState()
+    seed_demo(admin)
+    admin.add_token(token)
+    return admin
 
 
 def start_local_webex(settings: Settings) -> LocalWebex:

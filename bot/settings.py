@@ -47,6 +47,8 @@ class WebexSettings(_Model):
     api_url: str = DEFAULT_API_URL
     admin_token: SecretStr | None = None
     public_url: str | None = None  # where Webex reaches our webhook endpoint
+    org_id: str | None = None  # the Control Hub org; unset: the admin token's own
+    control_hub: bool = True  # False: BroadWorks subscribers only, no People/SCIM reads
 
     @field_validator("api_url")
     @classmethod
@@ -114,6 +116,8 @@ class SyncSettings(_Model):
 
     freshness_seconds: int = Field(default=300, ge=0)
     interval_seconds: int = Field(default=300, ge=30)
+    full_sync_hours: float = Field(default=24.0, gt=0)  # incremental syncs miss deletions
+    max_wait_seconds: float = Field(default=30.0, ge=0)  # Retry-After/backoff bound per call
 
 
 class Settings(_Model):

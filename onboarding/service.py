@@ -304,8 +304,10 @@ class OnboardingService:
 
     # --- Control Hub ----------------------------------------------------------------------
 
-    def find_org_user(self, ref: str) -> OrgUser:
+    def find_org_user(self, ref: str, *, refresh: bool = True) -> OrgUser:
         """A Control Hub user by email or id."""
+        if refresh:
+            self.refresh()
         with self.db.uow() as uow:
             row = uow.org_users.find(ref.strip())
             if row is None:
@@ -314,12 +316,17 @@ class OnboardingService:
 
     def state_counts(self) -> dict[ControlHubState, int]:
         """How many users are in each Control Hub state (every state listed)."""
+        self.refresh()
         with self.db.uow() as uow:
             counts = uow.org_users.count_by_state()
         return {s: counts.get(s.value, 0) for s in ControlHubState}
 
-    def org_users(self, states: Sequence[ControlHubState] | None = None) -> list[OrgUser]:
+    def org_users(
+        self, states: Sequence[ControlHubState] | None = None, *, refresh: bool = True
+    ) -> list[OrgUser]:
         """Users in the given states, longest in their state first."""
+        if refresh:
+            self.refresh()
         with self.db.uow() as uow:
             rows = uow.org_users.in_states(None if states is None else [s.value for s in states])
             return [org_user_from_row(r) for r in rows]

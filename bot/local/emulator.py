@@ -16,7 +16,7 @@ import copy
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -27,6 +27,9 @@ from bot.local.emulator_log import Exchange, Fault
 from bot.local.emulator_model import ApiFailure, Content, JsonDict, Person
 from bot.local.emulator_state import EmulatorState, escape
 from bot.local.emulator_webhooks import Delivery, sign
+
+if TYPE_CHECKING:
+    from bot.local.admin_api_state import AdminApiState
 
 __all__ = ["ApiFailure", "Delivery", "EmulatorServer", "Exchange", "WebexEmulator", "sign"]
 
@@ -40,9 +43,11 @@ class WebexEmulator(EmulatorState):
         """The Flask app serving this emulator's REST API."""
         return create_app(self)
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
+    def start(
+        self, host: str = "127.0.0.1", port: int = 0, *, admin: AdminApiState | None = None
+    ) -> EmulatorServer:
         """Serve the REST API from a background thread; see ``EmulatorServer``."""
-        return EmulatorServer(self, host=host, port=port).start()
+        return EmulatorServer(self, host=host, port=port, admin=admin).start()
 
     def close(self) -> None:
         """Stop the webhook delivery thread (it restarts on the next delivery)."""
@@ -301,14 +306,29 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class EmulatorServer:
-    """Runs an emulator's Flask app with werkzeug's threaded server on a background thread."""
+    """Runs an emulator's Flask app with werkzeug's threaded server on a background thread.
 
-    def __init__(self, emulator: WebexEmulator, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    With ``admin``, the admin-API stand-in is served from the same address too (``mount_on``).
+    """
+
+    def __init__(
+        self,
+        emulator: WebexEmulator,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        admin: AdminApiState | None = None,
+    ) -> None:
         self.emulator = emulator
+        self.admin = admin
         app = emulator.create_app()
         if is_loopback(host):
             # The console acts as anyone without a token, so it is never served beyond loopback.
             mount_console(emulator, app, host=host)
+        if admin is not None:
+            from bot.local.admin_api import mount_on
+
+            mount_on(app, admin)
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_QuietHandler
         )

@@ -163,8 +163,13 @@ class WebexProvider:
             source = StaticToken(_secret(webex.admin_token))
         else:
             raise ValueError("provider webex needs WEBEX_ADMIN_TOKEN or an oauth section")
-        freshness = timedelta(seconds=int(settings.sync.freshness_seconds))
-        return cls(db, clock, api_url=api_url, token_source=source, freshness=freshness, **kwargs)
+        sync = settings.sync
+        kwargs.setdefault("freshness", timedelta(seconds=int(sync.freshness_seconds)))
+        kwargs.setdefault("full_sync_every", timedelta(hours=float(sync.full_sync_hours)))
+        kwargs.setdefault("policy", RetryPolicy(max_wait=float(sync.max_wait_seconds)))
+        kwargs.setdefault("org_id", getattr(webex, "org_id", None) or None)
+        kwargs.setdefault("control_hub", bool(getattr(webex, "control_hub", True)))
+        return cls(db, clock, api_url=api_url, token_source=source, **kwargs)
 
     # --- the snapshot ----------------------------------------------------------------------
 
@@ -534,7 +539,9 @@ class WebexProvider:
 
 
 def _api_params(exc: ApiError) -> dict[str, object]:
-    return {"status": exc.status, "code": exc.code or "-", "description": exc.description}
+    # The messages go on after the description ("…: {description}. Nothing was changed.").
+    description = exc.description.rstrip().rstrip(".")
+    return {"status": exc.status, "code": exc.code or "-", "description": description}
 
 
 def _error_params(exc: Exception) -> dict[str, object]:
