@@ -49,6 +49,6 @@ class RenderedReply:
 def render(reply: Reply, locale: str) -> RenderedReply:
     """Word ``reply`` in ``locale``."""
     markdown = cards.render_markdown(reply.view, locale)
-    card = cards.render_card(reply.view, locale) if hasattr(cards, "render_card") else None
+    card = cards.render_card(reply.view, locale)
     path = reply.file.path if reply.file is not None else None
     return RenderedReply(markdown=markdown, card=card, file_path=path, ok=reply.ok)

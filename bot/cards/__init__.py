@@ -1,17 +1,21 @@
-"""Replies as Webex markdown (and, later, Adaptive Cards): one module per view family.
+"""Replies as Webex markdown and Adaptive Cards: one module per view family.
 
 ``render_markdown(view, locale)`` picks the family's ``markdown`` function and keeps the result
-under Webex's 7439-byte limit.
+under Webex's 7439-byte limit. ``render_card(view, locale)`` picks the family's ``card`` function:
+an Adaptive Card 1.3 with at most five buttons, or None for views that are best as plain text.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot.cards import actions, digest, errors, help, states, status, templates
+from bot.cards import _ac, actions, digest, errors, help, states, status, templates
 from bot.cards._md import MAX_BYTES, clamp
 from commands import views as v
+
+log = logging.getLogger(__name__)
 
 _MARKDOWN: dict[type, Callable[[Any, str], str]] = {
     v.StatusListView: status.markdown,
@@ -36,7 +40,30 @@ _MARKDOWN: dict[type, Callable[[Any, str], str]] = {
     digest.DigestStoppedView: digest.markdown,
 }
 
-__all__ = ["MAX_BYTES", "render_markdown"]
+_CARD: dict[type, Callable[[Any, str], dict[str, Any] | None]] = {
+    v.StatusListView: status.card,
+    v.UserDetailView: status.card,
+    v.ErrorTextView: status.card,
+    v.ExportView: status.card,
+    v.ActionResultView: actions.card,
+    v.ConfirmView: actions.card,
+    v.HelpView: help.card,
+    v.CommandHelpView: help.card,
+    v.TemplateView: templates.card,
+    v.TemplatesView: templates.card,
+    v.StatesView: states.card,
+    v.UserStateView: states.card,
+    v.StuckView: states.card,
+    v.ExplainView: states.card,
+    v.ErrorView: errors.card,
+    v.NoticeView: errors.card,
+    digest.DigestView: digest.card,
+    digest.DigestListView: digest.card,
+    digest.DigestSavedView: digest.card,
+    digest.DigestStoppedView: digest.card,
+}
+
+__all__ = ["MAX_BYTES", "render_card", "render_markdown"]
 
 
 def render_markdown(view: object, locale: str) -> str:
@@ -45,3 +72,18 @@ def render_markdown(view: object, locale: str) -> str:
     if render is None:
         raise TypeError(f"no markdown renderer for {type(view).__name__}")
     return clamp(render(view, locale), locale)
+
+
+def render_card(view: object, locale: str) -> dict[str, Any] | None:
+    """The view as an Adaptive Card 1.3 (≤ five buttons), or None when it is markdown only."""
+    render = _CARD.get(type(view))
+    if render is None:
+        raise TypeError(f"no card renderer for {type(view).__name__}")
+    card = render(view, locale)
+    if card is not None and _ac.size(card) > _ac.MAX_CARD_BYTES:
+        # The markdown carries the whole answer; an oversized card must not block delivery.
+        log.warning(
+            "card for %s is %d bytes; sending markdown only", type(view).__name__, _ac.size(card)
+        )
+        return None
+    return card

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.cards import _ac as ac
 from bot.cards._md import code, esc, fit, msg
 from commands.views import ExplainView, StatesView, StuckView, UserStateView
 from i18n import t
@@ -70,3 +73,174 @@ def markdown(view: StatesView | UserStateView | StuckView | ExplainView, locale:
     if isinstance(view, StuckView):
         return _stuck(view, locale)
     return _explain(view, locale)
+
+
+# --- Adaptive Cards ------------------------------------------------------------------------------
+
+CARD_STUCK = 15
+
+
+def _state_choices(locale: str) -> list[tuple[str, str]]:
+    return [(lifecycle.state_label(s, locale), s.value) for s in ControlHubState]
+
+
+def _states_card(view: StatesView, locale: str) -> dict[str, Any]:
+    total = sum(view.counts.values())
+    body: list[dict[str, Any]] = [ac.md(t("md.states.title", locale, n=total))]
+    # State labels, counts and meanings are all ours: safe in a FactSet.
+    body.append(
+        ac.facts(
+            (lifecycle.state_label(s, locale), str(view.counts.get(s, 0))) for s in ControlHubState
+        )
+    )
+    for state in ControlHubState:
+        ex = lifecycle.explain_state(state, locale)
+        body.append(ac.rich(ac.run(ex.label, weight="bolder"), ": ", ex.meaning, separator=True))
+        for step in ex.next_steps[:1]:
+            body.append(ac.rich("→ ", step, spacing="None", isSubtle=True))
+    body.append(ac.md(t("md.states.hint", locale), isSubtle=True))
+    first = ControlHubState.NOT_VERIFIED.value
+    body.append(
+        ac.choice_set(
+            "state", t("card.state", locale), _state_choices(locale), value=first, required=True
+        )
+    )
+    explain = ac.submit(t("card.explain", locale), "state.explain", {"state": first})
+    return ac.card(body, [explain])
+
+
+def _user_card(view: UserStateView, locale: str) -> dict[str, Any]:
+    ex = lifecycle.explain_user(view.user, view.now, locale)
+    user = view.user
+    body: list[dict[str, Any]] = [
+        ac.rich(
+            ac.run(user.display_name or user.email, weight="bolder", size="medium"),
+            "  ",
+            ac.run(ex.state.label, weight="bolder", color=_COLOR[user.state]),
+        ),
+        ac.literal(user.email, isSubtle=True, spacing="None"),
+        ac.literal(ex.since),
+    ]
+    if ex.deadline_text:
+        color = "attention" if ex.deadline_passed or (ex.days_left or 0) <= 3 else "warning"
+        body.append(
+            ac.field(
+                t("card.state.deadline", locale), ac.literal("⏳ " + ex.deadline_text, color=color)
+            )
+        )
+    body.append(ac.field(t("md.state.how", locale), ex.how))
+    body.append(ac.field(t("md.state.meaning", locale), ex.state.meaning))
+    body.append(ac.literal(ex.state.services, isSubtle=True))
+    body.append(ac.field(t("md.state.next", locale), ex.state.moves_on))
+    actions: list[dict[str, Any]] = []
+    if user.state is ControlHubState.NOT_VERIFIED:
+        # UserStateView carries no role: the server's access check refuses non-admins.
+        actions.append(
+            ac.submit(t("md.action.resend", locale), "user.resend", {"users": user.email})
+        )
+    actions.append(
+        ac.submit(t("card.explain", locale), "state.explain", {"state": user.state.value})
+    )
+    return ac.card(body, actions)
+
+
+def _stuck_card(view: StuckView, locale: str) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [
+        ac.msg("md.stuck.title", locale, n=len(view.users), days=view.not_verified_days)
+    ]
+    shown = list(view.users)[:CARD_STUCK]
+    for s in shown:
+        user = s.user
+        body.append(
+            container_of(
+                [
+                    ac.rich(
+                        ac.run(user.display_name or user.email, weight="bolder"),
+                        " (",
+                        ac.run(user.email),
+                        ") ",
+                        ac.run(lifecycle.state_label(user.state, locale), color=_COLOR[user.state]),
+                    ),
+                    ac.literal(
+                        lifecycle.explain_stuck(user, s.reason, view.now, locale), spacing="None"
+                    ),
+                ]
+            )
+        )
+    if len(view.users) > len(shown):
+        body.append(
+            ac.msg(
+                "md.more_plain", locale, block={"isSubtle": True}, n=len(view.users) - len(shown)
+            )
+        )
+    if not view.users:
+        body.append(ac.md(t("md.stuck.none", locale)))
+        return ac.card(body)
+    emails = [s.user.email for s in shown]
+    body.append(
+        ac.choice_set(
+            "user",
+            t("card.user", locale),
+            [
+                (
+                    ac.one_line(f"{s.user.display_name or s.user.email} — {s.user.email}")[:120],
+                    s.user.email,
+                )
+                for s in shown
+            ],
+            value=emails[0],
+            required=True,
+        )
+    )
+    actions = [ac.submit(t("card.show_state", locale), "user.state", {"user": emails[0]})]
+    if any(s.user.state is ControlHubState.NOT_VERIFIED for s in view.users):
+        body.append(ac.md(t("md.stuck.resend", locale), isSubtle=True))
+        # No users named: every Not verified user, which asks to confirm when more than one.
+        actions.append(ac.submit(t("card.stuck.resend_all", locale), "user.resend", {"users": ""}))
+    return ac.card(body, actions)
+
+
+def container_of(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One list entry, set apart from the previous one."""
+    return ac.container(items, separator=True)
+
+
+def _explain_card(view: ExplainView, locale: str) -> dict[str, Any]:
+    ex = lifecycle.explain_state(view.state, locale)
+    body: list[dict[str, Any]] = [
+        ac.rich(
+            ac.run(ex.label, weight="bolder", size="medium", color=_COLOR[view.state]),
+            " ",
+            ac.run(view.state.value, fontType="monospace", isSubtle=True),
+        ),
+        ac.literal(ex.meaning),
+        ac.literal(ex.services, isSubtle=True),
+        ac.field(t("md.state.next", locale), ex.moves_on),
+    ]
+    body += [ac.rich("→ ", step, spacing="Small") for step in ex.next_steps]
+    if ex.ways_in:
+        body.append(ac.text(t("md.state.ways_in", locale), weight="bolder", separator=True))
+        body += [ac.rich("• ", way, spacing="Small") for way in ex.ways_in]
+    return ac.card(body)
+
+
+_COLOR = {
+    ControlHubState.ACTIVE: "good",
+    ControlHubState.VERIFIED: "good",
+    ControlHubState.NOT_VERIFIED: "warning",
+    ControlHubState.INACTIVE: "default",
+    ControlHubState.DELAYED_CLAIM: "warning",
+}
+
+
+def card(
+    view: StatesView | UserStateView | StuckView | ExplainView, locale: str
+) -> dict[str, Any] | None:
+    """The card of a Control Hub state view."""
+    if isinstance(view, StatesView):
+        return _states_card(view, locale)
+    if isinstance(view, UserStateView):
+        return _user_card(view, locale)
+    if isinstance(view, StuckView):
+        return _stuck_card(view, locale)
+    return _explain_card(view, locale)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.cards import _ac as ac
 from bot.cards._md import (
     GROUP_ICON,
     MAX_BYTES,
@@ -21,7 +24,7 @@ from bot.cards._md import (
 )
 from commands.views import ErrorTextView, ExportView, StatusListView, UserDetailView
 from i18n import t
-from onboarding.model import StatusGroup, Subscriber
+from onboarding.model import Package, StatusGroup, Subscriber
 from onboarding.queries import SubscriberQuery
 
 #: The typed command each card action of a user stands for, with its arguments.
@@ -179,3 +182,321 @@ def markdown(
         return _error_text(view, locale)
     words = code(" ".join(view.words)) if view.words else t("md.filter.default", locale)
     return _export_text(view, locale, words)
+
+
+# --- Adaptive Cards ------------------------------------------------------------------------------
+
+#: Rows a list card shows at most (the page may be longer; the markdown has every row).
+CARD_ROWS = 20
+_ROWS_BUDGET = 12_000
+ERROR_SUMMARY_CHARS = 140
+ERROR_TEXT_CHARS = 1500
+_COLOR = {
+    StatusGroup.PROVISIONED: "good",
+    StatusGroup.PENDING: "warning",
+    StatusGroup.ERROR: "attention",
+}
+
+
+def plain_query(query: SubscriberQuery, locale: str) -> str:
+    """The filters of a list in words, unescaped (it goes into a literal text run)."""
+    if query.statuses:
+        parts = [", ".join(t(f"status.{s.value}", locale) for s in sorted(query.statuses))]
+    elif query.groups:
+        parts = [", ".join(group_label(g, locale) for g in StatusGroup if g in query.groups)]
+    elif query.include_provisioned:
+        parts = [t("md.filter.all", locale)]
+    else:
+        parts = [t("md.filter.not_provisioned", locale)]
+    if query.customer:
+        parts.append(f"{t('card.customer', locale)} {query.customer}")
+    if query.package:
+        parts.append(f"{t('md.field.package', locale)} {t(f'package.{query.package}', locale)}")
+    if query.text:
+        parts.append(f"{t('card.search', locale)} „{query.text}“")
+    return " · ".join(parts)
+
+
+def _status_runs(sub: Subscriber, locale: str) -> list[dict[str, Any]]:
+    return [
+        ac.run(GROUP_ICON[sub.status.group] + " "),
+        ac.run(status_label(sub.status, locale), color=_COLOR[sub.status.group], weight="bolder"),
+    ]
+
+
+def _row(sub: Subscriber, locale: str) -> dict[str, Any]:
+    name = sub.display_name or sub.user_id
+    email = ac.run(sub.email) if sub.email else ac.run(t("md.no_email", locale), isSubtle=True)
+    items = [
+        ac.rich(ac.run(name, weight="bolder"), " — ", email),
+        ac.rich(
+            ac.run(sub.user_id, fontType="monospace"),
+            f" · {package_label(sub, locale)} · {sub.customer} · ",
+            *_status_runs(sub, locale),
+            spacing="None",
+        ),
+    ]
+    if sub.errors:
+        first = sub.errors[0]
+        more = f" (+{len(sub.errors) - 1})" if len(sub.errors) > 1 else ""
+        summary, _ = ac.clip(ac.one_line(f"{first.code}: {first.description}"), ERROR_SUMMARY_CHARS)
+        items.append(ac.literal(summary + more, color="attention", spacing="None"))
+    return ac.container(items, separator=True)
+
+
+def _choice_title(sub: Subscriber) -> str:
+    name = sub.display_name or sub.user_id
+    return ac.one_line(f"{name} — {sub.email or sub.user_id}")[:120]
+
+
+def _list_card(view: StatusListView, locale: str) -> dict[str, Any]:
+    page = view.page
+    words = " ".join(view.words)
+    body: list[dict[str, Any]] = [
+        ac.msg(
+            "md.status.title",
+            locale,
+            filters=plain_query(view.query, locale),
+            total=page.total,
+            page=page.page,
+            pages=page.pages,
+        )
+    ]
+    excluding = not view.query.include_provisioned
+    body.append(
+        ac.rich(
+            *ac.msg_runs(
+                "card.exclude",
+                locale,
+                toggle=t("action.exclude_provisioned", locale),
+                state=t("card.on" if excluding else "card.off", locale),
+            ),
+            isSubtle=True,
+            spacing="None",
+        )
+    )
+    subs = list(page.items)[:CARD_ROWS]
+    rows, cut = ac.fit_rows([_row(s, locale) for s in subs], _ROWS_BUDGET)
+    subs = subs[: len(rows)]
+    cut += len(page.items) - min(len(page.items), CARD_ROWS)
+    body += rows
+    if cut:
+        body.append(ac.msg("card.rows_cut", locale, block={"isSubtle": True}, n=cut))
+    if not page.items:
+        key = "md.status.empty_page" if page.total else "md.status.empty"
+        body.append(ac.msg(key, locale, page=page.page, pages=page.pages))
+    actions: list[dict[str, Any]] = []
+    if subs:
+        first = subs[0].id
+        body.append(
+            ac.choice_set(
+                "user",
+                t("card.user", locale),
+                [(_choice_title(s), s.id) for s in subs],
+                value=first,
+                required=True,
+            )
+        )
+        actions.append(ac.submit(t("card.open", locale), "user.status", {"user": first}))
+    body.append(ac.md(freshness(view.fresh_as_of, view.now, locale).strip("_"), isSubtle=True))
+    if page.has_previous:
+        prev = " ".join([*view.words, "page", str(page.page - 1)])
+        actions.append(ac.submit(t("card.previous", locale), "status.list", {"filters": prev}))
+    if page.has_next:
+        nxt = " ".join([*view.words, "page", str(page.page + 1)])
+        actions.append(ac.submit(t("card.next", locale), "status.list", {"filters": nxt}))
+    # The filter form lives in a show-card: per the spec, the main card's buttons do not gather
+    # its input, so the page buttons keep their own ``filters``.
+    actions.append(
+        ac.show_card(
+            t("card.filter", locale),
+            [
+                ac.input_text(
+                    "filters",
+                    t("card.filters", locale),
+                    value=words,
+                    placeholder=t("card.filters_placeholder", locale),
+                    max_length=200,
+                ),
+                ac.md(t("md.help.filters", locale), isSubtle=True),
+            ],
+            [ac.submit(t("card.apply", locale), "status.list", {"filters": words})],
+        )
+    )
+    return ac.card(body, actions)
+
+
+def _fields(sub: Subscriber, locale: str) -> list[dict[str, Any]]:
+    email = (
+        ac.literal(sub.email) if sub.email else ac.literal(t("md.no_email", locale), isSubtle=True)
+    )
+    return [
+        ac.field(
+            t("md.field.broadworks_id", locale), ac.literal(sub.user_id, fontType="monospace")
+        ),
+        ac.field(t("md.field.email", locale), email),
+        ac.field(t("md.field.customer", locale), sub.customer),
+        ac.field(t("md.field.package", locale), package_label(sub, locale)),
+        ac.field(
+            t("md.field.status", locale),
+            ac.rich(
+                *_status_runs(sub, locale),
+                " ",
+                ac.run(sub.status.value, fontType="monospace", isSubtle=True),
+            ),
+        ),
+        ac.field(t("md.field.changed", locale), when(sub.last_status_change, locale)),
+        ac.field(t("md.field.subscriber_id", locale), ac.literal(sub.id, fontType="monospace")),
+    ]
+
+
+def error_block(sub: Subscriber, locale: str) -> list[dict[str, Any]]:
+    """The error text verbatim in monospace (cut when long), and the error codes."""
+    text, cut = ac.clip(sub.error_text, ERROR_TEXT_CHARS)
+    out = [
+        ac.text(t("card.error_text", locale), weight="bolder", separator=True),
+        ac.literal(text, fontType="monospace"),
+        ac.msg(
+            "md.error.codes",
+            locale,
+            block={"spacing": "Small"},
+            codes=", ".join(str(e.code) for e in sub.errors),
+        ),
+    ]
+    if cut:
+        out.append(ac.msg("card.error_cut", locale, block={"isSubtle": True}, n=cut))
+    return out
+
+
+def _retry(sub: Subscriber, locale: str) -> dict[str, Any]:
+    return ac.show_card(
+        t("action.retry", locale),
+        [
+            ac.msg("card.retry.explain", locale),
+            ac.input_text(
+                "email",
+                t("md.field.email", locale),
+                value=sub.email,
+                placeholder=t("card.email_placeholder", locale),
+                required=True,
+                regex=ac.EMAIL_REGEX,
+                error=t("card.email_error", locale),
+                style="email",
+                max_length=254,
+            ),
+        ],
+        [ac.submit(t("action.onboard", locale), "user.retry", {"user": sub.id}, style="positive")],
+    )
+
+
+def _package_input(sub: Subscriber, locale: str) -> dict[str, Any]:
+    choices = []
+    for p in Package:
+        title = t(f"package.{p.value}", locale)
+        if p is sub.package:
+            title = t("card.package.current", locale, package=title)
+        choices.append((title, p.value))
+    return ac.choice_set(
+        "package",
+        t("md.field.package", locale),
+        choices,
+        value=sub.package.value,
+        required=True,
+        error=t("card.package.choose", locale),
+    )
+
+
+def _package_submit(sub: Subscriber, locale: str) -> dict[str, Any]:
+    return ac.submit(t("action.package", locale), "user.package", {"user": sub.id})
+
+
+def _delete_submit(sub: Subscriber, locale: str) -> dict[str, Any]:
+    return ac.submit(
+        t("action.delete", locale), "user.delete", {"user": sub.id}, style="destructive"
+    )
+
+
+def _detail_card(view: UserDetailView, locale: str) -> dict[str, Any]:
+    sub = view.subscriber
+    body: list[dict[str, Any]] = [
+        ac.rich(
+            ac.run(sub.display_name or sub.user_id, weight="bolder", size="medium"),
+            "  ",
+            *_status_runs(sub, locale),
+        ),
+        *_fields(sub, locale),
+    ]
+    if sub.errors:
+        body += error_block(sub, locale)
+    for key in view.advice:
+        body.append(ac.rich(ac.run("💡 "), *ac.msg_runs(key, locale, customer=sub.customer)))
+    allowed = set(view.actions)
+    actions: list[dict[str, Any]] = []
+    if "user.retry" in allowed:
+        actions.append(_retry(sub, locale))
+    package = ac.show_card(
+        t("action.package", locale),
+        [ac.msg("card.package.explain", locale), _package_input(sub, locale)],
+        [_package_submit(sub, locale)],
+    )
+    delete = ac.show_card(
+        t("action.delete", locale),
+        [ac.msg("card.delete.explain", locale)],
+        [_delete_submit(sub, locale)],
+    )
+    wanted = 2 * ("user.package" in allowed) + 2 * ("user.delete" in allowed)
+    used = ac.count_actions({"type": "AdaptiveCard", "actions": actions})
+    room = ac.MAX_ACTIONS - used - ("user.error" in allowed)
+    if "user.package" in allowed:
+        if wanted <= room:
+            actions.append(package)
+        else:
+            # Four Partner Hub actions need six buttons as show-cards; Webex allows five. The
+            # package choice moves into the card body (its input is harmless to other buttons).
+            body.append(_package_input(sub, locale))
+            actions.append(_package_submit(sub, locale))
+            room -= 1
+            wanted -= 2
+    if "user.delete" in allowed:
+        if wanted <= room:
+            actions.append(delete)
+        else:
+            # Still asks first: the server answers with a confirmation card.
+            body.append(ac.msg("card.delete.explain", locale, block={"isSubtle": True}))
+            actions.append(_delete_submit(sub, locale))
+    if "user.error" in allowed:
+        body.append(ac.msg("card.copy_hint", locale, block={"isSubtle": True}))
+        actions.append(ac.submit(t("action.copy_error", locale), "user.error", {"user": sub.id}))
+    body.append(ac.md(freshness(view.fresh_as_of, view.now, locale).strip("_"), isSubtle=True))
+    return ac.card(body, actions)
+
+
+def _export_card(view: ExportView, locale: str) -> dict[str, Any]:
+    words = " ".join(view.words)
+    body = [
+        ac.rich(
+            ac.run("📄 "),
+            *ac.msg_runs("md.export.done", locale, rows=view.rows, file=view.filename),
+        ),
+        ac.field(t("md.export.filters", locale), words or t("md.filter.default", locale)),
+        ac.msg("card.export.file", locale, block={"isSubtle": True}),
+    ]
+    show = ac.submit(t("card.export.show", locale), "status.list", {"filters": words})
+    return ac.card(body, [show])
+
+
+def card(
+    view: StatusListView | UserDetailView | ErrorTextView | ExportView, locale: str
+) -> dict[str, Any] | None:
+    """The card of a subscriber list, one subscriber or an export.
+
+    The error text has none: *Copy error text* must arrive as a plain message whose code block
+    copies cleanly, and a message with a card shows the card instead of its markdown.
+    """
+    if isinstance(view, StatusListView):
+        return _list_card(view, locale)
+    if isinstance(view, UserDetailView):
+        return _detail_card(view, locale)
+    if isinstance(view, ExportView):
+        return _export_card(view, locale)
+    return None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.cards import _ac as ac
 from bot.cards._md import GROUP_ICON, code, esc, fit, msg
+from commands.parsing import quote
 from commands.views import TemplatesView, TemplateView
 from i18n import t
 from onboarding.model import StatusGroup
@@ -70,3 +74,114 @@ def markdown(view: TemplateView | TemplatesView, locale: str) -> str:
     if isinstance(view, TemplateView):
         return _one(view, locale)
     return _all(view, locale)
+
+
+# --- Adaptive Cards ------------------------------------------------------------------------------
+
+CARD_CUSTOMERS = 25
+
+
+def _setting(
+    ok: bool | None, label_key: str, good_key: str, bad_key: str, fix_key: str, locale: str
+) -> list[dict[str, Any]]:
+    mark = ac.run(_mark(ok) + " ")
+    out = [
+        ac.rich(
+            mark,
+            ac.run(t(label_key, locale), weight="bolder"),
+            ": ",
+            *ac.md_runs(t(good_key if ok else bad_key, locale)),
+        )
+    ]
+    if not ok:
+        out.append(ac.msg(fix_key, locale, block={"spacing": "None", "color": "attention"}))
+    return out
+
+
+def _one_card(view: TemplateView, locale: str) -> dict[str, Any]:
+    report = view.report
+    cust = report.customer
+    body: list[dict[str, Any]] = [ac.msg("md.template.title", locale, name=cust.name, id=cust.id)]
+    if not report.known:
+        body.append(
+            ac.rich(ac.run("❔ "), *ac.msg_runs("md.template.unknown", locale, name=cust.name))
+        )
+    else:
+        body += _setting(
+            report.untrusted_emails_ok,
+            "card.template.setting_untrusted",
+            "md.template.untrusted_ok",
+            "md.template.untrusted_bad",
+            "card.template.fix_untrusted",
+            locale,
+        )
+        body += _setting(
+            report.share_link_ok,
+            "card.template.setting_share",
+            "md.template.share_ok",
+            "md.template.share_bad",
+            "card.template.fix_share",
+            locale,
+        )
+        body.append(
+            ac.md(t("md.template.ok" if report.ok else "md.template.bad", locale), separator=True)
+        )
+        if not report.ok:
+            body.append(ac.md(t("md.template.where", locale), isSubtle=True))
+    show = ac.submit(
+        t("card.template.users", locale), "status.list", {"filters": f"customer {quote(cust.id)}"}
+    )
+    return ac.card(body, [show])
+
+
+def _all_card(view: TemplatesView, locale: str) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [ac.md(t("md.templates.title", locale, n=len(view.rows)))]
+    rows = list(view.rows)[:CARD_CUSTOMERS]
+    for row in rows:
+        cust = row.summary.customer
+        counts = " · ".join(f"{GROUP_ICON[g]} {row.summary.counts.get(g, 0)}" for g in StatusGroup)
+        body.append(
+            ac.rich(
+                ac.run(cust.name, weight="bolder"),
+                " (",
+                ac.run(cust.id, fontType="monospace"),
+                f"): {counts} — {verdict(row.report, locale)}",
+                separator=True,
+            )
+        )
+    if len(view.rows) > len(rows):
+        body.append(
+            ac.msg("md.more_plain", locale, block={"isSubtle": True}, n=len(view.rows) - len(rows))
+        )
+    if not view.rows:
+        body.append(ac.md(t("md.templates.none", locale)))
+        return ac.card(body)
+    body.append(ac.md(t("md.templates.hint", locale), isSubtle=True))
+    body.append(
+        ac.choice_set(
+            "customer",
+            t("card.customer", locale),
+            [
+                (
+                    ac.one_line(f"{r.summary.customer.name} ({r.summary.customer.id})")[:120],
+                    r.summary.customer.id,
+                )
+                for r in rows
+            ],
+            value=rows[0].summary.customer.id,
+            required=True,
+        )
+    )
+    check = ac.submit(
+        t("card.templates.check", locale),
+        "template.check",
+        {"customer": rows[0].summary.customer.id},
+    )
+    return ac.card(body, [check])
+
+
+def card(view: TemplateView | TemplatesView, locale: str) -> dict[str, Any] | None:
+    """The card of a template check (with the customer's users a click away) or of all customers."""
+    if isinstance(view, TemplateView):
+        return _one_card(view, locale)
+    return _all_card(view, locale)

@@ -1,0 +1,424 @@
+"""Cards of every view: Adaptive Cards 1.3, five buttons, small, both locales, literal text.
+
+The views come from real commands over the sandbox provider and its demo data; a few are built by
+hand where the demo data has no such case (an unreadable template, hostile provider text).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import typing
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+import commands
+from bot import cards
+from bot.bootstrap import Bot, build_bot
+from bot.cards import _ac as ac
+from bot.replies import CARD_CONTENT_TYPE, render
+from bot.settings import Settings
+from commands import digest as digest_commands
+from commands import views as v
+from commands.context import CommandContext
+from commands.registry import REGISTRY, Role
+from commands.replies import Reply
+from commands.runner import run_text
+from i18n import LOCALES
+from onboarding.clock import ManualClock
+from onboarding.model import (
+    Customer,
+    Package,
+    ProvisioningError,
+    ProvisioningStatus,
+    StatusGroup,
+    Subscriber,
+)
+from onboarding.providers.base import TemplateReport
+from onboarding.queries import Page, SubscriberQuery
+from onboarding.service import Actor
+from tests.support.specs import assert_webex_card_attachment, validate_card
+
+NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+ROOM = "room-cards"
+ADMIN = "admin@partner.example"
+
+#: Views that are best as a plain message: the error text must copy cleanly (a message with a
+#: card shows the card, not its markdown), notices are one line, digest bookkeeping is text.
+MARKDOWN_ONLY = {
+    v.ErrorTextView,
+    v.NoticeView,
+    digest_commands.DigestListView,
+    digest_commands.DigestSavedView,
+    digest_commands.DigestStoppedView,
+}
+
+
+def all_view_types() -> set[type]:
+    """Every view class the commands can answer with: views.py and every registered family."""
+    found: set[type] = set(typing.get_args(v.View))
+    modules = [v] + [getattr(commands, name) for name in commands.__all__]
+    for module in modules:
+        for name, obj in inspect.getmembers(module, inspect.isclass):
+            if name.endswith("View") and dataclasses.is_dataclass(obj):
+                found.add(obj)
+    return found
+
+
+@pytest.fixture
+def bot(sqlite_database, tmp_path) -> Bot:
+    settings = Settings(files_dir=tmp_path / "files")
+    return build_bot(settings, db=sqlite_database, clock=ManualClock(NOW), migrate=False)
+
+
+def context(bot: Bot, role: Role = Role.ADMIN, who: str = ADMIN, locale: str = "en", **kw: Any):
+    return CommandContext(
+        service=bot.service,
+        actor=Actor(who, via="card", space_id=ROOM),
+        role=role,
+        clock=bot.clock,
+        db=bot.db,
+        files_dir=bot.files_dir,
+        locale=locale,
+        **kw,
+    )
+
+
+def ask(bot: Bot, text: str, role: Role = Role.ADMIN, **kw: Any) -> Reply:
+    reply = run_text(text, context(bot, role, **kw))
+    return reply
+
+
+def first_sub(bot: Bot, words: str = "errors") -> Subscriber:
+    reply = ask(bot, f"status {words}")
+    assert isinstance(reply.view, v.StatusListView) and reply.view.page.items
+    return reply.view.page.items[0]
+
+
+def check(card: dict[str, Any] | None) -> dict[str, Any]:
+    """Validate a card as Webex gets it, and return it."""
+    assert card is not None
+    validate_card(card)
+    assert_webex_card_attachment({"contentType": CARD_CONTENT_TYPE, "content": card})
+    assert ac.size(card) <= ac.MAX_CARD_BYTES
+    return card
+
+
+def walk(node: object) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def markdown_texts(card: dict[str, Any]) -> list[str]:
+    """Every string a renderer may treat as markdown: TextBlock text and FactSet parts."""
+    out: list[str] = []
+    for node in walk(card):
+        if node.get("type") == "TextBlock":
+            out.append(node["text"])
+        if node.get("type") == "FactSet":
+            out += [f["title"] for f in node["facts"]] + [f["value"] for f in node["facts"]]
+    return out
+
+
+def run_texts(card: dict[str, Any]) -> list[str]:
+    return [n["text"] for n in walk(card) if n.get("type") == "TextRun"]
+
+
+def submit_titles(card: dict[str, Any]) -> list[str]:
+    return [n["title"] for n in walk(card) if str(n.get("type", "")).startswith("Action.")]
+
+
+def submit_actions(card: dict[str, Any]) -> set[str]:
+    return {n["data"]["action"] for n in walk(card) if n.get("type") == "Action.Submit"}
+
+
+# --- every view has a card (or is knowingly markdown only) -------------------------------------
+
+
+def test_every_view_type_has_a_card_renderer_or_is_listed_as_markdown_only():
+    types = all_view_types()
+    assert len(types) >= 20
+    missing = [t.__name__ for t in types if t not in cards._CARD]
+    assert not missing, f"views without a card renderer: {missing}"
+    assert types >= MARKDOWN_ONLY
+
+
+def test_an_unknown_view_is_a_type_error():
+    with pytest.raises(TypeError):
+        cards.render_card(object(), "en")
+
+
+def _views_from_commands(bot: Bot) -> list[object]:
+    err = first_sub(bot, "errors")
+    provisioned = first_sub(bot, "provisioned")
+    stuck = ask(bot, "stuck 0").view
+    assert isinstance(stuck, v.StuckView) and stuck.users
+    customer = ask(bot, "templates").view.rows[0].summary.customer.id
+    replies = [
+        ask(bot, "status"),
+        ask(bot, "status all page 2"),
+        ask(bot, "status nothing-matches-this"),
+        ask(bot, f"status {err.id}"),
+        ask(bot, f"status {provisioned.id}"),
+        ask(bot, f"status {err.id}", role=Role.SUPPORT),
+        ask(bot, f"error {err.id}"),
+        ask(bot, f"delete {err.id}"),
+        ask(bot, f"package {provisioned.id} premium"),
+        ask(bot, "help"),
+        ask(bot, "help", role=Role.VIEWER),
+        ask(bot, "help status"),
+        ask(bot, "help delete", role=Role.VIEWER),
+        ask(bot, f"template check {customer}"),
+        ask(bot, "templates"),
+        ask(bot, "states"),
+        ask(bot, f"state {stuck.users[0].user.email}"),
+        stuck and Reply(stuck),
+        ask(bot, "stuck 10000"),
+        ask(bot, "explain neověřeno"),
+        ask(bot, "explain delayed claim"),
+        ask(bot, "export errors"),
+        ask(bot, "cancel NOSUCHCODE"),
+        ask(bot, "bogus"),
+        ask(bot, "stat"),
+        ask(bot, "explain neoverno"),
+        ask(bot, "retry x@y.z not-an-email"),
+        ask(bot, "delete someone", role=Role.VIEWER),
+        ask(bot, "digest daily 08:00 Europe/Prague errors"),
+        ask(bot, "digest now"),
+        ask(bot, "digest"),
+        ask(bot, "digest off 1"),
+    ]
+    confirm = next(r.view for r in replies if isinstance(r.view, v.ConfirmView))
+    replies.append(ask(bot, f"cancel {confirm.code}"))
+    views = [r.view for r in replies]
+    views.append(v.TemplateView(TemplateReport(Customer("acme", "ACME *Corp*"), known=False)))
+    return views
+
+
+def test_every_view_renders_a_valid_card_in_both_locales(bot):
+    views = _views_from_commands(bot)
+    seen = {type(view) for view in views}
+    assert seen == all_view_types(), f"not exercised: {all_view_types() - seen}"
+    for view in views:
+        for locale in LOCALES:
+            card = cards.render_card(view, locale)
+            if type(view) in MARKDOWN_ONLY:
+                assert card is None, type(view).__name__
+                continue
+            check(card)
+            assert json.dumps(card, ensure_ascii=False)  # plain JSON, no objects left over
+            assert ac.count_actions(card) <= ac.MAX_ACTIONS
+
+
+def test_replies_carry_the_card_as_a_webex_attachment(bot):
+    sub = first_sub(bot)
+    rendered = render(ask(bot, f"status {sub.id}"), "cs")
+    (body,) = rendered.bodies()
+    (attachment,) = body["attachments"]
+    assert_webex_card_attachment(attachment)
+    assert body["markdown"] == rendered.markdown
+    plain = render(ask(bot, f"error {sub.id}"), "en")
+    assert plain.card is None and "attachments" not in plain.bodies()[0]
+    assert sub.error_text in plain.markdown  # in a code block: copies cleanly
+
+
+def test_czech_cards_use_partner_hubs_labels(bot):
+    sub = first_sub(bot)
+    card = check(cards.render_card(ask(bot, f"status {sub.id}").view, "cs"))
+    titles = submit_titles(card)
+    for label in ("Opakovat aktivaci", "Odstranit uživatele", "Změnit typ balíčku"):
+        assert label in titles or label in json.dumps(card, ensure_ascii=False), label
+    assert "Kopírovat text chyby" in titles
+    listing = check(cards.render_card(ask(bot, "status").view, "cs"))
+    text = json.dumps(listing, ensure_ascii=False)
+    assert "Vyloučit zřízené uživatele: zapnuto" in "".join(run_texts(listing))
+    assert "nevyřízený požadavek" in text and "chyba" in text
+    states = json.dumps(check(cards.render_card(ask(bot, "states").view, "cs")), ensure_ascii=False)
+    for label in ("Aktivní", "Ověřeno", "Neověřeno", "Neaktivní", "Odložený nárok"):
+        assert label in states
+
+
+# --- the status list ---------------------------------------------------------------------------
+
+
+def test_the_status_list_shows_each_row_and_stays_small_on_a_long_page(bot):
+    reply = ask(bot, "status all", page_size=100)
+    view = reply.view
+    assert isinstance(view, v.StatusListView) and len(view.page.items) > 20
+    card = check(cards.render_card(view, "en"))
+    runs = run_texts(card)
+    shown = view.page.items[: cards.status.CARD_ROWS]
+    for sub in shown:
+        assert sub.user_id in runs
+        assert (sub.email or "") in runs or not sub.email
+    assert any("more on this page" in r for r in runs)
+    (picker,) = [n for n in walk(card) if n.get("id") == "user"]
+    assert len(picker["choices"]) <= cards.status.CARD_ROWS
+    assert ac.size(card) < 20_000
+
+
+def test_status_list_filters_default_to_excluding_provisioned_users(bot):
+    card = check(cards.render_card(ask(bot, "status").view, "en"))
+    assert "Exclude provisioned users: on" in "".join(run_texts(card))
+    card = check(cards.render_card(ask(bot, "status all").view, "en"))
+    assert "Exclude provisioned users: off" in "".join(run_texts(card))
+    (field,) = [n for n in walk(card) if n.get("id") == "filters"]
+    assert field["type"] == "Input.Text" and field["value"] == "all"
+
+
+# --- the user detail and its four Partner Hub actions ------------------------------------------
+
+
+def _detail(sub: Subscriber, actions: tuple[str, ...]) -> v.UserDetailView:
+    return v.UserDetailView(sub, ("advice.check_template",), NOW, NOW, actions=actions)
+
+
+def _subscriber(**kw: Any) -> Subscriber:
+    values: dict[str, Any] = {
+        "id": "sub-1",
+        "user_id": "420555000111",
+        "customer": "acme",
+        "first_name": "Jana",
+        "last_name": "Nováková",
+        "package": Package.BASIC,
+        "status": ProvisioningStatus.ERROR,
+        "created": NOW - timedelta(days=2),
+        "last_status_change": NOW - timedelta(hours=3),
+        "email": "jana@example.com",
+        "errors": (ProvisioningError(10022, "The BroadWorks UserID is already associated"),),
+    }
+    values.update(kw)
+    return Subscriber(**values)
+
+
+ALL_USER_ACTIONS = ("user.retry", "user.delete", "user.package", "user.error")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_user_with_every_action_allowed_keeps_the_five_button_limit(locale):
+    card = check(cards.render_card(_detail(_subscriber(), ALL_USER_ACTIONS), locale))
+    assert ac.count_actions(card) == 5
+    assert submit_actions(card) == set(ALL_USER_ACTIONS)
+    (email,) = [n for n in walk(card) if n.get("id") == "email"]
+    assert email["isRequired"] and email["regex"] and email["errorMessage"] and email["label"]
+    (package,) = [n for n in walk(card) if n.get("id") == "package"]
+    assert [c["value"] for c in package["choices"]] == [p.value for p in Package]
+    assert package["value"] == "basic"
+    (delete,) = [n for n in walk(card) if n.get("data", {}).get("action") == "user.delete"]
+    assert delete["style"] == "destructive"
+    mono = [n for n in walk(card) if n.get("fontType") == "monospace"]
+    assert any(n["text"] == "The BroadWorks UserID is already associated" for n in mono)
+
+
+@pytest.mark.parametrize(
+    ("actions", "expected"),
+    [
+        (("user.delete", "user.package"), 4),  # both as show-cards
+        (("user.delete", "user.package", "user.error"), 5),
+        (("user.retry", "user.delete", "user.package"), 5),
+        (("user.error",), 1),
+        ((), 0),
+    ],
+)
+def test_user_actions_as_show_cards_when_they_fit(actions, expected):
+    card = check(cards.render_card(_detail(_subscriber(), actions), "en"))
+    assert ac.count_actions(card) == expected
+    assert submit_actions(card) == set(actions)
+    if "user.delete" in actions and len(actions) == 2:
+        shows = [n for n in walk(card) if n.get("type") == "Action.ShowCard"]
+        assert {s["title"] for s in shows} == {"Delete user", "Change package type"}
+        delete = next(s for s in shows if s["title"] == "Delete user")
+        assert "cannot be undone" in "".join(run_texts(delete))
+
+
+def test_only_the_actions_the_role_allows_appear(bot):
+    sub = first_sub(bot)
+    support = check(cards.render_card(ask(bot, f"status {sub.id}", role=Role.SUPPORT).view, "en"))
+    assert submit_actions(support) == {"user.error"}
+    viewer = check(cards.render_card(ask(bot, f"status {sub.id}", role=Role.VIEWER).view, "en"))
+    assert submit_actions(viewer) == set()
+
+
+# --- provider text renders literally ------------------------------------------------------------
+
+HOSTILE = {
+    "first_name": "*boss*",
+    "last_name": "[x](http://evil.example)",
+    "email": "<@personEmail:boss@example.com>@x.io",
+    "customer": "**acme** _co_",
+    "user_id": "`42`",
+}
+HOSTILE_ERROR = "See [help](http://evil.example) **now** <@all>\n```end```"
+
+
+def _hostile() -> Subscriber:
+    return _subscriber(errors=(ProvisioningError(1, HOSTILE_ERROR),), **HOSTILE)
+
+
+def _no_provider_text_in_markdown(card: dict[str, Any]) -> None:
+    for text in markdown_texts(card):
+        for value in [*HOSTILE.values(), "evil", "boss", HOSTILE_ERROR]:
+            assert value not in text, (value, text)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_hostile_provider_text_renders_literally(locale):
+    sub = _hostile()
+    detail = check(cards.render_card(_detail(sub, ALL_USER_ACTIONS), locale))
+    runs = run_texts(detail)
+    assert "*boss* [x](http://evil.example)" in runs
+    assert HOSTILE["email"] in runs and HOSTILE["customer"] in runs and "`42`" in runs
+    assert HOSTILE_ERROR in runs  # verbatim, line breaks and all, in a monospace run
+    _no_provider_text_in_markdown(detail)
+    titles = [c["title"] for n in walk(detail) if n.get("choices") for c in n["choices"]]
+    assert all("evil" not in title for title in titles)
+
+    page = Page([sub], total=1, page=1, page_size=10)
+    query = SubscriberQuery(groups=frozenset({StatusGroup.ERROR}), text="*boss*")
+    listing = check(cards.render_card(v.StatusListView(page, query, ("errors",), NOW, NOW), locale))
+    _no_provider_text_in_markdown(listing)
+    assert any("*boss*" in r for r in run_texts(listing))
+
+
+def test_typed_words_in_errors_render_literally(bot):
+    reply = ask(bot, "*boss*[x](http://evil.example)")
+    card = check(cards.render_card(reply.view, "en"))
+    assert not any("evil" in text for text in markdown_texts(card))
+    assert "*boss*[x](http://evil.example)" in run_texts(card)
+
+
+def test_catalog_markdown_becomes_styled_runs():
+    runs = ac.msg_runs("md.confirm.delete", "en", action="Delete user", target="*x*")
+    assert runs[0] == {"type": "TextRun", "text": "Delete user", "weight": "bolder"}
+    assert {"type": "TextRun", "text": "*x*", "fontType": "monospace"} in runs
+    assert "".join(r["text"] for r in runs) == "Delete user *x*? This cannot be undone."
+
+
+def test_a_card_with_six_buttons_is_refused():
+    buttons = [ac.submit(str(i), "status.list") for i in range(6)]
+    with pytest.raises(ValueError):
+        ac.card([ac.text("x")], buttons)
+    nested = [ac.show_card("a", [], buttons[:3]), *buttons[:2]]
+    assert ac.count_actions({"type": "AdaptiveCard", "actions": nested}) == 6
+
+
+def test_an_oversized_card_falls_back_to_markdown_only(monkeypatch):
+    monkeypatch.setattr(ac, "MAX_CARD_BYTES", 500)
+    assert cards.render_card(_detail(_subscriber(), ALL_USER_ACTIONS), "en") is None
+
+
+def test_every_card_button_names_a_registered_action(bot):
+    names = {a.name for a in REGISTRY.actions()}
+    for view in _views_from_commands(bot):
+        card = cards.render_card(view, "en")
+        if card is not None:
+            assert submit_actions(card) <= names, type(view).__name__
