@@ -12,6 +12,7 @@ from commands.views import (
     ActionResultView,
     ConfirmAction,
     ExplainView,
+    StateCertainty,
     StatesView,
     StuckView,
     UserStateView,
@@ -25,7 +26,18 @@ DEFAULT_STUCK_DAYS = 7
 @command("states", examples=("states",))
 def states(ctx: CommandContext, args: Args) -> Reply:
     """How many users are in each Control Hub state, and what each state means."""
-    return Reply(StatesView(ctx.service.state_counts()))
+    counts = ctx.service.state_counts()
+    known = [c for u in ctx.service.org_users(refresh=False) if (c := StateCertainty.of(u))]
+    if not known:
+        return Reply(StatesView(counts))
+    return Reply(
+        StatesView(
+            counts,
+            uncertain=sum(1 for c in known if c.candidates),
+            delayed_claim_hidden=any(c.delayed_claim_hidden for c in known),
+            confidence="api" if all(c.confidence == "api" for c in known) else "inferred",
+        )
+    )
 
 
 @card_action("user.state")
@@ -33,7 +45,7 @@ def states(ctx: CommandContext, args: Args) -> Reply:
 def state(ctx: CommandContext, args: Args) -> Reply:
     """A Control Hub user's state: what it means, how they got there, what moves them on."""
     user = ctx.service.find_org_user(args.text("user"))
-    return Reply(UserStateView(user, ctx.clock.now()))
+    return Reply(UserStateView(user, ctx.clock.now(), StateCertainty.of(user)))
 
 
 @command(

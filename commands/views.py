@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from commands.registry import CommandSpec, Role
+from i18n import has
 from onboarding.model import ControlHubState, OrgUser, Subscriber
 from onboarding.providers.base import ActionOutcome, TemplateReport
 from onboarding.queries import Page, SubscriberQuery
@@ -130,10 +131,42 @@ class TemplatesView:
 
 
 @dataclass(frozen=True, slots=True)
+class StateCertainty:
+    """How sure a Control Hub state is, as the Webex provider recorded it in ``OrgUser.facts``."""
+
+    confidence: str  # api, inferred, unknown: a webex.state.confidence.* key
+    basis: str | None  # the rule that decided: a webex.state.basis.* key
+    candidates: tuple[ControlHubState, ...] = ()  # when unknown: the states it may be
+    delayed_claim_hidden: bool = False  # the API cannot show Delayed claim at all
+
+    @classmethod
+    def of(cls, user: OrgUser) -> StateCertainty | None:
+        """Read from the facts; None for a provider that records no confidence (the sandbox)."""
+        confidence = user.facts.get("state_confidence")
+        if confidence not in ("api", "inferred", "unknown"):
+            return None
+        basis = user.facts.get("state_basis")
+        candidates = tuple(
+            ControlHubState(v)
+            for v in user.facts.get("state_candidates", "").split(",")
+            if v in ControlHubState._value2member_map_
+        )
+        return cls(
+            confidence,
+            basis if basis and has(f"webex.state.basis.{basis}") else None,
+            candidates,
+            user.facts.get("delayed_claim") == "not_detectable",
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class StatesView:
     """How many Control Hub users are in each state, and what each state means (``states``)."""
 
     counts: Mapping[ControlHubState, int]
+    uncertain: int = 0  # counted as Active, but the API cannot tell them from Verified
+    delayed_claim_hidden: bool = False  # the Delayed claim count cannot be known
+    confidence: str | None = None  # how the states were read, when the provider says
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +175,7 @@ class UserStateView:
 
     user: OrgUser
     now: datetime
+    certainty: StateCertainty | None = None
 
 
 @dataclass(frozen=True, slots=True)

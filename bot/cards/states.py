@@ -6,10 +6,43 @@ from typing import Any
 
 from bot.cards import _ac as ac
 from bot.cards._md import code, esc, fit, msg
-from commands.views import ExplainView, StatesView, StuckView, UserStateView
+from commands.views import (
+    ExplainView,
+    Label,
+    StateCertainty,
+    StatesView,
+    StuckView,
+    UserStateView,
+)
 from i18n import t
 from onboarding import lifecycle
 from onboarding.model import ControlHubState
+
+
+def _count(view: StatesView, state: ControlHubState) -> str:
+    hidden = view.delayed_claim_hidden and state is ControlHubState.DELAYED_CLAIM
+    return "?" if hidden else str(view.counts.get(state, 0))
+
+
+def _state_notes(view: StatesView, state: ControlHubState, locale: str) -> list[str]:
+    """What the provider cannot tell about ``state``'s count (Webex: see webex_controlhub)."""
+    if state is ControlHubState.ACTIVE and view.uncertain:
+        why = Label("webex.state.active_or_verified")
+        return ["❔ " + msg("webex.states.uncertain", locale, n=view.uncertain, why=why)]
+    if state is ControlHubState.DELAYED_CLAIM and view.delayed_claim_hidden:
+        return ["❔ " + msg("webex.state.delayed_claim_hidden", locale)]
+    return []
+
+
+def _known_by(certainty: StateCertainty, locale: str) -> str | None:
+    if certainty.basis is None:
+        return None
+    return msg(
+        "webex.state.known_by",
+        locale,
+        confidence=Label(f"webex.state.confidence.{certainty.confidence}"),
+        basis=Label(f"webex.state.basis.{certainty.basis}"),
+    )
 
 
 def _states(view: StatesView, locale: str) -> str:
@@ -17,26 +50,51 @@ def _states(view: StatesView, locale: str) -> str:
     lines = [t("md.states.title", locale, n=total)]
     for state in ControlHubState:
         ex = lifecycle.explain_state(state, locale)
-        lines.append(f"- **{ex.label}**: {view.counts.get(state, 0)} — {ex.meaning}")
+        lines.append(f"- **{ex.label}**: {_count(view, state)} — {ex.meaning}")
         for step in ex.next_steps[:1]:
             lines.append(f"  - {step}")
+        lines += [f"  - {note}" for note in _state_notes(view, state, locale)]
+    if view.confidence:
+        confidence = Label(f"webex.state.confidence.{view.confidence}")
+        lines.append(msg("webex.states.known_by", locale, confidence=confidence))
     lines.append(msg("md.states.hint", locale))
     return "\n".join(lines)
+
+
+def _label(view: UserStateView, locale: str) -> str:
+    """The state's label, or the states it may be when the provider cannot tell."""
+    if view.certainty is not None and view.certainty.candidates:
+        return " / ".join(lifecycle.state_label(s, locale) for s in view.certainty.candidates)
+    return lifecycle.state_label(view.user.state, locale)
+
+
+def _user_notes(view: UserStateView, locale: str) -> tuple[list[str], list[str]]:
+    """What the provider could not tell: (under the heading, at the end)."""
+    certainty = view.certainty
+    if certainty is None:
+        return [], []
+    top = ["❔ " + msg("webex.state.active_or_verified", locale)] if certainty.candidates else []
+    end = [line for line in (_known_by(certainty, locale),) if line]
+    if certainty.delayed_claim_hidden and view.user.state is ControlHubState.ACTIVE:
+        end.append("❔ " + msg("webex.state.delayed_claim_hidden", locale))
+    return top, end
 
 
 def _user(view: UserStateView, locale: str) -> str:
     ex = lifecycle.explain_user(view.user, view.now, locale)
     user = view.user
-    lines = [
-        f"**{esc(user.display_name or user.email)}** ({esc(user.email)}) — **{ex.state.label}**"
-    ]
+    top, end = _user_notes(view, locale)
+    label = _label(view, locale)
+    lines = [f"**{esc(user.display_name or user.email)}** ({esc(user.email)}) — **{label}**"]
     lines.append(ex.since)
+    lines += top
     if ex.deadline_text:
         lines.append(f"⏳ {ex.deadline_text}")
     lines.append(f"- {t('md.state.how', locale)}: {ex.how}")
     lines.append(f"- {t('md.state.meaning', locale)}: {ex.state.meaning}")
     lines.append(f"- {ex.state.services}")
     lines.append(f"- {t('md.state.next', locale)}: {ex.state.moves_on}")
+    lines += [f"- {note}" for note in end]
     return "\n".join(lines)
 
 
@@ -89,15 +147,17 @@ def _states_card(view: StatesView, locale: str) -> dict[str, Any]:
     body: list[dict[str, Any]] = [ac.md(t("md.states.title", locale, n=total))]
     # State labels, counts and meanings are all ours: safe in a FactSet.
     body.append(
-        ac.facts(
-            (lifecycle.state_label(s, locale), str(view.counts.get(s, 0))) for s in ControlHubState
-        )
+        ac.facts((lifecycle.state_label(s, locale), _count(view, s)) for s in ControlHubState)
     )
     for state in ControlHubState:
         ex = lifecycle.explain_state(state, locale)
         body.append(ac.rich(ac.run(ex.label, weight="bolder"), ": ", ex.meaning, separator=True))
         for step in ex.next_steps[:1]:
             body.append(ac.rich("→ ", step, spacing="None", isSubtle=True))
+        body += [ac.md(note, spacing="None") for note in _state_notes(view, state, locale)]
+    if view.confidence:
+        confidence = Label(f"webex.state.confidence.{view.confidence}")
+        body.append(ac.md(msg("webex.states.known_by", locale, confidence=confidence)))
     body.append(ac.md(t("md.states.hint", locale), isSubtle=True))
     first = ControlHubState.NOT_VERIFIED.value
     body.append(
@@ -112,15 +172,17 @@ def _states_card(view: StatesView, locale: str) -> dict[str, Any]:
 def _user_card(view: UserStateView, locale: str) -> dict[str, Any]:
     ex = lifecycle.explain_user(view.user, view.now, locale)
     user = view.user
+    top, end = _user_notes(view, locale)
     body: list[dict[str, Any]] = [
         ac.rich(
             ac.run(user.display_name or user.email, weight="bolder", size="medium"),
             "  ",
-            ac.run(ex.state.label, weight="bolder", color=_COLOR[user.state]),
+            ac.run(_label(view, locale), weight="bolder", color=_COLOR[user.state]),
         ),
         ac.literal(user.email, isSubtle=True, spacing="None"),
         ac.literal(ex.since),
     ]
+    body += [ac.md(note, color="warning") for note in top]
     if ex.deadline_text:
         color = "attention" if ex.deadline_passed or (ex.days_left or 0) <= 3 else "warning"
         body.append(
@@ -132,6 +194,7 @@ def _user_card(view: UserStateView, locale: str) -> dict[str, Any]:
     body.append(ac.field(t("md.state.meaning", locale), ex.state.meaning))
     body.append(ac.literal(ex.state.services, isSubtle=True))
     body.append(ac.field(t("md.state.next", locale), ex.state.moves_on))
+    body += [ac.md(note, isSubtle=True) for note in end]
     actions: list[dict[str, Any]] = []
     if user.state is ControlHubState.NOT_VERIFIED:
         # UserStateView carries no role: the server's access check refuses non-admins.

@@ -222,6 +222,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Odložený nárok přes API Webexu vidět není; takoví uživatelé se jeví jako Aktivní. "
         "Nároky čekající na rozhodnutí zkontrolujte v Control Hubu.",
     },
+    "webex.state.known_by": {
+        "en": "How the bot knows: {confidence}, because {basis}.",
+        "cs": "Jak to bot ví: {confidence}, protože {basis}.",
+    },
+    "webex.states.known_by": {
+        "en": "How the bot knows these states: {confidence}.",
+        "cs": "Jak bot tyto stavy zná: {confidence}.",
+    },
+    "webex.states.uncertain": {
+        "en": "{n} of them: {why}",
+        "cs": "{n} z nich: {why}",
+    },
     "webex.state.basis.login_disabled": {
         "en": "sign-in is disabled (`loginEnabled` false)",
         "cs": "přihlášení je zakázáno (`loginEnabled` false)",

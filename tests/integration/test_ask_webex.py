@@ -8,6 +8,7 @@ and the fixture validates every exchange against ``webex-broadworks.json``/``web
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from onboarding.clock import ManualClock
 from onboarding.providers.webex import WebexProvider
 from storage.uow import Database
 from tests.integration.test_webex_provider import SPECS, _for_spec
-from tests.support.specs import check_exchanges
+from tests.support.specs import check_exchanges, validate_card
 
 TOKEN = "ask-admin-token-4f1c"
 ADMIN = "ops@partner.example"
@@ -210,6 +211,89 @@ def test_control_hub_states_stuck_and_explain(ask: Ask, standin: StandIn) -> Non
     assert code == 0 and "`not_verified`" in out
     code, out = ask("state nobody@nowhere.example")
     assert code == 1
+
+
+def _person(standin: StandIn, test: Callable[[dict[str, Any]], bool]) -> str:
+    return str(next(p for p in standin.admin.people.values() if test(p))["emails"][0])
+
+
+def test_states_say_what_the_api_cannot_tell(ask: Ask, standin: StandIn) -> None:
+    people = standin.admin.people.values()
+    # Presence hidden and no activity: no field tells Active from Verified (rule 6).
+    hidden = [p for p in people if p["loginEnabled"] is True and "status" not in p]
+    assert hidden
+    code, out = ask("states")
+    assert code == 0
+    assert (
+        f"❔ {len(hidden)} of them: Active or Verified: the Webex API does not show whether the "
+        "user has signed in yet." in out
+    )
+    assert "- **Delayed claim**: ? —" in out
+    assert "❔ Delayed claim cannot be seen through the Webex API" in out
+    assert "How the bot knows these states: inferred from Webex fields" in out
+
+
+@pytest.mark.parametrize(
+    ("who", "heading", "known_by"),
+    [
+        (
+            lambda p: p["loginEnabled"] is True and "status" not in p,
+            "**Active / Verified**",
+            "How the bot knows: cannot be told from the Webex API, because no field shows "
+            "whether the user has signed in.",
+        ),
+        (
+            lambda p: p["invitePending"] is True,
+            "**Not verified**",
+            "How the bot knows: inferred from Webex fields (Cisco documents no mapping), "
+            "because the invitation is still pending (`invitePending`).",
+        ),
+        (
+            lambda p: p["loginEnabled"] is False,
+            "**Inactive**",
+            "How the bot knows: read from Webex, because sign-in is disabled (`loginEnabled` "
+            "false).",
+        ),
+        (
+            lambda p: p["loginEnabled"] is True and p.get("lastActivity"),
+            "**Active**",
+            "How the bot knows: inferred from Webex fields (Cisco documents no mapping), "
+            "because the user has been active in Webex.",
+        ),
+    ],
+    ids=["unknown", "not-verified", "inactive", "active"],
+)
+def test_state_of_a_user_says_how_the_bot_knows(
+    ask: Ask, standin: StandIn, who: Callable[[dict[str, Any]], bool], heading: str, known_by: str
+) -> None:
+    email = _person(standin, who)
+    code, out = ask(f"state {email}")
+    assert code == 0
+    assert out.splitlines()[0].endswith(f"— {heading}")
+    assert f"- {known_by}" in out
+    unknown = heading == "**Active / Verified**"
+    assert ("❔ Active or Verified: the Webex API does not show" in out) is unknown
+    active = "Active" in heading
+    assert ("❔ Delayed claim cannot be seen through the Webex API" in out) is active
+
+
+def test_state_cards_carry_the_same_notes_in_czech(
+    ask: Ask, standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ONBOARD_LOCALE", "cs")
+    email = _person(standin, lambda p: p["loginEnabled"] is True and "status" not in p)
+    for text, wanted in (
+        (f"state {email}", ("Aktivní / Ověřeno", "Aktivní nebo Ověřeno: API Webexu", "Jak to bot")),
+        ("states", ("z nich: Aktivní nebo Ověřeno", "Odložený nárok přes API", "Jak bot tyto")),
+    ):
+        code, out = ask(text, "--json")
+        assert code == 0
+        (body,) = json.loads(out)
+        card = body["attachments"][0]["content"]
+        validate_card(card)
+        shown = json.dumps(card, ensure_ascii=False)
+        for words in wanted:
+            assert words in body["markdown"] and words in shown
 
 
 # --- acting --------------------------------------------------------------------------------
