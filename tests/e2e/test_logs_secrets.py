@@ -13,15 +13,13 @@ from collections.abc import Iterator
 
 import pytest
 
+import tests.integration.test_access_harness  # noqa: F401  (the audit command and its messages)
 from bot.events import correlation_id_of
 from bot.local.emulator import sign
 from bot.logs import JsonFormatter, redact
 from bot.settings import AccessSettings
 from storage.models import AuditEntryRow
 from tests.e2e.test_webhook_harness import SECRET, serving_bot
-from tests.integration.test_access_harness import (  # noqa: F401  (autouse: the catalog)
-    access_catalog_registered,
-)
 from tests.support.emulator import ADMIN_EMAIL, ADMIN_TOKEN, BOT_EMAIL, BOT_TOKEN, eventually
 
 CARD = "application/vnd.microsoft.card.adaptive"

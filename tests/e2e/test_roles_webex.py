@@ -10,12 +10,10 @@ from typing import Any
 
 import pytest
 
+import tests.integration.test_access_harness  # noqa: F401  (the audit command and its messages)
 from bot.settings import AccessSettings
 from storage.models import AuditEntryRow
 from tests.e2e.test_webhook_harness import serving_bot
-from tests.integration.test_access_harness import (  # noqa: F401  (autouse fixture)
-    access_catalog_registered,
-)
 from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, eventually
 
 SUPPORT = "sam.support@example.com"

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
@@ -51,13 +50,11 @@ ACCESS = AccessSettings(
 )
 
 
-@pytest.fixture(autouse=True)
-def access_catalog_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The access messages, until ``i18n/catalog/__init__.py`` registers them (then a no-op)."""
-    catalog = entries()
-    for key, entry in access_catalog.MESSAGES.items():
-        if key not in catalog:
-            monkeypatch.setitem(catalog, key, entry)  # type: ignore[arg-type]
+# Importing commands.audit registers the command for the whole test session, so its messages must
+# be in the catalog for the whole session too (help lists it), until commands/__init__.py and
+# i18n/catalog/__init__.py register both; then this adds nothing.
+for _key, _entry in access_catalog.MESSAGES.items():
+    cast(dict[str, dict[str, str]], entries()).setdefault(_key, _entry)
 
 
 def markdown_of(reply: Reply, locale: str = "en") -> str:

@@ -11,13 +11,12 @@ from bot.cards import render_markdown
 from bot.pipeline import is_silent
 from bot.settings import AccessSettings
 from commands.views import ConfirmView, ErrorKind
-from tests.integration.test_access_harness import (  # noqa: F401  (the fixture is autouse)
+from tests.integration.test_access_harness import (
     ACCESS,
     ADMIN,
     ORG,
     VIEWER,
     access_bot,
-    access_catalog_registered,
     ask,
     audit_rows,
     click,

@@ -26,14 +26,13 @@ from commands.audit import SHOWN, AuditView
 from commands.registry import REGISTRY
 from commands.views import ErrorKind
 from storage.repositories import AuditRepository
-from tests.integration.test_access_harness import (  # noqa: F401  (the fixture is autouse)
+from tests.integration.test_access_harness import (
     ADMIN,
     ADMIN2,
     SPACE,
     SUPPORT,
     VIEWER,
     access_bot,
-    access_catalog_registered,
     ask,
     audit_rows,
     click,

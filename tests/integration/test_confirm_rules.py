@@ -16,13 +16,12 @@ from bot.cards import render_markdown
 from bot.settings import AccessSettings
 from commands.views import ConfirmView, ErrorKind, ErrorView
 from storage.models import AuditEntryRow, SubscriberRow
-from tests.integration.test_access_harness import (  # noqa: F401  (the fixture is autouse)
+from tests.integration.test_access_harness import (
     ACCESS,
     ADMIN,
     ADMIN2,
     VIEWER,
     access_bot,
-    access_catalog_registered,
     ask,
     audit_rows,
     click,

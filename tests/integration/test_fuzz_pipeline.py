@@ -24,13 +24,12 @@ from commands.registry import REGISTRY
 from onboarding.clock import ManualClock
 from storage.models import AuditEntryRow
 from storage.uow import Database
-from tests.integration.test_access_harness import (  # noqa: F401  (the fixture is autouse)
+from tests.integration.test_access_harness import (
     ADMIN,
     STRANGER,
     SUPPORT,
     VIEWER,
     access_bot,
-    access_catalog_registered,
     markdown_of,
 )
 
@@ -75,14 +74,7 @@ def fuzz_bot(
         with database.engine.begin() as conn:
             conn.execute(sa.text("TRUNCATE audit_entries, confirmations, sync_state CASCADE"))
     clock = ManualClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
-    with pytest.MonkeyPatch.context() as patch:
-        from i18n import entries
-        from i18n.catalog import access
-
-        for key, entry in access.MESSAGES.items():
-            if key not in entries():
-                patch.setitem(entries(), key, entry)  # type: ignore[arg-type]
-        yield access_bot(database, clock, tmp_path_factory.mktemp("files"))
+    yield access_bot(database, clock, tmp_path_factory.mktemp("files"))
     if request.param == "sqlite":
         database.dispose()
 

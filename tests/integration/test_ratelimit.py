@@ -11,12 +11,11 @@ from bot.pipeline import is_silent
 from bot.ratelimit import RateLimiter
 from commands.views import ErrorKind
 from storage.models import AuditEntryRow
-from tests.integration.test_access_harness import (  # noqa: F401  (the fixture is autouse)
+from tests.integration.test_access_harness import (
     ADMIN,
     ADMIN2,
     STRANGER,
     access_bot,
-    access_catalog_registered,
     ask,
     audit_rows,
     click,

@@ -17,11 +17,10 @@ from bot.cli import main
 from commands.registry import REGISTRY, ArgKind, ArgSpec, CommandSpec, ResolvedAction, Role
 from commands.views import ErrorKind, ErrorView, HelpView
 from storage.models import AuditEntryRow
-from tests.integration.test_access_harness import (  # noqa: F401  (the fixture is autouse)
+from tests.integration.test_access_harness import (
     BY_ROLE,
     STRANGER,
     access_bot,
-    access_catalog_registered,
     ask,
     audit_rows,
     click,

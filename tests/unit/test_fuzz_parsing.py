@@ -15,12 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tests.integration.test_access_harness  # noqa: F401  (the audit command and its messages)
 from bot.cards._md import code, esc
 from commands.audit import MAX_DAYS, parse_filter
 from commands.parsing import ParseError, quote, strip_mention, tokenize
-from tests.integration.test_access_harness import (  # noqa: F401  (autouse: the catalog)
-    access_catalog_registered,
-)
 
 pytestmark = pytest.mark.fuzz
 
