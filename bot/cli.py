@@ -163,8 +163,10 @@ def digest_run(ctx: click.Context, digest_id: int, no_post: bool) -> None:
 
 
 # Subcommands that live in their own modules, registered here so `main` stays the one entry.
+from bot.cli_audit import audit  # noqa: E402
 from bot.cli_serve import serve  # noqa: E402
 from bot.cli_webhooks import webhooks  # noqa: E402
 
 main.add_command(serve)
 main.add_command(webhooks)
+main.add_command(audit)

@@ -47,8 +47,10 @@ def signature_ok(secret: str, body: bytes, signature: str | None) -> bool:
     """Whether ``signature`` is the hex HMAC-SHA1 of the raw ``body`` keyed with ``secret``."""
     if not signature:
         return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+    expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest().encode()
+    # Bytes, not str: compare_digest raises on non-ASCII str, and a header is attacker input.
+    given = signature.strip().lower().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(expected, given)
 
 
 @dataclass

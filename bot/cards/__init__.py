@@ -11,9 +11,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot.cards import _ac, actions, digest, errors, help, states, status, templates
+from bot.cards import _ac, actions, audit, digest, errors, help, states, status, templates
 from bot.cards._md import MAX_BYTES, clamp
 from commands import views as v
+from commands.audit import AuditView
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ _MARKDOWN: dict[type, Callable[[Any, str], str]] = {
     digest.DigestListView: digest.markdown,
     digest.DigestSavedView: digest.markdown,
     digest.DigestStoppedView: digest.markdown,
+    AuditView: audit.markdown,
 }
 
 _CARD: dict[type, Callable[[Any, str], dict[str, Any] | None]] = {
@@ -61,6 +63,7 @@ _CARD: dict[type, Callable[[Any, str], dict[str, Any] | None]] = {
     digest.DigestListView: digest.card,
     digest.DigestSavedView: digest.card,
     digest.DigestStoppedView: digest.card,
+    AuditView: audit.card,
 }
 
 __all__ = ["MAX_BYTES", "render_card", "render_markdown"]

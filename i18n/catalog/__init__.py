@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from i18n.catalog import cards, commands, digests, errors, sandbox, states, web, webex_provider
+from i18n.catalog import (
+    access,
+    cards,
+    commands,
+    digests,
+    errors,
+    sandbox,
+    states,
+    web,
+    webex_provider,
+)
 
 _TABLES = (
     errors.MESSAGES,
@@ -13,6 +23,7 @@ _TABLES = (
     web.MESSAGES,
     sandbox.MESSAGES,
     webex_provider.MESSAGES,
+    access.MESSAGES,
 )
 
 

@@ -196,6 +196,8 @@ def _views_from_commands(bot: Bot) -> list[object]:
         ask(bot, "digest now"),
         ask(bot, "digest"),
         ask(bot, "digest off 1"),
+        ask(bot, "audit"),
+        ask(bot, "audit me 30"),
     ]
     confirm = next(r.view for r in replies if isinstance(r.view, v.ConfirmView))
     replies.append(ask(bot, f"cancel {confirm.code}"))
