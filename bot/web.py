@@ -134,6 +134,11 @@ def create_app(
             metrics.webhooks_deduplicated.inc()
             return jsonify(status="duplicate"), 200
         metrics.webhooks_received.labels(envelope.resource).inc()
+        log.info(
+            "webhook %s accepted",
+            envelope.event_key,
+            extra={"event_key": envelope.event_key, "cid": correlation_id_of(envelope.event_key)},
+        )
         try:
             runtime.wake_worker()
         except Exception:  # the event is stored; the worker's own polling will find it

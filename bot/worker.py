@@ -191,6 +191,13 @@ class EventWorker:
             )
             return
         self._settle(row, outcome="done", messages=messages, cid=cid)
+        log.info(
+            "event %s handled: %s, %d message(s) queued",
+            row.event_key,
+            reply.command or "-",
+            len(messages),
+            extra=extra,
+        )
         if messages:
             self.on_enqueued()
 

@@ -108,6 +108,7 @@ def _internal(name: str, ctx: CommandContext) -> Reply:
         ref,
         ctx.actor.email,
         ctx.actor.correlation_id,
+        extra={"correlation_id": ctx.actor.correlation_id, "command": name},
     )
     view = ErrorView(ErrorKind.INTERNAL, (Msg("error.internal", {"ref": ref}),), ref=ref)
     return Reply.error(view, name)
