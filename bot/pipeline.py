@@ -70,6 +70,7 @@ class Request:
     inputs: Mapping[str, Any] = field(default_factory=dict)
     via: str = "chat"  # chat, card, cli
     space_id: str | None = None
+    direct: bool = False  # a 1:1 space with the bot: the space allow-list does not apply
     org_id: str | None = None
     bot_names: tuple[str, ...] = ()
     correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
@@ -112,7 +113,7 @@ def handle(bot: Bot, request: Request) -> Reply:
     try:
         decision = bot.access.decide(
             request.person_email,
-            space_id=request.space_id,
+            space_id=None if request.direct else request.space_id,
             org_id=request.org_id,
             require_org=request.via in LIMITED_VIA,
         )
