@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
 from commands.context import CommandContext
 from commands.parsing import Args, ParseError
 from commands.registry import ArgKind, ArgSpec, Role, command
@@ -130,23 +128,6 @@ def _names_of(ctx: CommandContext, who: str) -> tuple[str, ...]:
 def _entries(
     ctx: CommandContext, since: datetime, names: tuple[str, ...], *, limit: int
 ) -> tuple[tuple[AuditLine, ...], int]:
-    where = [AuditEntryRow.at >= since]
-    if names:
-        where.append(
-            sa.or_(
-                sa.func.lower(AuditEntryRow.actor).in_(names),
-                sa.func.lower(AuditEntryRow.target).in_(names),
-            )
-        )
     with ctx.db.uow() as uow:
-        total = uow.session.scalar(
-            sa.select(sa.func.count()).select_from(AuditEntryRow).where(*where)
-        )
-        rows = uow.session.scalars(
-            sa.select(AuditEntryRow)
-            .where(*where)
-            .order_by(AuditEntryRow.at.desc(), AuditEntryRow.id.desc())
-            .limit(limit)
-        )
-        lines = tuple(AuditLine.of(r) for r in rows)
-    return lines, int(total or 0)
+        rows, total = uow.audit.involving(since=since, names=names, limit=limit)
+        return tuple(AuditLine.of(r) for r in rows), total

@@ -275,3 +275,28 @@ class AuditRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         return list(self.session.scalars(stmt))
+
+    def involving(
+        self, *, since: datetime, names: Collection[str] = (), limit: int
+    ) -> tuple[list[AuditEntryRow], int]:
+        """Entries since ``since`` by or about any of ``names`` (all when empty), newest first,
+        up to ``limit``, and how many there are in all."""
+        where: list[sa.ColumnElement[bool]] = [AuditEntryRow.at >= since]
+        if names:
+            lowered = sorted({n.lower() for n in names})
+            where.append(
+                sa.or_(
+                    sa.func.lower(AuditEntryRow.actor).in_(lowered),
+                    sa.func.lower(AuditEntryRow.target).in_(lowered),
+                )
+            )
+        total = self.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEntryRow).where(*where)
+        )
+        rows = self.session.scalars(
+            sa.select(AuditEntryRow)
+            .where(*where)
+            .order_by(AuditEntryRow.at.desc(), AuditEntryRow.id.desc())
+            .limit(limit)
+        )
+        return list(rows), int(total or 0)
