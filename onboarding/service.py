@@ -307,7 +307,7 @@ class OnboardingService:
     def find_org_user(self, ref: str, *, refresh: bool = True) -> OrgUser:
         """A Control Hub user by email or id."""
         if refresh:
-            self.refresh()
+            self.provider.refresh_org_users()
         with self.db.uow() as uow:
             row = uow.org_users.find(ref.strip())
             if row is None:
@@ -316,7 +316,7 @@ class OnboardingService:
 
     def state_counts(self) -> dict[ControlHubState, int]:
         """How many users are in each Control Hub state (every state listed)."""
-        self.refresh()
+        self.provider.refresh_org_users()
         with self.db.uow() as uow:
             counts = uow.org_users.count_by_state()
         return {s: counts.get(s.value, 0) for s in ControlHubState}
@@ -326,7 +326,7 @@ class OnboardingService:
     ) -> list[OrgUser]:
         """Users in the given states, longest in their state first."""
         if refresh:
-            self.refresh()
+            self.provider.refresh_org_users()
         with self.db.uow() as uow:
             rows = uow.org_users.in_states(None if states is None else [s.value for s in states])
             return [org_user_from_row(r) for r in rows]

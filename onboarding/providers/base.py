@@ -74,6 +74,10 @@ class Provider(Protocol):
         """Bring the snapshot up to date (the sandbox advances its simulation; Webex syncs)."""
         ...
 
+    def refresh_org_users(self, *, force: bool = False) -> SyncReport:
+        """Bring the Control Hub users up to date; raises what stops that (e.g. a scope)."""
+        ...
+
     def freshness(self) -> datetime | None:
         """When the snapshot was last known to match the backend (None: never synced)."""
         ...

@@ -142,6 +142,10 @@ class SandboxProvider:
                 uow.commit()
         return SyncReport(changed=len(changed), removed=0, complete=True, fresh_as_of=now)
 
+    def refresh_org_users(self, *, force: bool = False) -> SyncReport:
+        """The simulation moves subscribers and users alike."""
+        return self.refresh(force=force)
+
     def freshness(self) -> datetime | None:
         """Always now: the sandbox is its own backend."""
         return self.clock.now()

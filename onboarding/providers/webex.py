@@ -202,9 +202,15 @@ class WebexProvider:
                 if run.full:
                     sync_enterprises(self.db, self.http)
                 if self.control_hub and (force or self._org_users_stale(now)):
-                    users_changed, users_removed = self.org_sync.run(self.org_id())
-                    changed += users_changed
-                    removed += users_removed
+                    try:
+                        users_changed, users_removed = self.org_sync.run(self.org_id())
+                    except ProviderPermission as exc:
+                        # A token without the People scopes still serves subscribers; the
+                        # Control Hub commands raise this through refresh_org_users().
+                        log.warning("Control Hub users not synced: %s", exc)
+                    else:
+                        changed += users_changed
+                        removed += users_removed
             except ProviderPermission:
                 raise
             except OnboardingError as exc:
@@ -213,6 +219,28 @@ class WebexProvider:
                 log.warning("background sync failed, serving the snapshot of %s: %s", fresh, exc)
                 return SyncReport(complete=False, fresh_as_of=fresh)
             return SyncReport(changed=changed, removed=removed, fresh_as_of=self.freshness())
+
+    def refresh_org_users(self, *, force: bool = False) -> SyncReport:
+        """Sync the Control Hub users when forced or stale; a missing scope is raised."""
+        if not self.control_hub:
+            return SyncReport(fresh_as_of=self.org_sync.last_complete())
+        with self._lock:
+            now = self.clock.now()
+            last = self.org_sync.last_complete()
+            if not (force or self._org_users_stale(now)):
+                return SyncReport(fresh_as_of=last)
+            try:
+                changed, removed = self.org_sync.run(self.org_id())
+            except ProviderPermission:
+                raise
+            except OnboardingError as exc:
+                if force or last is None:
+                    raise
+                log.warning("Control Hub sync failed, serving the users of %s: %s", last, exc)
+                return SyncReport(complete=False, fresh_as_of=last)
+            return SyncReport(
+                changed=changed, removed=removed, fresh_as_of=self.org_sync.last_complete()
+            )
 
     def _org_users_stale(self, now: datetime) -> bool:
         last = self.org_sync.last_complete()

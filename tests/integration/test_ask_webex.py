@@ -408,18 +408,37 @@ def test_resend_to_everyone_asks_to_confirm(ask: Ask, standin: StandIn) -> None:
 
 
 @pytest.mark.parametrize(
-    ("missing", "token"),
-    [(SCOPE_BW_READ, "no-broadworks"), (SCOPE_PEOPLE_READ, "no-people")],
+    ("missing", "token", "command"),
+    [
+        (SCOPE_BW_READ, "no-broadworks", "status pending"),
+        (SCOPE_PEOPLE_READ, "no-people", "states"),
+    ],
 )
 def test_a_missing_scope_is_named_with_exit_1(
-    ask: Ask, standin: StandIn, monkeypatch: pytest.MonkeyPatch, missing: str, token: str
+    ask: Ask,
+    standin: StandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    missing: str,
+    token: str,
+    command: str,
 ) -> None:
     standin.admin.add_token(token, scopes=ALL_SCOPES - {missing})
     monkeypatch.setenv("WEBEX_ADMIN_TOKEN", token)
-    code, out = ask("status pending")
+    code, out = ask(command)
     assert code == 1
     assert f"`{missing}`" in out and "403" in out
     assert token not in out
+
+
+def test_subscribers_are_served_without_the_people_scopes(
+    ask: Ask, standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin.admin.add_token("subs-only", scopes=ALL_SCOPES - {SCOPE_PEOPLE_READ})
+    monkeypatch.setenv("WEBEX_ADMIN_TOKEN", "subs-only")
+    code, out = ask("status pending")
+    assert code == 0, out
+    code, out = ask("states")
+    assert code == 1 and f"`{SCOPE_PEOPLE_READ}`" in out
 
 
 def test_an_unknown_token_is_a_401_naming_the_scope(

@@ -56,6 +56,9 @@ class DoubleProvider:
     def refresh(self, *, force: bool = False) -> SyncReport:
         return SyncReport(fresh_as_of=self.clock.now())
 
+    def refresh_org_users(self, *, force: bool = False) -> SyncReport:
+        return self.refresh(force=force)
+
     def freshness(self) -> datetime | None:
         return self.clock.now()
 
