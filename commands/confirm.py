@@ -32,7 +32,26 @@ CODE = ArgSpec("code", ArgKind.CODE)
 @command("confirm", args=(CODE,), examples=("confirm K7P2QX",))
 def confirm(ctx: CommandContext, args: Args) -> Reply:
     """Carry out the action a confirmation code stands for."""
+    claimed = _claim(ctx, args.text("code"), check_role=True)
+    if isinstance(claimed, Reply):
+        return claimed
+    action = ConfirmAction(claimed.action)
+    return _PERFORM[action](ctx, claimed.target, dict(claimed.params or {}))
+
+
+@card_action("cancel")
+@command("cancel", args=(CODE,), examples=("cancel K7P2QX",))
+def cancel(ctx: CommandContext, args: Args) -> Reply:
+    """Drop a pending confirmation without doing anything."""
     code = args.text("code")
+    claimed = _claim(ctx, code, check_role=False)
+    if isinstance(claimed, Reply):
+        return claimed
+    return Reply(NoticeView((Msg("confirm.cancelled", {"code": code}),)))
+
+
+def _claim(ctx: CommandContext, code: str, *, check_role: bool) -> ConfirmationRow | Reply:
+    """Use up ``code`` for the asker, or the refusal saying why it cannot be used."""
     with ctx.db.uow() as uow:
         repo = ConfirmationRepository(uow.session)
         row = repo.get(code)
@@ -41,31 +60,13 @@ def confirm(ctx: CommandContext, args: Args) -> Reply:
             return problem
         assert row is not None
         spec = ctx.registry.find(row.action)
-        if spec is not None and ctx.role < spec.role:
+        # The role is checked again now: it may have been lowered since the code was issued.
+        if check_role and spec is not None and ctx.role < spec.role:
             return _refuse("confirm.forbidden", code=code, command=row.action)
-        if not repo.use(code, ctx.clock.now()):
+        if not repo.use(code, ctx.clock.now()):  # one conditional UPDATE: one winner
             return _refuse("confirm.used", code=code)
         uow.commit()
-        action = ConfirmAction(row.action)
-        target, params = row.target, dict(row.params or {})
-    return _PERFORM[action](ctx, target, params)
-
-
-@card_action("cancel")
-@command("cancel", args=(CODE,), examples=("cancel K7P2QX",))
-def cancel(ctx: CommandContext, args: Args) -> Reply:
-    """Drop a pending confirmation without doing anything."""
-    code = args.text("code")
-    with ctx.db.uow() as uow:
-        repo = ConfirmationRepository(uow.session)
-        row = repo.get(code)
-        problem = _problem(ctx, row, code)
-        if problem is not None:
-            return problem
-        if not repo.use(code, ctx.clock.now()):
-            return _refuse("confirm.used", code=code)
-        uow.commit()
-    return Reply(NoticeView((Msg("confirm.cancelled", {"code": code}),)))
+        return row
 
 
 def _problem(ctx: CommandContext, row: ConfirmationRow | None, code: str) -> Reply | None:
