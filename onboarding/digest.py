@@ -41,7 +41,7 @@ from storage.uow import Database
 
 T = TypeVar("T")
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 DEFAULT_PENDING_DAYS = 7
 DEFAULT_LIST_LIMIT = 50
 # A subscriber resolved between two digests is searched among status changes since the previous
@@ -356,9 +356,16 @@ def _hash(*parts: object, size: int) -> str:
     return hashlib.blake2b(text.encode(), digest_size=size).hexdigest()
 
 
-def id_key(subscriber: Subscriber) -> str:
-    """A short, stable key for a subscriber's id (48 bits: collisions are negligible)."""
-    return _hash(subscriber.id, size=6)
+def id_key(subscriber: Subscriber, *, version: int = SUMMARY_VERSION) -> str:
+    """A short, stable key for a subscriber (48 bits: collisions are negligible).
+
+    Version 2 keys the BroadWorks identity (customer and user ID): a retry through the Webex API
+    re-provisions the user under a new subscriber id, and the digest must still see the same
+    person resolved. Version 1 summaries keyed the subscriber id; they are still read.
+    """
+    if version < 2:
+        return _hash(subscriber.id, size=6)
+    return _hash(subscriber.customer, subscriber.user_id, size=6)
 
 
 def state_key(subscriber: Subscriber) -> str:
@@ -386,8 +393,10 @@ def build_report(
     summary = service.status_summary()  # refreshes the snapshot first
     now = service.clock.now()
     prev_open: dict[str, str] | None = None
+    prev_version = SUMMARY_VERSION
     if previous is not None and isinstance(previous.get("open"), dict):
         prev_open = previous["open"]
+        prev_version = int(previous.get("v") or 1)
 
     new_errors: list[Subscriber] = []
     error_total = 0
@@ -400,7 +409,7 @@ def build_report(
         key, state = id_key(sub), state_key(sub)
         open_state[key] = state
         if sub.status is ProvisioningStatus.ERROR:
-            if prev_open is None or prev_open.get(key) != state:
+            if prev_open is None or prev_open.get(id_key(sub, version=prev_version)) != state:
                 error_total += 1
                 if len(new_errors) < options.limit:
                     new_errors.append(sub)  # newest status change first
@@ -416,7 +425,7 @@ def build_report(
     if prev_open:
         since = _resolved_since(previous or {}, previous_at, now)
         for sub in _provisioned_since(service, since):
-            if id_key(sub) in prev_open:
+            if id_key(sub, version=prev_version) in prev_open:
                 resolved_total += 1
                 if len(resolved) < options.limit:
                     resolved.append(sub)

@@ -204,14 +204,6 @@ def test_status_changes_seen_by_the_incremental_sync_feed_the_next_digest(
     assert [r.markdown for r in rows] == [result.markdown for result, _ in fired]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "onboarding/digest.py id_key() keys a digest's open subscribers by subscriber id, but the "
-        "Webex provider's Retry activation re-provisions (DELETE + POST) under a new id: the user "
-        "leaves the errors yet is never listed as resolved"
-    ),
-)
 def test_an_error_fixed_by_retry_activation_is_listed_as_resolved(
     database: Database,
     clock: ManualClock,
