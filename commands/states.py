@@ -18,7 +18,7 @@ from commands.views import (
     UserStateView,
 )
 from onboarding.errors import Refused
-from onboarding.model import ControlHubState
+from onboarding.model import ControlHubState, OrgUser
 
 DEFAULT_STUCK_DAYS = 7
 
@@ -45,7 +45,22 @@ def states(ctx: CommandContext, args: Args) -> Reply:
 def state(ctx: CommandContext, args: Args) -> Reply:
     """A Control Hub user's state: what it means, how they got there, what moves them on."""
     user = ctx.service.find_org_user(args.text("user"))
-    return Reply(UserStateView(user, ctx.clock.now(), StateCertainty.of(user)))
+    return Reply(
+        UserStateView(
+            user, ctx.clock.now(), StateCertainty.of(user), actions=state_actions(ctx, user)
+        )
+    )
+
+
+def state_actions(ctx: CommandContext, user: OrgUser) -> tuple[str, ...]:
+    """The card actions that make sense for ``user`` and that the asker's role allows."""
+    names = ["user.resend"] if user.state is ControlHubState.NOT_VERIFIED else []
+    out = []
+    for name in names:
+        action = ctx.registry.action(name)
+        if action is not None and ctx.role >= action.role:
+            out.append(name)
+    return tuple(out)
 
 
 @command(

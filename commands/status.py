@@ -2,23 +2,42 @@
 
 A single word after ``status`` is a user when it contains ``@`` (then it must match) or when it
 is exactly a subscriber id, BroadWorks user ID or email of one subscriber; otherwise it is search
-text. ``search <text>`` always searches.
+text. ``search <text>`` always searches. ``--refresh`` (or ``refresh`` first) makes the provider
+sync now, even when its data is still fresh.
+
+The card's filter form sends structured inputs besides the free ``filters`` text: ``status`` (a
+group or an exact status), ``customer``, ``search`` and ``exclude_provisioned`` (``true`` or
+``false``). They become filter words and go through the same parser as typed filters.
 """
 
 from __future__ import annotations
 
-from commands._args import FILTERS, USER
+from commands._args import FILTERS, LIST_INPUTS, USER
 from commands.context import CommandContext
-from commands.parsing import Args
+from commands.parsing import (
+    ALL,
+    Args,
+    ListFilters,
+    ParseError,
+    convert_status,
+    parse_filters,
+    tokenize,
+)
 from commands.registry import Role, card_action, command
 from commands.replies import Reply
-from commands.views import StatusListView, UserDetailView
+from commands.views import Label, StatusListView, UserDetailView
 from onboarding.errors import InvalidInput, NotFound
 from onboarding.model import ProvisioningStatus, StatusGroup, Subscriber
 from onboarding.service import ErrorReport
 
+REFRESH_FLAG = "--refresh"
+REFRESH_WORD = "refresh"
+#: Filter keywords whose next word is their value (as ``ListFilters.words`` spells them).
+_VALUED = ("customer", "package", "search")
+_TRUE, _FALSE = "true", "false"
 
-@card_action("status.list")
+
+@card_action("status.list", args=LIST_INPUTS)
 @command(
     "status",
     aliases=("list", "ls"),
@@ -29,17 +48,22 @@ from onboarding.service import ErrorReport
         "status all customer acme",
         "status pending package basic page 2",
         "status jana@example.com",
+        "status --refresh errors",
     ),
 )
 def status(ctx: CommandContext, args: Args) -> Reply:
     """List subscribers by status (provisioned ones only with ``all``), or show one user."""
-    filters = args.filters()
+    filters, forced = _take_refresh(_with_inputs(args.filters(), args))
+    if forced:
+        ctx.service.refresh(force=True)
     ref = filters.single_ref
     if ref is not None:
         sub = _maybe_user(ctx, ref)
         if sub is not None:
             return Reply(_detail(ctx, ctx.service.error_report(sub.id)))
-    result = ctx.service.list_subscribers(filters.query, page=filters.page, page_size=ctx.page_size)
+    result = ctx.service.list_subscribers(
+        filters.query, page=filters.page, page_size=ctx.page_size, refresh=not forced
+    )
     view = StatusListView(
         result.page, result.query, filters.words, result.fresh_as_of, ctx.clock.now()
     )
@@ -50,6 +74,70 @@ def status(ctx: CommandContext, args: Args) -> Reply:
 def user_status(ctx: CommandContext, args: Args) -> Reply:
     """One subscriber in detail (a card's *details* button)."""
     return Reply(_detail(ctx, ctx.service.error_report(args.text("user"))))
+
+
+def _with_inputs(filters: ListFilters, args: Args) -> ListFilters:
+    """The free filters plus the card's structured inputs (an input customer wins)."""
+    status_word = args.opt_text("status")
+    customer = args.opt_text("customer")
+    search = args.opt_text("search")
+    exclude = args.opt_text("exclude_provisioned")
+    if status_word is None and customer is None and search is None and exclude is None:
+        return filters
+    words = _standalone(filters.words, drop={ALL} if _flag(exclude) else set())
+    if status_word is not None:
+        convert_status(status_word)  # a bad status is an error, never search text
+        words.append(status_word)
+    elif _flag(exclude) is False:
+        words.append(ALL)
+    if customer is not None:
+        words += ["customer", customer]
+    if search is not None:
+        words += ["search", search]
+    return _reparse(words, filters.page)
+
+
+def _take_refresh(filters: ListFilters) -> tuple[ListFilters, bool]:
+    """The filters without ``--refresh`` (anywhere) or a leading ``refresh``, and whether given."""
+    words = list(filters.words)
+    leading = bool(words) and words[0] == REFRESH_WORD
+    kept = _standalone(words[1:] if leading else words, drop={REFRESH_FLAG})
+    if not leading and len(kept) == len(words):
+        return filters, False
+    return _reparse(kept, filters.page), True
+
+
+def _standalone(words: tuple[str, ...] | list[str], drop: set[str]) -> list[str]:
+    """Canonical filter words as tokens, less the ``drop`` words that are not a keyword's value."""
+    tokens = tokenize(" ".join(words))
+    out: list[str] = []
+    is_value = False
+    for token in tokens:
+        if is_value or token not in drop:
+            out.append(token)
+        is_value = not is_value and token in _VALUED
+    return out
+
+
+def _reparse(tokens: list[str], page: int) -> ListFilters:
+    if page > 1:
+        tokens = [*tokens, "page", str(page)]
+    return parse_filters(tokens)
+
+
+def _flag(value: str | None) -> bool | None:
+    """A card toggle's value: ``true``/``false`` (any case), None when not sent."""
+    if value is None:
+        return None
+    word = value.strip().lower()
+    if word not in (_TRUE, _FALSE):
+        raise ParseError(
+            "parse.bad_choice",
+            arg=Label("action.exclude_provisioned"),
+            value=value,
+            valid=f"{_TRUE}, {_FALSE}",
+        )
+    return word == _TRUE
 
 
 def _maybe_user(ctx: CommandContext, ref: str) -> Subscriber | None:

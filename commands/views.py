@@ -171,11 +171,12 @@ class StatesView:
 
 @dataclass(frozen=True, slots=True)
 class UserStateView:
-    """One Control Hub user's state explained (``state <user>``)."""
+    """One Control Hub user's state explained (``state <user>``), with the asker's card actions."""
 
     user: OrgUser
     now: datetime
     certainty: StateCertainty | None = None
+    actions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

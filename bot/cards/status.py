@@ -22,9 +22,11 @@ from bot.cards._md import (
     status_label,
     when,
 )
+from commands.parsing import ALL, convert_status, quote, tokenize
 from commands.views import ErrorTextView, ExportView, StatusListView, UserDetailView
 from i18n import t
-from onboarding.model import Package, StatusGroup, Subscriber
+from onboarding.errors import InvalidInput
+from onboarding.model import Package, ProvisioningStatus, StatusGroup, Subscriber
 from onboarding.queries import SubscriberQuery
 
 #: The typed command each card action of a user stands for, with its arguments.
@@ -251,7 +253,6 @@ def _choice_title(sub: Subscriber) -> str:
 
 def _list_card(view: StatusListView, locale: str) -> dict[str, Any]:
     page = view.page
-    words = " ".join(view.words)
     body: list[dict[str, Any]] = [
         ac.msg(
             "md.status.title",
@@ -307,23 +308,99 @@ def _list_card(view: StatusListView, locale: str) -> dict[str, Any]:
         actions.append(ac.submit(t("card.next", locale), "status.list", {"filters": nxt}))
     # The filter form lives in a show-card: per the spec, the main card's buttons do not gather
     # its input, so the page buttons keep their own ``filters``.
-    actions.append(
-        ac.show_card(
-            t("card.filter", locale),
-            [
-                ac.input_text(
-                    "filters",
-                    t("card.filters", locale),
-                    value=words,
-                    placeholder=t("card.filters_placeholder", locale),
-                    max_length=200,
-                ),
-                ac.md(t("md.help.filters", locale), isSubtle=True),
-            ],
-            [ac.submit(t("card.apply", locale), "status.list", {"filters": words})],
-        )
-    )
+    actions.append(_filter_form(view.query, view.words, locale))
     return ac.card(body, actions)
+
+
+#: The status choices of the filter form that stand for groups, with the groups they mean.
+_GROUP_CHOICES: tuple[tuple[str, frozenset[StatusGroup]], ...] = (
+    ("pending", frozenset({StatusGroup.PENDING, StatusGroup.ERROR})),
+    ("requests", frozenset({StatusGroup.PENDING})),
+    ("errors", frozenset({StatusGroup.ERROR})),
+    ("provisioned", frozenset({StatusGroup.PROVISIONED})),
+)
+#: Exact statuses that say no more than their group (the group choice stands for them).
+_GROUP_ONLY = (ProvisioningStatus.PROVISIONED, ProvisioningStatus.ERROR)
+_VALUED = ("customer", "package", "search")
+
+
+def _status_choices(locale: str) -> list[tuple[str, str]]:
+    groups = [
+        (", ".join(group_label(g, locale) for g in StatusGroup if g in wanted), word)
+        for word, wanted in _GROUP_CHOICES
+    ]
+    exact = [(status_label(s, locale), s.value) for s in ProvisioningStatus if s not in _GROUP_ONLY]
+    return groups + exact
+
+
+def _status_choice(query: SubscriberQuery) -> str | None:
+    """The one status choice that is the query's status filter, if there is one."""
+    if len(query.statuses) == 1 and not query.groups:
+        return next(iter(query.statuses)).value
+    if query.groups and not query.statuses:
+        return next((w for w, g in _GROUP_CHOICES if g == query.groups), None)
+    return None
+
+
+def _other_words(words: tuple[str, ...], chosen: str | None) -> str:
+    """The filter words the form's own inputs don't hold (package, or statuses it can't show)."""
+    out: list[str] = []
+    tokens = tokenize(" ".join(words))
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in _VALUED and i + 1 < len(tokens):
+            if token == "package":
+                out += [token, tokens[i + 1]]
+            i += 2
+            continue
+        i += 1
+        try:
+            choice = convert_status(token)
+        except InvalidInput:
+            continue  # free text: the search input holds it
+        if choice != ALL and chosen is None:
+            out.append(quote(token))
+    return " ".join(out)
+
+
+def _filter_form(query: SubscriberQuery, words: tuple[str, ...], locale: str) -> dict[str, Any]:
+    """*Filter*: status, customer, search, *Exclude provisioned* and any other filter words."""
+    chosen = _status_choice(query)
+    status = ac.choice_set("status", t("md.field.status", locale), _status_choices(locale))
+    status["placeholder"] = t("card.status_any", locale)
+    if chosen is not None:
+        status["value"] = chosen
+    other = _other_words(words, chosen)
+    exclude = {
+        "type": "Input.Toggle",
+        "id": "exclude_provisioned",
+        "title": t("action.exclude_provisioned", locale),
+        "value": "false" if query.include_provisioned else "true",
+        "valueOn": "true",
+        "valueOff": "false",
+    }
+    body = [
+        status,
+        ac.input_text(
+            "customer", t("md.field.customer", locale), value=query.customer, max_length=200
+        ),
+        ac.input_text("search", t("card.search_label", locale), value=query.text, max_length=200),
+        exclude,
+        ac.input_text(
+            "filters",
+            t("card.more_filters", locale),
+            value=other,
+            placeholder=t("card.filters_placeholder", locale),
+            max_length=200,
+        ),
+        ac.md(t("md.help.filters", locale), isSubtle=True),
+    ]
+    return ac.show_card(
+        t("card.filter", locale),
+        body,
+        [ac.submit(t("card.apply", locale), "status.list", {"filters": other})],
+    )
 
 
 def _fields(sub: Subscriber, locale: str) -> list[dict[str, Any]]:

@@ -14,6 +14,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "card.filter": {"en": "Filter", "cs": "Filtrovat"},
     "card.apply": {"en": "Apply", "cs": "Použít"},
     "card.filters": {"en": "Filters", "cs": "Filtry"},
+    "card.more_filters": {"en": "More filters", "cs": "Další filtry"},
+    "card.search_label": {"en": "Search", "cs": "Hledat"},
+    "card.status_any": {"en": "Any status", "cs": "Jakýkoli stav"},
     "card.search": {"en": "matching", "cs": "hledáno"},
     "card.filters_placeholder": {
         "en": "e.g. errors customer acme search novak",

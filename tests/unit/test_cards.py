@@ -273,8 +273,8 @@ def test_status_list_filters_default_to_excluding_provisioned_users(bot):
     assert "Exclude provisioned users: on" in "".join(run_texts(card))
     card = check(cards.render_card(ask(bot, "status all").view, "en"))
     assert "Exclude provisioned users: off" in "".join(run_texts(card))
-    (field,) = [n for n in walk(card) if n.get("id") == "filters"]
-    assert field["type"] == "Input.Text" and field["value"] == "all"
+    (toggle,) = [n for n in walk(card) if n.get("id") == "exclude_provisioned"]
+    assert toggle["type"] == "Input.Toggle" and toggle["value"] == "false"
 
 
 # --- the user detail and its four Partner Hub actions ------------------------------------------
