@@ -685,10 +685,15 @@
         person.isBot ? el("span", { class: "badge", text: "BOT" }) : null,
         el("time", { datetime: message.created, text: timeOf(message.created) })),
     );
+    // Webex clients show a message's card instead of its text: the text is the fallback for
+    // clients without cards, so it stays one click away rather than doubling every answer.
+    const hasCard = (message.attachments || []).some((a) => a.contentType === CARD_TYPE);
+    let fallback = null;
     if (message.rendered) {
       const body = el("div", { class: "msg-body" });
       body.append(safeFragment(message.rendered));
-      article.append(body);
+      if (hasCard) fallback = el("details", { class: "fallback" }, el("summary", { text: "Text fallback (clients without cards)" }), body);
+      else article.append(body);
     }
     if (message.files && message.files.length) {
       const list = el("ul", { class: "files", "aria-label": "Files" });
@@ -704,6 +709,7 @@
       if (attachment.contentType === CARD_TYPE) article.append(renderCard(attachment.content, message.id));
       else article.append(unsupported("attachment", attachment.contentType));
     }
+    if (fallback) article.append(fallback);
     if (!message.parentId) {
       article.append(
         el("div", { class: "msg-foot" },
