@@ -23,11 +23,20 @@ def action_label(action: str, locale: str) -> str:
     return t(key, locale) if key else esc(action)
 
 
+def _shown(view: ActionResultView) -> str:
+    # A card button names the user by subscriber id; people know them by email or BroadWorks ID.
+    # What a person typed is echoed as they typed it.
+    sub = view.outcome.subscriber
+    if sub is not None and view.target == sub.id:
+        return sub.email or sub.user_id
+    return view.target
+
+
 def _result(view: ActionResultView, locale: str) -> str:
     outcome = view.outcome
     verdict = t("md.result.ok" if outcome.ok else "md.result.failed", locale)
     icon = "✅" if outcome.ok else "❌"
-    lines = [f"{icon} **{action_label(view.action, locale)}** {code(view.target)}: {verdict}"]
+    lines = [f"{icon} **{action_label(view.action, locale)}** {code(_shown(view))}: {verdict}"]
     for step in outcome.steps:
         text = msg(step.key, locale, **dict(step.params)) if has(step.key) else esc(step.key)
         lines.append(f"- {'✔' if step.ok else '✖'} {text}")
@@ -102,8 +111,7 @@ def _result_card(view: ActionResultView, locale: str) -> dict[str, Any]:
     outcome = view.outcome
     verdict = t("md.result.ok" if outcome.ok else "md.result.failed", locale)
     sub = outcome.subscriber
-    # A card button names the user by subscriber id; people know them by email or BroadWorks ID.
-    shown = (sub.email or sub.user_id) if sub is not None else view.target
+    shown = _shown(view)
     body: list[dict[str, Any]] = [
         ac.rich(
             ac.run("✅ " if outcome.ok else "❌ "),
