@@ -137,10 +137,13 @@ def seed(ctx: click.Context, subscribers: int, random_seed: int, progress: bool)
     settings = settings_from(ctx)
     database = Database.from_url(settings.database_url)
     database.upgrade()
-    written = seed_subscribers(
+    report = seed_subscribers(
         database, count=subscribers, random_seed=random_seed, progress=progress
     )
-    click.echo(f"seeded {written} subscribers")
+    click.echo(
+        f"seeded {report.inserted} of {report.requested} subscribers in {report.seconds:.1f} s "
+        f"({report.rows_per_second:,.0f} rows/s); rows already there were kept"
+    )
 
 
 @main.group()

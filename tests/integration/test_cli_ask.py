@@ -97,3 +97,13 @@ def test_access_section_requires_as(run) -> None:
     assert code == 1 and "admin" in out.lower()
     code, out = run("ask", "--as", "alice@partner.example", "status pending")
     assert code == 0
+
+
+def test_seed_reports_what_it_wrote(run) -> None:
+    code, out = run("seed", "--subscribers", "500", "--random-seed", "3", "--no-progress")
+    assert code == 0
+    assert "seeded 500 of 500 subscribers" in out
+    code, out = run("seed", "--subscribers", "500", "--random-seed", "3", "--no-progress")
+    assert "seeded 0 of 500 subscribers" in out
+    code, out = run("ask", "status all")
+    assert code == 0 and "found" in out
