@@ -55,7 +55,7 @@ class SubscriberRepository:
         )
         return list(self.session.scalars(stmt.order_by(SubscriberRow.id).limit(20)))
 
-    def _filtered(self, flt: SubscriberFilter) -> sa.Select[tuple[SubscriberRow]]:
+    def _filtered(self, flt: SubscriberFilter) -> sa.Select[SubscriberRow]:
         stmt = sa.select(SubscriberRow)
         if flt.statuses is not None:
             stmt = stmt.where(SubscriberRow.status.in_(sorted(flt.statuses)))

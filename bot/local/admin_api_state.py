@@ -699,7 +699,7 @@ class AdminApiState:
                 p for p in self.people.values() if str(p.get("invitePending")) in ("True", "true")
             ]
             number = next(self._counter)
-            job = {
+            job: JsonDict = {
                 "name": "resendinviteemail",
                 "id": webex_id("JOB_ID", str(uuid.uuid4())),
                 "trackingId": f"NA_{uuid.uuid4()}",

@@ -248,7 +248,7 @@ class WebexEmulator(EmulatorState):
     # -- waiting -----------------------------------------------------------------------------
 
     def wait_for(
-        self, predicate: Callable[[], T], timeout: float = 5.0, message: str = "condition"
+        self, predicate: Callable[[], T | None], timeout: float = 5.0, message: str = "condition"
     ) -> T:
         """Return the first truthy value of ``predicate()``, re-checked on every state change.
 

@@ -180,7 +180,7 @@ class WebhookMixin:
     # -- webhooks: delivery ------------------------------------------------------------------
 
     def _emit_message(self, message: JsonDict, room: Room) -> None:
-        data = {
+        data: JsonDict = {
             k: message[k]
             for k in ("id", "roomId", "roomType", "personId", "personEmail", "mentionedPeople")
             if k in message
@@ -200,7 +200,9 @@ class WebhookMixin:
         self._emit("messages", message, data, message["personId"], audience)
 
     def _emit_action(self, action: JsonDict, message: JsonDict) -> None:
-        data = {k: action[k] for k in ("id", "type", "messageId", "personId", "roomId", "created")}
+        data: JsonDict = {
+            k: action[k] for k in ("id", "type", "messageId", "personId", "roomId", "created")
+        }
         self._emit(
             "attachmentActions",
             action,

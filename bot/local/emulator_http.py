@@ -74,12 +74,11 @@ def create_app(state: EmulatorState) -> Flask:
             return None
         auth = request.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        auth_failure: ApiFailure | None = None
         try:
             g.caller = state.authenticate(token)
         except ApiFailure as exc:
             g.caller, auth_failure = None, exc
-        else:
-            auth_failure = None
         fault = state.faults.take(request.method, request.path)
         if fault is not None:
             g.injected = True

@@ -43,6 +43,19 @@ _SAFE_RETRY = frozenset({502, 503})
 _AMBIGUOUS = frozenset({500, 504})
 
 
+def as_int(raw: object) -> int | None:
+    """A whole number sent as a number or a digit string (Webex's specs allow both), else None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return None
+
+
 class TokenSource(Protocol):
     """Where the admin access token comes from (a static token or a refreshed OAuth one)."""
 
@@ -88,11 +101,9 @@ class ApiError(Exception):
     def code(self) -> int | None:
         """The first ``errorCode``, if any."""
         for item in self.errors:
-            raw = item.get("errorCode", item.get("code"))
-            try:
-                return int(raw)
-            except (TypeError, ValueError):
-                continue
+            code = as_int(item.get("errorCode", item.get("code")))
+            if code is not None:
+                return code
         return None
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from onboarding.mapping import errors_from_json
 from onboarding.model import Package, ProvisioningStatus, Subscriber
+from onboarding.providers.webex_http import as_int
 
 #: Fields of a subscriber that a re-provisioning POST carries over (the spec's POST body minus
 #: ``email``, which is the new one, and ``language``/``timezone``, which a GET does not return).
@@ -122,7 +123,5 @@ def precheck_info(body: Any) -> list[tuple[int | None, str]]:
     for item in items:
         if not isinstance(item, dict):
             continue
-        raw = item.get("infoCode")
-        code = int(raw) if isinstance(raw, int | float) or str(raw).isdigit() else None
-        out.append((code, str(item.get("description") or "")))
+        out.append((as_int(item.get("infoCode")), str(item.get("description") or "")))
     return out

@@ -104,6 +104,10 @@ class SubscriberSync:
         self.page_size = page_size
         self.overlap = overlap
 
+    @property
+    def _overlap_ms(self) -> int:
+        return int(self.overlap.total_seconds() * 1000)
+
     def state(self) -> dict[str, Any]:
         """The stored sync state (empty before the first complete sync)."""
         with self.db.uow() as uow:
@@ -121,8 +125,10 @@ class SubscriberSync:
         if cursor is None:
             state = self.state()
             mark = state.get("high_water_ms")
-            mode = "full" if full or mark is None else "incremental"
-            since = None if mode == "full" else int(mark) - int(self.overlap.total_seconds() * 1000)
+            if full or mark is None:
+                mode, since = "full", None
+            else:
+                mode, since = "incremental", int(mark) - self._overlap_ms
             cursor = {
                 "mode": mode,
                 "since_ms": since,
@@ -219,7 +225,7 @@ class SubscriberSync:
                     "last_complete_at": started.isoformat(),
                     "high_water_ms": max_seen
                     if max_seen is not None
-                    else epoch_ms(started) - int(self.overlap.total_seconds() * 1000),
+                    else epoch_ms(started) - self._overlap_ms,
                     "last_pages": pages,
                 }
             )
