@@ -15,8 +15,8 @@ from commands.context import CommandContext
 from commands.parsing import Args, ParseError
 from commands.registry import ArgKind, ArgSpec, Role, command
 from commands.replies import Reply
+from commands.views import AuditLine, AuditView
 from onboarding.errors import OnboardingError
-from storage.models import AuditEntryRow
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
@@ -24,53 +24,6 @@ SHOWN = 15
 _ME = frozenset({"me", "ja", "já", "mne", "mně", "mě"})
 
 FILTER = ArgSpec("audit_filter", ArgKind.TEXT, required=False, variadic=True)
-
-
-@dataclass(frozen=True, slots=True)
-class AuditLine:
-    """One audit entry as shown (detached from the database)."""
-
-    at: datetime
-    actor: str
-    via: str
-    action: str
-    text: str | None
-    target: str | None
-    result: str
-    detail: str | None
-    space_id: str | None = None
-    correlation_id: str | None = None
-
-    @classmethod
-    def of(cls, row: AuditEntryRow) -> AuditLine:
-        """The line of a stored entry."""
-        return cls(
-            at=row.at,
-            actor=row.actor,
-            via=row.via,
-            action=row.action,
-            text=row.text,
-            target=row.target,
-            result=row.result,
-            detail=row.detail,
-            space_id=row.space_id,
-            correlation_id=row.correlation_id,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class AuditView:
-    """A page of the audit trail: the newest entries, how many there are in all, the filter."""
-
-    entries: tuple[AuditLine, ...]
-    total: int
-    days: int
-    who: str | None = None
-
-    @property
-    def more(self) -> int:
-        """How many matching entries are not listed."""
-        return max(self.total - len(self.entries), 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,17 +7,15 @@ digest for the next one, so nothing it showed is reported as new again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 
 from commands.context import CommandContext
 from commands.parsing import Args
 from commands.registry import ArgKind, ArgSpec, Role, card_action, command
 from commands.replies import Reply
+from commands.views import DigestListView, DigestSavedView, DigestStoppedView, DigestView
 from onboarding.digest import (
     Content,
-    DigestEntry,
-    DigestReport,
     DigestSpec,
     ScheduleKind,
     Source,
@@ -50,42 +48,6 @@ OPTIONS = ArgSpec("digest_options", ArgKind.TEXT, required=False, variadic=True)
 CRON = ArgSpec("digest_cron", ArgKind.TEXT, variadic=True)
 DIGEST_ID = ArgSpec("digest_id", ArgKind.NUMBER, minimum=1)
 OPTIONAL_ID = ArgSpec("digest_id", ArgKind.NUMBER, required=False, minimum=1)
-
-
-# --- views -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DigestView:
-    """A digest as posted: the report, when it fired and in which zone to show times."""
-
-    report: DigestReport
-    fire_time: datetime
-    timezone: str
-    digest_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DigestListView:
-    """The digests of a space (``digest``)."""
-
-    digests: tuple[DigestEntry, ...]
-    now: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DigestSavedView:
-    """A digest just added, with its first fire time."""
-
-    spec: DigestSpec
-    next_fire: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class DigestStoppedView:
-    """A digest just stopped."""
-
-    spec: DigestSpec
 
 
 # --- handlers ----------------------------------------------------------------------------------

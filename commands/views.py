@@ -13,10 +13,12 @@ from enum import StrEnum
 
 from commands.registry import CommandSpec, Role
 from i18n import has
+from onboarding.digest import DigestEntry, DigestReport, DigestSpec
 from onboarding.model import ControlHubState, OrgUser, Subscriber
 from onboarding.providers.base import ActionOutcome, TemplateReport
 from onboarding.queries import Page, SubscriberQuery
 from onboarding.service import CustomerSummary, ErrorReport, StuckUser
+from storage.models import AuditEntryRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +213,86 @@ class NoticeView:
     messages: tuple[Msg, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class DigestView:
+    """A digest as posted: the report, when it fired and in which zone to show times."""
+
+    report: DigestReport
+    fire_time: datetime
+    timezone: str
+    digest_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestListView:
+    """The digests of a space (``digest``)."""
+
+    digests: tuple[DigestEntry, ...]
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSavedView:
+    """A digest just added, with its first fire time."""
+
+    spec: DigestSpec
+    next_fire: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestStoppedView:
+    """A digest just stopped."""
+
+    spec: DigestSpec
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    """One audit entry as shown (detached from the database)."""
+
+    at: datetime
+    actor: str
+    via: str
+    action: str
+    text: str | None
+    target: str | None
+    result: str
+    detail: str | None
+    space_id: str | None = None
+    correlation_id: str | None = None
+
+    @classmethod
+    def of(cls, row: AuditEntryRow) -> AuditLine:
+        """The line of a stored entry."""
+        return cls(
+            at=row.at,
+            actor=row.actor,
+            via=row.via,
+            action=row.action,
+            text=row.text,
+            target=row.target,
+            result=row.result,
+            detail=row.detail,
+            space_id=row.space_id,
+            correlation_id=row.correlation_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditView:
+    """A page of the audit trail (``audit``): the newest entries, how many in all, the filter."""
+
+    entries: tuple[AuditLine, ...]
+    total: int
+    days: int
+    who: str | None = None
+
+    @property
+    def more(self) -> int:
+        """How many matching entries are not listed."""
+        return max(self.total - len(self.entries), 0)
+
+
 class ErrorKind(StrEnum):
     """Why the bot answered with an error."""
 
@@ -268,4 +350,10 @@ View = (
     | ExportView
     | NoticeView
     | ErrorView
+    | DigestView
+    | DigestListView
+    | DigestSavedView
+    | DigestStoppedView
+    | AuditView
 )
+"""Every answer a handler can give; ``bot.cards`` has a markdown and a card renderer for each."""

@@ -14,7 +14,6 @@ from typing import Any
 from bot.cards import _ac, actions, audit, digest, errors, help, states, status, templates
 from bot.cards._md import MAX_BYTES, clamp
 from commands import views as v
-from commands.audit import AuditView
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +34,11 @@ _MARKDOWN: dict[type, Callable[[Any, str], str]] = {
     v.ExplainView: states.markdown,
     v.ErrorView: errors.markdown,
     v.NoticeView: errors.markdown,
-    digest.DigestView: digest.markdown,
-    digest.DigestListView: digest.markdown,
-    digest.DigestSavedView: digest.markdown,
-    digest.DigestStoppedView: digest.markdown,
-    AuditView: audit.markdown,
+    v.DigestView: digest.markdown,
+    v.DigestListView: digest.markdown,
+    v.DigestSavedView: digest.markdown,
+    v.DigestStoppedView: digest.markdown,
+    v.AuditView: audit.markdown,
 }
 
 _CARD: dict[type, Callable[[Any, str], dict[str, Any] | None]] = {
@@ -59,18 +58,18 @@ _CARD: dict[type, Callable[[Any, str], dict[str, Any] | None]] = {
     v.ExplainView: states.card,
     v.ErrorView: errors.card,
     v.NoticeView: errors.card,
-    digest.DigestView: digest.card,
-    digest.DigestListView: digest.card,
-    digest.DigestSavedView: digest.card,
-    digest.DigestStoppedView: digest.card,
-    AuditView: audit.card,
+    v.DigestView: digest.card,
+    v.DigestListView: digest.card,
+    v.DigestSavedView: digest.card,
+    v.DigestStoppedView: digest.card,
+    v.AuditView: audit.card,
 }
 
 __all__ = ["MAX_BYTES", "render_card", "render_markdown"]
 
 
 def render_markdown(view: object, locale: str) -> str:
-    """The view (a ``commands.views.View`` or a digest view) as Webex markdown, ≤ 7439 bytes."""
+    """The view (a ``commands.views.View``) as Webex markdown, ≤ 7439 bytes."""
     render = _MARKDOWN.get(type(view))
     if render is None:
         raise TypeError(f"no markdown renderer for {type(view).__name__}")

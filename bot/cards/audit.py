@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards._md import MAX_BYTES, code, esc, msg, size, when
-from commands.audit import AuditLine, AuditView
+from commands.views import AuditLine, AuditView
 from i18n import has, t
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"

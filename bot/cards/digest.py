@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards._md import GROUP_ICON, MAX_BYTES, clamp, code, esc, group_label, size
-from commands.digest import DigestListView, DigestSavedView, DigestStoppedView, DigestView
+from commands.views import DigestListView, DigestSavedView, DigestStoppedView, DigestView
 from i18n import t
 from onboarding import lifecycle
 from onboarding.digest import Change, DigestReport, DigestSpec, ScheduleKind, describe_cron
