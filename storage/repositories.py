@@ -129,6 +129,11 @@ class SubscriberRepository:
         """Remove a subscriber from the snapshot."""
         self.session.execute(sa.delete(SubscriberRow).where(SubscriberRow.id == subscriber_id))
 
+    def ids_for_user(self, user_id: str) -> list[str]:
+        """The ids of every subscriber row with this BroadWorks user ID."""
+        stmt = sa.select(SubscriberRow.id).where(SubscriberRow.user_id == user_id)
+        return list(self.session.scalars(stmt))
+
     def count(self) -> int:
         """How many subscribers there are."""
         return self.session.scalar(sa.select(sa.func.count(SubscriberRow.id))) or 0

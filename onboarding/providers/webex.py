@@ -347,6 +347,11 @@ class WebexProvider:
             record = dict(pending["record"])
             old_id = str(pending["old_id"])
             steps.append(Step("webex.retry.resuming", params={"saved_at": pending["saved_at"]}))
+            # An earlier POST may have landed unconfirmed: posting again would only be refused
+            # (the user ID is taken), so the new subscriber is adopted instead.
+            landed = self._read(self._find_by_user_id(record["userId"], not_id=old_id))
+            if landed is not None:
+                return self._finish(sub, landed, landed.email or email, steps)
         # 1. precheck
         try:
             answer = self.http.call(
@@ -392,7 +397,7 @@ class WebexProvider:
                 idempotent=False,
             ).body
         except AmbiguousOutcome:
-            created = self._find_by_user_id(record["userId"])
+            created = self._find_by_user_id(record["userId"], not_id=old_id)
             if created is None:
                 steps.append(Step("webex.retry.provision_unknown", False, {"user_id": sub.user_id}))
                 steps.append(Step("webex.retry.recoverable", False, {"user_id": sub.user_id}))
@@ -404,7 +409,14 @@ class WebexProvider:
         new = self._read(created)
         if new is None:
             steps.append(Step("webex.retry.provision_unknown", False, {"user_id": sub.user_id}))
+            steps.append(Step("webex.retry.recoverable", False, {"user_id": sub.user_id}))
             return ActionOutcome(False, tuple(steps), sub)
+        return self._finish(sub, new, email, steps)
+
+    def _finish(
+        self, sub: Subscriber, new: Subscriber, email: str, steps: list[Step]
+    ) -> ActionOutcome:
+        """The re-provisioned subscriber replaces the old row; the saved record is retired."""
         with self.db.uow() as uow:
             if new.id != sub.id:
                 uow.subscribers.delete(sub.id)
@@ -555,7 +567,9 @@ class WebexProvider:
             uow.sync_state.put(name, value, now=self.clock.now())
             uow.commit()
 
-    def _find_by_user_id(self, user_id: str) -> dict[str, Any] | None:
+    def _find_by_user_id(self, user_id: str, *, not_id: str) -> dict[str, Any] | None:
+        """The subscriber Webex lists under ``user_id`` other than ``not_id`` (the old one,
+        which a delete still propagating may leave listed); None when none or unknown."""
         try:
             body = self.http.call(
                 "GET", SUBSCRIBERS, scope=SCOPE_BW_READ, params={"userId": user_id}
@@ -563,7 +577,7 @@ class WebexProvider:
         except OnboardingError:
             return None
         items = (body or {}).get("items") or []
-        return items[0] if items else None
+        return next((i for i in items if isinstance(i, dict) and str(i.get("id")) != not_id), None)
 
 
 def _api_params(exc: ApiError) -> dict[str, object]:

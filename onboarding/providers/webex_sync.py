@@ -173,7 +173,6 @@ class SubscriberSync:
         full = cursor["mode"] == "full"
         with self.db.uow() as uow:
             pending = reprovision_keys(uow)
-            by_user = {v.get("user_id"): k for k, v in pending.items()}
             changed = 0
             seen: list[str] = []
             max_seen = cursor.get("max_seen_ms")
@@ -186,16 +185,7 @@ class SubscriberSync:
                 seen.append(sub.id)
                 stamp = epoch_ms(sub.last_status_change)
                 max_seen = stamp if max_seen is None else max(int(max_seen), stamp)
-                old_id = by_user.get(sub.user_id)
-                if old_id is not None and old_id != sub.id:
-                    # The re-provisioning POST landed (perhaps after a timeout): its record and
-                    # the old row have done their job.
-                    uow.subscribers.delete(old_id)
-                    uow.session.execute(
-                        sa.delete(SyncStateRow).where(
-                            SyncStateRow.name == pending[old_id]["state_name"]
-                        )
-                    )
+                self._retire_replaced(uow, sub, pending)
                 if not _same(uow.subscribers.get(sub.id), sub):
                     uow.subscribers.add(subscriber_to_row(sub))
                     changed += 1
@@ -238,6 +228,28 @@ class SubscriberSync:
             self._ensure_customers(uow)
             uow.commit()
         return SubscriberRun(total_changed, removed, full, started)
+
+    @staticmethod
+    def _retire_replaced(
+        uow: UnitOfWork, sub: Subscriber, pending: dict[str, dict[str, Any]]
+    ) -> None:
+        """Drop rows of the same BroadWorks user ID under another subscriber id.
+
+        Webex maps a user ID to one subscriber (error 10022), so such a row is the user's
+        previous mapping: re-provisioned by a retry (perhaps after a timeout), or deleted and
+        provisioned again in Partner Hub. An incremental sync never lists the old id again, so
+        without this the user would be listed twice until the next full sync. The record of a
+        retry whose POST has now landed has done its job too.
+        """
+        for old_id in uow.subscribers.ids_for_user(sub.user_id):
+            if old_id == sub.id:
+                continue
+            uow.subscribers.delete(old_id)
+            record = pending.get(old_id)
+            if record is not None:
+                uow.session.execute(
+                    sa.delete(SyncStateRow).where(SyncStateRow.name == record["state_name"])
+                )
 
     def _remove_unseen(self, uow: UnitOfWork) -> int:
         stmt = sa.select(SyncStateRow).where(SyncStateRow.name.like(SEEN_PREFIX + "%"))

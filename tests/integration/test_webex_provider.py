@@ -273,6 +273,23 @@ def test_interrupted_sync_resumes_without_duplicates_or_losses(
     assert provider.freshness() is not None
 
 
+def test_incremental_sync_replaces_a_user_provisioned_again_outside_the_bot(
+    provider: WebexProvider, admin: AdminApiState, database: Database, clock: ManualClock
+) -> None:
+    provider.refresh()
+    old = by_status(admin, "error")
+    admin.delete(old["id"])
+    clock.advance(timedelta(seconds=1))
+    fields = {k: old[k] for k in ("userId", "spEnterpriseId", "firstName", "lastName", "package")}
+    new = admin.add_subscriber(**fields, status="provisioning", lastStatusChange=clock.now())
+    clock.advance(timedelta(minutes=6))  # stale, but no full sync due
+
+    provider.refresh()
+
+    rows = [s for s in snapshot(database).values() if s.user_id == old["userId"]]
+    assert [s.id for s in rows] == [new["id"]]
+
+
 def test_background_sync_failure_serves_the_old_snapshot_but_forced_refresh_reports_it(
     provider: WebexProvider, admin: AdminApiState, clock: ManualClock
 ) -> None:
@@ -429,6 +446,32 @@ def test_retry_that_fails_after_delete_is_recoverable_by_retrying_again(
     ]
     found = service.find_subscriber(target.user_id)
     assert found.email == "second.try@acme-cz.example" and found.id != target.id
+
+
+def test_resumed_retry_adopts_a_post_that_landed_unconfirmed(
+    provider: WebexProvider, admin: AdminApiState, database: Database
+) -> None:
+    provider.refresh()
+    old = by_status(admin, "error")
+    target = snapshot(database)[old["id"]]
+    admin.fail_next("POST", r"^/v1/broadworks/subscribers$", 400)
+    assert not provider.retry_activation(target, "late.land@acme-cz.example").ok
+    # The POST did land after all (Webex answered with an error it did not mean).
+    fields = {k: old[k] for k in ("userId", "spEnterpriseId", "firstName", "lastName", "package")}
+    landed = admin.add_subscriber(
+        **fields, email="late.land@acme-cz.example", status="provisioning"
+    )
+    admin.clear_exchanges()
+
+    again = provider.retry_activation(target, "late.land@acme-cz.example")
+
+    assert again.ok, again.steps
+    assert [s.key for s in again.steps] == ["webex.retry.resuming", "webex.retry.provisioning"]
+    assert again.subscriber is not None and again.subscriber.id == landed["id"]
+    assert not any(e.method in ("POST", "DELETE") for e in admin.exchanges)
+    assert [s.id for s in snapshot(database).values() if s.user_id == old["userId"]] == [
+        landed["id"]
+    ]
 
 
 def test_retry_whose_post_times_out_but_landed_is_found(
