@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -129,7 +130,7 @@ class OutboxSender:
         self.metrics.replies_delivered.inc()
         log.info("reply %s delivered as %s", row.id, message_id, extra=extra)
 
-    def _fail(self, row: OutboxRow, error: str, extra: dict[str, object]) -> None:
+    def _fail(self, row: OutboxRow, error: str, extra: Mapping[str, object]) -> None:
         log.error("reply %s failed for good: %s", row.id, error, extra=extra)
         self._settle(row, "failed", error=error)
         self.metrics.replies_failed.inc()

@@ -186,6 +186,7 @@ def _slow_down(bot: Bot, request: Request, limit: RateDecision) -> _Step:
 
 def _refusal(bot: Bot, request: Request, decision: AccessDecision) -> _Step:
     key = decision.refusal or UNKNOWN_PERSON
+    messages: tuple[Msg, ...]
     log.warning(
         "refused %s (org %s) in %s: %s",
         normalise(request.person_email),

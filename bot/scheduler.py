@@ -171,13 +171,12 @@ class LeaseLock:
         """Renew the lease if ours, take it if free or expired; True when ours afterwards."""
         now = self._now()
         expires = now + self.ttl
-        table = LockRow.__table__
         with self.db.engine.begin() as conn:
             renewed = conn.execute(
-                sa.update(table)
+                sa.update(LockRow)
                 .where(
-                    table.c.name == self.name,
-                    sa.or_(table.c.holder == self.holder, table.c.expires_at < now),
+                    LockRow.name == self.name,
+                    sa.or_(LockRow.holder == self.holder, LockRow.expires_at < now),
                 )
                 .values(holder=self.holder, expires_at=expires)
             )
@@ -185,19 +184,18 @@ class LeaseLock:
                 return True
             insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
             taken = conn.execute(
-                insert(table)
+                insert(LockRow)
                 .values(name=self.name, holder=self.holder, expires_at=expires)
                 .on_conflict_do_nothing(index_elements=["name"])
-                .returning(table.c.name)
+                .returning(LockRow.name)
             )
             return taken.first() is not None
 
     def release(self) -> None:
         """Give the lease up, so another process need not wait for it to expire."""
-        table = LockRow.__table__
         with self.db.engine.begin() as conn:
             conn.execute(
-                sa.delete(table).where(table.c.name == self.name, table.c.holder == self.holder)
+                sa.delete(LockRow).where(LockRow.name == self.name, LockRow.holder == self.holder)
             )
 
     def holder_of(self) -> str | None:

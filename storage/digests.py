@@ -100,7 +100,7 @@ class DigestRepository:
         )
         return self.session.scalars(stmt.limit(1)).first()
 
-    def _space_runs(self, space_id: str, before: datetime) -> sa.Select[tuple[DigestRunRow]]:
+    def _space_runs(self, space_id: str, before: datetime) -> sa.Select[DigestRunRow]:
         return (
             sa.select(DigestRunRow)
             .join(DigestRow, DigestRow.id == DigestRunRow.digest_id)
