@@ -27,7 +27,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.bootstrap import Bot
-from bot.events import EnvelopeError, WebhookEnvelope, correlation_id_of
+from bot.events import WebhookEnvelope, correlation_id_of
 from bot.metrics import CONTENT_TYPE_LATEST
 from bot.webex import WebexError
 from bot.webhooks_admin import target_url_from, webhook_problems
@@ -118,15 +118,17 @@ def create_app(
             log.warning("webhook with a bad or missing signature refused")
             return refuse(401, "bad_signature", "invalid signature")
         try:
-            envelope = WebhookEnvelope.parse(json.loads(raw))
-        except (ValueError, EnvelopeError) as exc:
+            body = json.loads(raw)
+            envelope = WebhookEnvelope.parse(body)
+        except (ValueError, RecursionError) as exc:  # EnvelopeError is a ValueError
+            # RecursionError: a signed body of deeply nested arrays is still not worth a 500.
             log.warning("malformed webhook refused: %s", exc)
             return refuse(400, "malformed", "malformed webhook body")
         if not envelope.handled:
             metrics.webhooks_ignored.labels("resource").inc()
             return jsonify(status="ignored"), 200
         try:
-            fresh = _record(bot, envelope, raw)
+            fresh = _record(bot, envelope, body)
         except Exception:
             log.exception("could not store webhook event %s", envelope.event_key)
             return jsonify(error="could not store the event, deliver it again"), 503
@@ -176,14 +178,15 @@ def create_app(
     return app
 
 
-def _record(bot: Bot, envelope: WebhookEnvelope, raw: bytes) -> bool:
+def _record(bot: Bot, envelope: WebhookEnvelope, body: dict[str, Any]) -> bool:
+    """Store the event under its key; True when it was not there yet."""
     key = envelope.event_key
     with bot.db.uow() as uow:
         fresh = WebhookEventRepository(uow.session).record(
             event_key=key,
             resource=envelope.resource,
             event=envelope.event,
-            payload=json.loads(raw),
+            payload=body,
             now=bot.clock.now(),
             correlation_id=correlation_id_of(key),
         )

@@ -150,6 +150,11 @@ def test_a_body_over_the_limit_is_413(parts):
         b'{"resource": 1, "event": "created", "data": {"id": "m"}}',
         b'{"resource": "messages", "event": "created", "data": {"id": ""}}',
         b"\xff\xfe",
+        b"[" * 20_000 + b"]" * 20_000,
+        b'{"resource": "messages", "event": "created", "data": {"id": "m", "x": '
+        + b"[" * 20_000
+        + b"]" * 20_000
+        + b"}}",
     ],
 )
 def test_malformed_signed_bodies_are_400_never_500(parts, body):
