@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.cards import _ac as ac
 from bot.cards._md import MAX_BYTES, code, esc, msg, size, when
 from commands.views import AuditLine, AuditView
 from i18n import has, t
 
-CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 _TEXT_CHARS = 120  # a long message is cut in the list; the export has it whole
 _ICON = {
     "ok": "✅",
@@ -89,71 +89,41 @@ def markdown(view: AuditView, locale: str) -> str:
 # --- the card ----------------------------------------------------------------------------------
 
 
-def _run(text: str, **style: Any) -> dict[str, Any]:
-    return {"type": "TextRun", "text": text, **style}
-
-
 def _entry(line: AuditLine, locale: str) -> dict[str, Any]:
     runs = [
-        _run(when(line.at, locale) + "  ", isSubtle=True),
-        _run(line.actor, weight="Bolder"),
-        _run(f"  ({line.via})  ", isSubtle=True),
-        _run(_what(line), fontType="Monospace"),
-        _run(f"  {_ICON.get(line.result, '•')} {result_label(line.result, locale)}"),
+        ac.run(when(line.at, locale) + "  ", isSubtle=True),
+        ac.run(line.actor, weight="bolder"),
+        ac.run(f"  ({line.via})  ", isSubtle=True),
+        ac.run(_what(line), fontType="monospace"),
+        ac.run(f"  {_ICON.get(line.result, '•')} {result_label(line.result, locale)}"),
     ]
     if line.target:
         runs += [
-            _run(f"  {t('md.audit.target', locale)} "),
-            _run(line.target, fontType="Monospace"),
+            ac.run(f"  {t('md.audit.target', locale)} "),
+            ac.run(line.target, fontType="monospace"),
         ]
-    items: list[dict[str, Any]] = [{"type": "RichTextBlock", "inlines": runs}]
+    items = [ac.rich(*runs)]
     if line.detail:
-        items.append(
-            {
-                "type": "RichTextBlock",
-                "inlines": [_run(_short(line.detail), isSubtle=True, fontType="Monospace")],
-                "spacing": "None",
-            }
-        )
-    return {"type": "Container", "separator": True, "items": items}
+        detail = _short(line.detail)
+        items.append(ac.literal(detail, isSubtle=True, fontType="monospace", spacing="None"))
+    return ac.container(items, separator=True)
 
 
 def card(view: AuditView, locale: str) -> dict[str, Any]:
     """The audit trail as an Adaptive Card 1.3 (no buttons: it only reads)."""
     body: list[dict[str, Any]] = [
-        {
-            "type": "TextBlock",
-            "text": t("audit.card.title", locale),
-            "weight": "Bolder",
-            "size": "Medium",
-            "wrap": True,
-        },
-        {
-            "type": "TextBlock",
-            "text": t("audit.card.summary", locale, days=view.days, total=view.total),
-            "isSubtle": True,
-            "spacing": "None",
-            "wrap": True,
-        },
+        ac.text(t("audit.card.title", locale), weight="bolder", size="medium"),
+        ac.text(
+            t("audit.card.summary", locale, days=view.days, total=view.total),
+            isSubtle=True,
+            spacing="None",
+        ),
     ]
     if view.who:
-        body.append(
-            {
-                "type": "RichTextBlock",
-                "inlines": [
-                    _run(t("audit.card.who", locale)),
-                    _run(view.who, fontType="Monospace"),
-                ],
-            }
-        )
+        body.append(ac.rich(t("audit.card.who", locale), ac.run(view.who, fontType="monospace")))
     if not view.entries:
-        body.append({"type": "TextBlock", "text": t("md.audit.none", locale), "wrap": True})
+        body.append(ac.text(t("md.audit.none", locale)))
     body += [_entry(e, locale) for e in view.entries]
     if view.more:
-        body.append(
-            {
-                "type": "RichTextBlock",
-                "inlines": [_run(t("md.more_plain", locale, n=view.more), isSubtle=True)],
-            }
-        )
-    return {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": "1.3", "body": body}
+        body.append(ac.literal(t("md.more_plain", locale, n=view.more), isSubtle=True))
+    return ac.card(body)

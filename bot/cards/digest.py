@@ -8,10 +8,12 @@ The card shows at most five items per list and has one button, well inside Webex
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cards import _ac as ac
 from bot.cards._md import GROUP_ICON, MAX_BYTES, clamp, code, esc, group_label, size
 from commands.views import DigestListView, DigestSavedView, DigestStoppedView, DigestView
 from i18n import t
@@ -20,7 +22,6 @@ from onboarding.digest import Change, DigestReport, DigestSpec, ScheduleKind, de
 from onboarding.model import ControlHubState, StatusGroup, Subscriber
 from onboarding.service import StuckUser
 
-CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_ITEMS = 5
 CARD_CUSTOMERS = 8
 MARKDOWN_CUSTOMERS = 10
@@ -93,26 +94,58 @@ def _status_counts(report: DigestReport, locale: str) -> str:
     return " · ".join(parts)
 
 
-def _customer_lines(report: DigestReport, locale: str, limit: int) -> tuple[list[str], int]:
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """Part of a digest line: provider text (escaped in markdown, a TextRun in the card) or ours."""
+
+    text: str
+    provider: bool = True
+    style: str = ""  # "", "bold" or "mono"
+
+
+Line = tuple[_Piece, ...]
+
+
+def _ours(text: str) -> _Piece:
+    return _Piece(text, provider=False)
+
+
+def _line_markdown(line: Line) -> str:
+    out = []
+    for piece in line:
+        if piece.style == "mono":
+            out.append(code(piece.text))
+            continue
+        text = esc(piece.text) if piece.provider else piece.text
+        out.append(f"**{text}**" if piece.style == "bold" else text)
+    return "".join(out)
+
+
+def _line_card(line: Line, **extra: Any) -> dict[str, Any]:
+    styles = {"bold": {"weight": "bolder"}, "mono": {"fontType": "monospace"}}
+    return ac.rich(*(ac.run(p.text, **styles.get(p.style, {})) for p in line), **extra)
+
+
+def _customer_lines(report: DigestReport, limit: int) -> tuple[list[Line], int]:
     rows = sorted(
         report.summary.by_customer.items(),
         key=lambda kv: (-kv[1].get(StatusGroup.ERROR, 0), -kv[1].get(StatusGroup.PENDING, 0)),
     )
-    lines = []
+    lines: list[Line] = []
     for cust, groups in rows[:limit]:
         name = report.customer_names.get(cust, cust)
         counts = " · ".join(f"{GROUP_ICON[g]} {groups.get(g, 0)}" for g in _GROUP_ORDER)
-        lines.append(f"- {esc(name)}: {counts}")
+        lines.append((_Piece(name), _ours(f": {counts}")))
     return lines, max(len(rows) - limit, 0)
 
 
-def _who(sub: Subscriber, report: DigestReport) -> str:
-    parts = [f"**{esc(sub.display_name or sub.user_id)}**"]
-    if sub.email:
-        parts.append(esc(sub.email))
-    parts.append(esc(sub.user_id))
-    parts.append(esc(report.customer_names.get(sub.customer, sub.customer)))
-    return " · ".join(parts)
+def _who(sub: Subscriber, report: DigestReport) -> Line:
+    shown = [sub.email] if sub.email else []
+    shown += [sub.user_id, report.customer_names.get(sub.customer, sub.customer)]
+    out = [_Piece(sub.display_name or sub.user_id, style="bold")]
+    for text in shown:
+        out += [_ours(" · "), _Piece(text)]
+    return tuple(out)
 
 
 def _error_text(sub: Subscriber) -> str:
@@ -132,23 +165,28 @@ def _pending_for(sub: Subscriber, report: DigestReport, locale: str) -> str:
     )
 
 
-def _stuck_line(s: StuckUser, report: DigestReport, locale: str) -> str:
+def _stuck_line(s: StuckUser, report: DigestReport, locale: str) -> Line:
     user = s.user
     why = lifecycle.explain_stuck(user, s.reason, report.now, locale)
-    return f"**{esc(user.display_name or user.email)}** ({esc(user.email)}): {why}"
+    return (
+        _Piece(user.display_name or user.email, style="bold"),
+        _ours(" ("),
+        _Piece(user.email),
+        _ours(f"): {why}"),
+    )
 
 
 # --- the sections both renderings share --------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
 class _Section:
-    def __init__(
-        self, heading: str, lines: list[str], total: int, more: Callable[[int], str]
-    ) -> None:
-        self.heading = heading
-        self.lines = lines  # without the list bullet
-        self.total = total
-        self.more = more
+    """A titled list of a digest: its shown lines, how many there are and the "N more" text."""
+
+    heading: str
+    lines: list[Line]  # without the list bullet
+    total: int
+    more: Callable[[int], str]
 
 
 def _sections(report: DigestReport, locale: str) -> list[_Section]:
@@ -161,7 +199,10 @@ def _sections(report: DigestReport, locale: str) -> list[_Section]:
 
     if content.errors:
         key = "digest.section.errors" if report.first else "digest.section.new_errors"
-        lines = [f"{_who(s, report)}: {code(_error_text(s))}" for s in report.new_errors.items]
+        lines = [
+            (*_who(s, report), _ours(": "), _Piece(_error_text(s), style="mono"))
+            for s in report.new_errors.items
+        ]
         out.append(
             _Section(
                 t(key, locale, n=report.new_errors.total),
@@ -191,7 +232,10 @@ def _sections(report: DigestReport, locale: str) -> list[_Section]:
                     days=_days(opts.pending_days, locale),
                     n=section.total,
                 ),
-                [f"{_who(s, report)} — {_pending_for(s, report, locale)}" for s in section.items],
+                [
+                    (*_who(s, report), _ours(f" — {_pending_for(s, report, locale)}"))
+                    for s in section.items
+                ],
                 section.total,
                 export("export pending"),
             )
@@ -271,15 +315,15 @@ def _digest_markdown(view: DigestView, locale: str, limit: int) -> str:
     by_status = _status_counts(report, locale)
     if by_status:
         lines.append(f"{t('digest.by_status', locale)}: {by_status}")
-    customers, more_customers = _customer_lines(report, locale, min(limit, MARKDOWN_CUSTOMERS))
+    customers, more_customers = _customer_lines(report, min(limit, MARKDOWN_CUSTOMERS))
     if customers:
         lines.append(f"{t('digest.by_customer', locale)}:")
-        lines += customers
+        lines += [f"- {_line_markdown(line)}" for line in customers]
         if more_customers:
             lines.append(t("digest.customers_more", locale, n=more_customers))
     for section in _sections(report, locale):
         lines += ["", f"**{section.heading}**"]
-        lines += [f"- {line}" for line in section.lines[:limit]]
+        lines += [f"- {_line_markdown(line)}" for line in section.lines[:limit]]
         hidden = section.total - min(len(section.lines), limit)
         if hidden:
             lines.append(section.more(hidden))
@@ -351,61 +395,49 @@ def markdown(view: DigestViews, locale: str) -> str:
 # --- the card ----------------------------------------------------------------------------------
 
 
-def _text(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
-
-
 def digest_card(view: DigestView, locale: str) -> dict[str, Any]:
-    """The digest as an Adaptive Card 1.3 with one button (post again now)."""
+    """The digest as an Adaptive Card 1.3 with one button (post again now).
+
+    Names, emails, IDs and error texts are TextRuns (never markdown); TextBlocks and the FactSet
+    hold only our own words and numbers.
+    """
     report = view.report
     body: list[dict[str, Any]] = [
-        _text(_title(view, locale).replace("**", ""), weight="Bolder", size="Medium"),
-        _text(_since(view, locale), isSubtle=True, spacing="None"),
+        ac.md(_title(view, locale), size="medium"),
+        ac.text(_since(view, locale), isSubtle=True, spacing="None"),
     ]
     if not report.changed and report.previous_at is not None:
-        body.append(_text(totals_text(report, locale)))
+        body.append(ac.text(totals_text(report, locale)))
     else:
         facts = [
-            {"title": f"{GROUP_ICON[g]} {group_label(g, locale)}", "value": str(n)}
+            (f"{GROUP_ICON[g]} {group_label(g, locale)}", str(report.summary.by_group.get(g, 0)))
             for g in _GROUP_ORDER
-            for n in [report.summary.by_group.get(g, 0)]
         ]
         facts += [
-            {"title": t(f"status.{s.value}", locale), "value": str(n)}
+            (t(f"status.{s.value}", locale), str(n))
             for s, n in report.summary.by_status.items()
             if n and s.group is StatusGroup.PENDING
         ]
-        body.append({"type": "FactSet", "facts": facts})
-        customers, more = _customer_lines(report, locale, CARD_CUSTOMERS)
+        body.append(ac.facts(facts))
+        customers, more = _customer_lines(report, CARD_CUSTOMERS)
         if customers:
-            body.append(_text(t("digest.by_customer", locale), weight="Bolder"))
-            body.append(_text("\n".join(customers), spacing="Small"))
+            body.append(ac.text(t("digest.by_customer", locale), weight="bolder"))
+            body += [_line_card(line, spacing="None") for line in customers]
             if more:
-                body.append(_text(t("digest.customers_more", locale, n=more), isSubtle=True))
+                body.append(ac.text(t("digest.customers_more", locale, n=more), isSubtle=True))
         for section in _sections(report, locale):
-            items = [_text(f"- {line}", spacing="Small") for line in section.lines[:CARD_ITEMS]]
+            items = [
+                _line_card((_ours("• "), *line), spacing="Small")
+                for line in section.lines[:CARD_ITEMS]
+            ]
             hidden = section.total - min(len(section.lines), CARD_ITEMS)
             if hidden:
-                items.append(_text(section.more(hidden), isSubtle=True, spacing="Small"))
+                items.append(ac.md(section.more(hidden), isSubtle=True, spacing="Small"))
             body.append(
-                {
-                    "type": "Container",
-                    "separator": True,
-                    "items": [_text(section.heading, weight="Bolder"), *items],
-                }
+                ac.container([ac.text(section.heading, weight="bolder"), *items], separator=True)
             )
-    data: dict[str, Any] = {"action": "digest.now"}
-    if view.digest_id is not None:
-        data["digest_id"] = view.digest_id
-    return {
-        "type": "AdaptiveCard",
-        "$schema": CARD_SCHEMA,
-        "version": "1.3",
-        "body": body,
-        "actions": [
-            {"type": "Action.Submit", "title": t("digest.card.refresh", locale), "data": data}
-        ],
-    }
+    data = {} if view.digest_id is None else {"digest_id": view.digest_id}
+    return ac.card(body, [ac.submit(t("digest.card.refresh", locale), "digest.now", data)])
 
 
 def card(view: DigestViews, locale: str) -> dict[str, Any] | None:

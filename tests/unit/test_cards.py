@@ -29,6 +29,7 @@ from commands.replies import Reply
 from commands.runner import run_text
 from i18n import LOCALES
 from onboarding.clock import ManualClock
+from onboarding.digest import Content, DigestReport, Section
 from onboarding.model import (
     Customer,
     Package,
@@ -39,7 +40,7 @@ from onboarding.model import (
 )
 from onboarding.providers.base import TemplateReport
 from onboarding.queries import Page, SubscriberQuery
-from onboarding.service import Actor
+from onboarding.service import Actor, StatusSummary
 from tests.support.specs import assert_webex_card_attachment, validate_card
 
 NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -395,6 +396,36 @@ def test_hostile_provider_text_renders_literally(locale):
     listing = check(cards.render_card(v.StatusListView(page, query, ("errors",), NOW, NOW), locale))
     _no_provider_text_in_markdown(listing)
     assert any("*boss*" in r for r in run_texts(listing))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_hostile_provider_text_in_a_digest_renders_literally(locale):
+    sub = _hostile()
+    report = DigestReport(
+        content=Content.ALL,
+        now=NOW,
+        summary=StatusSummary(
+            {StatusGroup.ERROR: 1}, {ProvisioningStatus.ERROR: 1}, {sub.customer: {}}
+        ),
+        customer_names={sub.customer: HOSTILE["customer"]},
+        new_errors=Section((sub,), 1),
+        resolved=Section(),
+        pending_too_long=Section(),
+        not_verified=Section(),
+        claims=Section(),
+        change=None,
+        previous_at=None,
+        changed=True,
+    )
+    card = check(cards.render_card(v.DigestView(report, NOW, "UTC"), locale))
+    _no_provider_text_in_markdown(card)
+    runs = run_texts(card)
+    assert "*boss* [x](http://evil.example)" in runs and HOSTILE["email"] in runs
+    assert HOSTILE["customer"] in runs and HOSTILE["user_id"] in runs
+    assert any("evil.example" in r for r in runs)  # the error text, in a monospace run
+    text = cards.render_markdown(v.DigestView(report, NOW, "UTC"), locale)
+    # Names, emails and customers escaped; the error text in a code span, which shows it as is.
+    assert "\\*boss\\*" in text and "\\<@personEmail" in text and "\\*\\*acme" in text
 
 
 def test_typed_words_in_errors_render_literally(bot):
