@@ -3,8 +3,10 @@
 Subscribers (``GET /broadworks/subscribers``, 100 a page):
 
 - A **full** sync lists everyone; an **incremental** one only those whose status changed after
-  the high-water mark (the latest ``lastStatusChange`` seen, minus ``overlap`` so a change
-  committed at the same millisecond is not missed; upserts make re-reading harmless).
+  the high-water mark (the latest ``lastStatusChange`` seen, but never later than the start of
+  the run that saw it, minus ``overlap`` so a change committed at the same millisecond or
+  stamped by a clock a little behind ours is not missed; upserts make re-reading harmless).
+  A subscriber seen under a new id replaces the row of its BroadWorks user ID.
 - Every page is one transaction: its subscribers are upserted, and the cursor
   (``webex.subscribers.cursor``: mode, the ``Link`` to the next page, when the run started, the
   highest ``lastStatusChange`` so far) is saved with them. An interrupted sync resumes from the
@@ -213,9 +215,11 @@ class SubscriberSync:
             state.update(
                 {
                     "last_complete_at": started.isoformat(),
-                    "high_water_ms": max_seen
-                    if max_seen is not None
-                    else epoch_ms(started) - self._overlap_ms,
+                    # Never past the run's start: a subscriber that changed while the run paged
+                    # may have moved to a page already read, and must be listed next time.
+                    "high_water_ms": epoch_ms(started)
+                    if max_seen is None
+                    else min(int(max_seen), epoch_ms(started)),
                     "last_pages": pages,
                 }
             )

@@ -290,6 +290,26 @@ def test_incremental_sync_replaces_a_user_provisioned_again_outside_the_bot(
     assert [s.id for s in rows] == [new["id"]]
 
 
+def test_high_water_mark_never_passes_the_start_of_the_run(
+    provider: WebexProvider, admin: AdminApiState, database: Database, clock: ManualClock
+) -> None:
+    # A status change stamped ahead of the run (a clock ahead of ours, or a change while the
+    # run paged) must not make the next incremental sync skip what changed before that stamp.
+    fields = {"spEnterpriseId": "acme-cz", "firstName": "A", "lastName": "Head", "package": "basic"}
+    admin.add_subscriber(
+        userId="ahead@voip.example", **fields, lastStatusChange=clock.now() + timedelta(hours=1)
+    )
+    provider.refresh()
+    clock.advance(timedelta(minutes=6))
+    later = admin.add_subscriber(
+        userId="later@voip.example", **fields, lastStatusChange=clock.now()
+    )
+
+    provider.refresh()
+
+    assert later["id"] in snapshot(database)
+
+
 def test_background_sync_failure_serves_the_old_snapshot_but_forced_refresh_reports_it(
     provider: WebexProvider, admin: AdminApiState, clock: ManualClock
 ) -> None:
