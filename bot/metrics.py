@@ -59,7 +59,7 @@ class Metrics:
         )
         self.replies_retried = Counter(
             "onboard_replies_retried",
-            "Outbox deliveries rescheduled, by reason (rate_limited, unavailable)",
+            "Outbox deliveries rescheduled, by reason (rate_limited, unavailable, error)",
             ["reason"],
             registry=r,
         )

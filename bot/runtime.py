@@ -1,10 +1,10 @@
-"""The background half of ``serve``: event worker and outbox sender threads (later the scheduler).
+"""The background half of ``serve``: event worker and outbox sender threads, plus services.
 
 The web app records an event and calls ``wake_worker()``; the worker enqueues replies and wakes
 the sender. Both also poll on their own (``idle`` seconds), which picks up work left by a process
 that died and work recorded by other processes sharing the database.
 
-Other background services (helper-6's scheduler) plug in with ``add_service``: anything with
+Other background services (the digest scheduler) plug in with ``add_service``: anything with
 ``start()`` and ``stop()``; they start after the worker threads and stop before them.
 """
 
@@ -21,7 +21,7 @@ from bot.delivery import OutboxSender, RetryPolicy
 from bot.metrics import Metrics
 from bot.replies import render
 from bot.webex import WebexError, WebexGateway
-from bot.worker import EventWorker, Renderer
+from bot.worker import EVENT_RETRY, EventWorker, Renderer
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Runtime:
         event_lease: timedelta = timedelta(seconds=120),
         outbox_lease: timedelta = timedelta(seconds=120),
         retry: RetryPolicy = RetryPolicy(),
-        event_retry_base: float = 1.0,
+        event_retry: RetryPolicy = EVENT_RETRY,
     ) -> None:
         self.bot = bot
         self.gateway = gateway
@@ -107,7 +107,7 @@ class Runtime:
             renderer=renderer,
             on_enqueued=self.wake_sender,
             lease=event_lease,
-            retry_base=event_retry_base,
+            retry=event_retry,
         )
         self.metrics.watch_outbox(self._safe_depth)
         self._workers = [

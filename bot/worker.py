@@ -26,13 +26,13 @@ import base64
 import binascii
 import html
 import logging
-import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.bootstrap import Bot
+from bot.delivery import RetryPolicy
 from bot.events import (
     ACTIONS_CREATED,
     MESSAGES_CREATED,
@@ -56,6 +56,8 @@ from storage.outbox import OutgoingMessage
 log = logging.getLogger(__name__)
 
 Renderer = Callable[[Reply, str], RenderedReply]
+#: Fetching an event's message from Webex: retried sooner than a reply, as often.
+EVENT_RETRY = RetryPolicy(base_delay=1.0)
 
 _SPARK_MENTION = re.compile(
     r"<spark-mention\b([^>]*)>(.*?)</spark-mention>", re.IGNORECASE | re.DOTALL
@@ -125,9 +127,7 @@ class EventWorker:
         renderer: Renderer = render,
         on_enqueued: Callable[[], None] = lambda: None,
         lease: timedelta = timedelta(seconds=120),
-        max_attempts: int = 8,
-        retry_base: float = 1.0,
-        retry_max: float = 300.0,
+        retry: RetryPolicy = EVENT_RETRY,
         batch: int = 5,
     ) -> None:
         self.bot = bot
@@ -136,9 +136,7 @@ class EventWorker:
         self.renderer = renderer
         self.on_enqueued = on_enqueued
         self.lease = lease
-        self.max_attempts = max_attempts
-        self.retry_base = retry_base
-        self.retry_max = retry_max
+        self.retry = retry
         self.batch = batch
         self._me: Person | None = None
 
@@ -177,8 +175,8 @@ class EventWorker:
             log.debug("event %s needs no answer: %s", row.event_key, skip, extra=extra)
             return
         except WebexUnavailable as exc:
-            delay = max(exc.retry_after or 0.0, self._backoff(row.attempts))
-            self._retry_or_fail(row, f"{exc}", delay, extra)
+            delay = self.retry.delay_after(exc, row.attempts)
+            self._retry_or_fail(row, str(exc), delay, extra)
             return
         except (WebexRejected, EnvelopeError) as exc:
             log.warning("event %s cannot be handled: %s", row.event_key, exc, extra=extra)
@@ -187,7 +185,7 @@ class EventWorker:
         except Exception as exc:
             log.exception("event %s failed", row.event_key, extra=extra)
             self._retry_or_fail(
-                row, f"{type(exc).__name__}: {exc}", self._backoff(row.attempts), extra
+                row, f"{type(exc).__name__}: {exc}", self.retry.backoff(row.attempts), extra
             )
             return
         self._settle(row, outcome="done", messages=messages, cid=cid)
@@ -218,7 +216,9 @@ class EventWorker:
         message = self.gateway.message(envelope.data_id)
         if message.person_id == me.id:
             raise _Skip("the bot's own message")
-        org_id = self._org_of(message.person_id) if self._checks_orgs else None
+        org_id: str | None = None
+        if self.bot.access.checks_orgs:  # a People call only when an org allow-list needs it
+            org_id = self.gateway.person(message.person_id).org_id
         request = Request(
             person_email=message.person_email,
             text=command_text(message, me),
@@ -258,14 +258,6 @@ class EventWorker:
         )
         return _Job(request, action.room_id, parent)
 
-    @property
-    def _checks_orgs(self) -> bool:
-        access = self.bot.settings.access
-        return access is not None and bool(access.orgs)
-
-    def _org_of(self, person_id: str) -> str | None:
-        return self.gateway.person(person_id).org_id
-
     def _reply(self, request: Request, cid: str) -> Reply:
         with self.bot.db.uow() as uow:
             done = WebhookEventRepository(uow.session).service_actions(cid)
@@ -284,12 +276,11 @@ class EventWorker:
 
     # -- settling ----------------------------------------------------------------------------
 
-    def _backoff(self, attempts: int) -> float:
-        ceiling = min(self.retry_max, self.retry_base * 2 ** max(attempts - 1, 0))
-        return random.uniform(ceiling / 2, ceiling)
-
-    def _retry_or_fail(self, row: WebhookEventRow, error: str, delay: float, extra: dict) -> None:
-        if row.attempts >= self.max_attempts:
+    def _retry_or_fail(
+        self, row: WebhookEventRow, error: str, delay: float, extra: Mapping[str, object]
+    ) -> None:
+        # ``attempts`` counts claims, so it is already this attempt's number.
+        if row.attempts >= self.retry.max_attempts:
             log.error(
                 "event %s given up after %d attempts: %s",
                 row.event_key,

@@ -143,7 +143,7 @@ def serving_bot(
         idle=0.2,
         retry=retry,
         outbox_lease=outbox_lease,
-        event_retry_base=0.05,
+        event_retry=RetryPolicy(base_delay=0.05),
     ).start(worker=worker, sender=sender)
     app = create_app(bot, runtime=runtime)
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.bootstrap import build_bot
+from bot.delivery import RetryPolicy
 from bot.events import correlation_id_of
 from bot.metrics import Metrics
 from bot.pipeline import Request, handle
@@ -24,7 +25,10 @@ def parts(webex, database, tmp_path):
     settings = make_settings(webex, tmp_path)
     bot = build_bot(settings, db=database, migrate=False)
     worker = EventWorker(
-        bot, WebexGateway.from_settings(settings), metrics=Metrics(), retry_base=0.01
+        bot,
+        WebexGateway.from_settings(settings),
+        metrics=Metrics(),
+        retry=RetryPolicy(base_delay=0.01),
     )
     return bot, worker
 
@@ -135,8 +139,7 @@ def test_a_message_webex_no_longer_has_fails_the_event_visibly(webex, parts):
 
 def test_webex_unavailable_retries_the_event_later_then_gives_up(webex, parts):
     bot, worker = parts
-    worker.max_attempts = 2
-    worker.retry_base = 30.0
+    worker.retry = RetryPolicy(max_attempts=2, base_delay=30.0)
     room = webex.direct_room()
     asked = webex.sdk(ADMIN_TOKEN).messages.create(roomId=room["id"], text="status")
     key = record(bot, asked.id)
