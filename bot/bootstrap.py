@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from bot.acl import AccessPolicy
 from bot.settings import ConfigError, Settings
 from onboarding.clock import Clock, SystemClock
@@ -78,6 +80,11 @@ def _register_secrets(settings: Settings) -> None:
     ):
         if secret is not None:
             register_secret(secret.get_secret_value())
+    # A PostgreSQL password in DATABASE_URL: driver errors may quote the connection string.
+    try:
+        register_secret(sa.make_url(settings.database_url).password)
+    except sa.exc.ArgumentError:
+        pass  # not a URL; Database.from_url reports that itself
 
 
 def build_bot(

@@ -27,7 +27,7 @@ def register_secret(value: str | None) -> None:
 
 def redact(text: str) -> str:
     """``text`` with every known secret and secret-shaped value replaced by ``***``."""
-    for secret in _known_secrets:
+    for secret in tuple(_known_secrets):  # a copy: another thread may register one meanwhile
         text = text.replace(secret, "***")
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + "***", text)
@@ -39,18 +39,20 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as a JSON line."""
+        # Redacted before JSON encoding too: a secret holding a quote or a backslash is escaped
+        # by json.dumps and would no longer match afterwards.
         data: dict[str, Any] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         for key in ("correlation_id", "cid", "event_key", "command"):
             value = getattr(record, key, None)
             if value is not None:
                 data["correlation_id" if key == "cid" else key] = value
         if record.exc_info:
-            data["exception"] = self.formatException(record.exc_info)
+            data["exception"] = redact(self.formatException(record.exc_info))
         return redact(json.dumps(data, ensure_ascii=False, default=str))
 
 

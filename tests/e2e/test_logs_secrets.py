@@ -123,3 +123,13 @@ def test_redact_removes_registered_secrets_and_secret_shaped_values():
     clean = redact(text)
     for leaked in ("abcdefgh12345", "eyJhbGciOi", "0123456789abcdef0123", "s3cr3t-value-123"):
         assert leaked not in clean
+
+
+def test_a_secret_that_json_would_escape_is_still_redacted():
+    from bot.logs import register_secret
+
+    secret = 'quote"and\\backslash'
+    register_secret(secret)
+    record = logging.LogRecord("t", logging.ERROR, __file__, 1, "using %s", (secret,), None)
+    line = JsonFormatter().format(record)
+    assert "quote" not in line and "backslash" not in line
