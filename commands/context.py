@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from commands.registry import REGISTRY, Registry, Role
+from commands.registry import REGISTRY, Registry, Role, allowed
 from i18n import DEFAULT_LOCALE
 from onboarding.clock import Clock
 from onboarding.service import Actor, OnboardingService
@@ -30,3 +31,12 @@ class CommandContext:
     bot_names: tuple[str, ...] = ()  # display names a message may start with (mentions)
     registry: Registry = field(default=REGISTRY)
     page_size: int = 10
+
+    def allowed_actions(self, names: Iterable[str]) -> tuple[str, ...]:
+        """The card actions among ``names`` that are registered and the asker's role allows."""
+        out = []
+        for name in names:
+            action = self.registry.action(name)
+            if action is not None and allowed(action, self.role):
+                out.append(name)
+        return tuple(out)

@@ -157,7 +157,8 @@ def did_you_mean(word: str, choices: Iterable[str], *, n: int = 3) -> tuple[str,
 _P, _E, _V = StatusGroup.PENDING, StatusGroup.ERROR, StatusGroup.PROVISIONED
 # "pending" is everything not yet provisioned, pending requests and errors alike: what Partner
 # Hub shows with *Exclude provisioned users*. "requests" narrows to pending requests only.
-_GROUP_WORDS: Mapping[str, frozenset[StatusGroup]] = {
+#: Status group words (English and Czech, folded) and the groups each stands for.
+GROUP_WORDS: Mapping[str, frozenset[StatusGroup]] = {
     "pending": frozenset({_P, _E}),
     "requests": frozenset({_P}),
     "error": frozenset({_E}),
@@ -191,8 +192,8 @@ def convert_status(token: str, arg: str = "status") -> StatusChoice:
     word = fold(token)
     if word in _ALL_WORDS:
         return ALL
-    if word in _GROUP_WORDS:
-        return _GROUP_WORDS[word]
+    if word in GROUP_WORDS:
+        return GROUP_WORDS[word]
     underscored = word.replace(" ", "_")
     try:
         return ProvisioningStatus(underscored)
@@ -315,7 +316,9 @@ _KEYWORDS: Mapping[str, str] = {
     "page": "page",
     "strana": "page",
 }
-_FILTER_WORDS = (*_STATUS_CHOICES, "error", "customer", "package", "search", "page")
+#: Filter keywords whose next word is their value, as ``ListFilters.words`` spells them.
+VALUED_FILTERS = ("customer", "package", "search")
+_FILTER_WORDS = (*_STATUS_CHOICES, "error", *VALUED_FILTERS, "page")
 
 
 def parse_filters(tokens: Sequence[str]) -> ListFilters:

@@ -55,12 +55,7 @@ def state(ctx: CommandContext, args: Args) -> Reply:
 def state_actions(ctx: CommandContext, user: OrgUser) -> tuple[str, ...]:
     """The card actions that make sense for ``user`` and that the asker's role allows."""
     names = ["user.resend"] if user.state is ControlHubState.NOT_VERIFIED else []
-    out = []
-    for name in names:
-        action = ctx.registry.action(name)
-        if action is not None and ctx.role >= action.role:
-            out.append(name)
-    return tuple(out)
+    return ctx.allowed_actions(names)
 
 
 @command(

@@ -16,6 +16,7 @@ from commands._args import FILTERS, LIST_INPUTS, USER
 from commands.context import CommandContext
 from commands.parsing import (
     ALL,
+    VALUED_FILTERS,
     Args,
     ListFilters,
     ParseError,
@@ -32,8 +33,6 @@ from onboarding.service import ErrorReport
 
 REFRESH_FLAG = "--refresh"
 REFRESH_WORD = "refresh"
-#: Filter keywords whose next word is their value (as ``ListFilters.words`` spells them).
-_VALUED = ("customer", "package", "search")
 _TRUE, _FALSE = "true", "false"
 
 
@@ -115,7 +114,7 @@ def _standalone(words: tuple[str, ...] | list[str], drop: set[str]) -> list[str]
     for token in tokens:
         if is_value or token not in drop:
             out.append(token)
-        is_value = not is_value and token in _VALUED
+        is_value = not is_value and token in VALUED_FILTERS
     return out
 
 
@@ -173,9 +172,4 @@ def user_actions(ctx: CommandContext, sub: Subscriber) -> tuple[str, ...]:
         names += ["user.delete", "user.package"]
     if sub.status.group is StatusGroup.ERROR or sub.errors:
         names.append("user.error")
-    out = []
-    for name in names:
-        action = ctx.registry.action(name)
-        if action is not None and ctx.role >= action.role:
-            out.append(name)
-    return tuple(out)
+    return ctx.allowed_actions(names)

@@ -22,7 +22,7 @@ from bot.cards._md import (
     status_label,
     when,
 )
-from commands.parsing import ALL, convert_status, quote, tokenize
+from commands.parsing import ALL, GROUP_WORDS, VALUED_FILTERS, convert_status, quote, tokenize
 from commands.views import ErrorTextView, ExportView, StatusListView, UserDetailView
 from i18n import t
 from onboarding.errors import InvalidInput
@@ -38,18 +38,18 @@ _ACTION_COMMANDS = {
 }
 
 
-def describe_query(query: SubscriberQuery, locale: str) -> str:
-    """The filters of a list in words: groups or statuses, customer, package, search."""
-    parts: list[str] = []
+def _status_part(query: SubscriberQuery, locale: str) -> str:
+    """Which statuses a list shows, in our own words (exact statuses, groups, or the default)."""
     if query.statuses:
-        parts.append(", ".join(esc(t(f"status.{s.value}", locale)) for s in sorted(query.statuses)))
-    elif query.groups:
-        order = [g for g in StatusGroup if g in query.groups]
-        parts.append(", ".join(group_label(g, locale) for g in order))
-    elif query.include_provisioned:
-        parts.append(t("md.filter.all", locale))
-    else:
-        parts.append(t("md.filter.not_provisioned", locale))
+        return ", ".join(t(f"status.{s.value}", locale) for s in sorted(query.statuses))
+    if query.groups:
+        return ", ".join(group_label(g, locale) for g in StatusGroup if g in query.groups)
+    return t("md.filter.all" if query.include_provisioned else "md.filter.not_provisioned", locale)
+
+
+def describe_query(query: SubscriberQuery, locale: str) -> str:
+    """The filters of a list in words, as markdown: statuses, customer, package, search."""
+    parts = [_status_part(query, locale)]
     if query.customer:
         parts.append(msg("md.filter.customer", locale, customer=query.customer))
     if query.package:
@@ -202,20 +202,13 @@ _COLOR = {
 
 def plain_query(query: SubscriberQuery, locale: str) -> str:
     """The filters of a list in words, unescaped (it goes into a literal text run)."""
-    if query.statuses:
-        parts = [", ".join(t(f"status.{s.value}", locale) for s in sorted(query.statuses))]
-    elif query.groups:
-        parts = [", ".join(group_label(g, locale) for g in StatusGroup if g in query.groups)]
-    elif query.include_provisioned:
-        parts = [t("md.filter.all", locale)]
-    else:
-        parts = [t("md.filter.not_provisioned", locale)]
+    parts = [_status_part(query, locale)]
     if query.customer:
-        parts.append(f"{t('card.customer', locale)} {query.customer}")
+        parts.append(t("card.filter.customer", locale, customer=query.customer))
     if query.package:
-        parts.append(f"{t('md.field.package', locale)} {t(f'package.{query.package}', locale)}")
+        parts.append(t("md.filter.package", locale, package=t(f"package.{query.package}", locale)))
     if query.text:
-        parts.append(f"{t('card.search', locale)} „{query.text}“")
+        parts.append(t("card.filter.search", locale, text=query.text))
     return " · ".join(parts)
 
 
@@ -313,15 +306,11 @@ def _list_card(view: StatusListView, locale: str) -> dict[str, Any]:
 
 
 #: The status choices of the filter form that stand for groups, with the groups they mean.
-_GROUP_CHOICES: tuple[tuple[str, frozenset[StatusGroup]], ...] = (
-    ("pending", frozenset({StatusGroup.PENDING, StatusGroup.ERROR})),
-    ("requests", frozenset({StatusGroup.PENDING})),
-    ("errors", frozenset({StatusGroup.ERROR})),
-    ("provisioned", frozenset({StatusGroup.PROVISIONED})),
+_GROUP_CHOICES = tuple(
+    (w, GROUP_WORDS[w]) for w in ("pending", "requests", "errors", "provisioned")
 )
 #: Exact statuses that say no more than their group (the group choice stands for them).
 _GROUP_ONLY = (ProvisioningStatus.PROVISIONED, ProvisioningStatus.ERROR)
-_VALUED = ("customer", "package", "search")
 
 
 def _status_choices(locale: str) -> list[tuple[str, str]]:
@@ -349,7 +338,7 @@ def _other_words(words: tuple[str, ...], chosen: str | None) -> str:
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        if token in _VALUED and i + 1 < len(tokens):
+        if token in VALUED_FILTERS and i + 1 < len(tokens):
             if token == "package":
                 out += [token, tokens[i + 1]]
             i += 2

@@ -17,7 +17,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "card.more_filters": {"en": "More filters", "cs": "Další filtry"},
     "card.search_label": {"en": "Search", "cs": "Hledat"},
     "card.status_any": {"en": "Any status", "cs": "Jakýkoli stav"},
-    "card.search": {"en": "matching", "cs": "hledáno"},
+    "card.filter.customer": {"en": "customer {customer}", "cs": "zákazník {customer}"},
+    "card.filter.search": {"en": "matching “{text}”", "cs": "hledáno „{text}“"},
     "card.filters_placeholder": {
         "en": "e.g. errors customer acme search novak",
         "cs": "např. errors customer acme search novak",
