@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -81,10 +82,9 @@ def _register_secrets(settings: Settings) -> None:
         if secret is not None:
             register_secret(secret.get_secret_value())
     # A PostgreSQL password in DATABASE_URL: driver errors may quote the connection string.
-    try:
+    # A value that is no URL at all is Database.from_url's to report.
+    with contextlib.suppress(sa.exc.ArgumentError):
         register_secret(sa.make_url(settings.database_url).password)
-    except sa.exc.ArgumentError:
-        pass  # not a URL; Database.from_url reports that itself
 
 
 def build_bot(
