@@ -48,41 +48,45 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     runtime = Runtime(bot, gateway)
     # Every process runs a scheduler; only the one holding the leader lock fires digests.
     runtime.add_service(DigestScheduler(bot))
-    runtime.start()
     app = create_app(bot, runtime=runtime)
-    server = create_server(
-        app,
-        host=host or settings.host,
-        port=settings.port if port is None else port,
-        threads=threads,
-        ident="onboard-bot",
-    )
-    if local is not None:
-        from bot.webhooks_admin import sync_webhooks
-
-        target = f"http://127.0.0.1:{server.effective_port}/webhooks/webex"
-        secret = settings.webex.webhook_secret
-        assert secret is not None
-        sync_webhooks(gateway, target_url=target, secret=secret.get_secret_value())
-        click.echo(f"Local mode: open the console at {local.console_url}")
     stopped = threading.Event()
-
-    def shut_down(signum: int, frame: FrameType | None) -> None:
-        if not stopped.is_set():
-            stopped.set()
-            log.info("stopping on signal %d", signum)
-            server.close()
-
-    signal.signal(signal.SIGTERM, shut_down)
-    signal.signal(signal.SIGINT, shut_down)
-    click.echo(f"onboard-bot listening on http://{server.effective_host}:{server.effective_port}")
     try:
+        # Bind first: a port already in use must not leave worker threads or a scheduler lease.
+        server = create_server(
+            app,
+            host=host or settings.host,
+            port=settings.port if port is None else port,
+            threads=threads,
+            ident="onboard-bot",
+        )
+        runtime.start()
+        if local is not None:
+            from bot.webhooks_admin import sync_webhooks
+
+            target = f"http://127.0.0.1:{server.effective_port}/webhooks/webex"
+            secret = settings.webex.webhook_secret
+            assert secret is not None
+            sync_webhooks(gateway, target_url=target, secret=secret.get_secret_value())
+            click.echo(f"Local mode: open the console at {local.console_url}")
+
+        def shut_down(signum: int, frame: FrameType | None) -> None:
+            if not stopped.is_set():
+                stopped.set()
+                log.info("stopping on signal %d", signum)
+                server.close()
+
+        signal.signal(signal.SIGTERM, shut_down)
+        signal.signal(signal.SIGINT, shut_down)
+        host_port = f"{server.effective_host}:{server.effective_port}"
+        click.echo(f"onboard-bot listening on http://{host_port}")
         server.run()
     except (OSError, ValueError):
+        # server.close() from the signal handler makes the serving loop raise one of these.
         if not stopped.is_set():
             raise
     finally:
-        runtime.stop()
+        if runtime.started:
+            runtime.stop()
         bot.db.dispose()
         if local is not None:
             local.stop()
