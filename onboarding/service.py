@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TextIO
 
 from onboarding import lifecycle
@@ -30,6 +30,7 @@ from onboarding.model import (
 from onboarding.providers.base import ActionOutcome, Provider, TemplateReport
 from onboarding.queries import Page, SubscriberQuery
 from storage.models import AuditEntryRow
+from storage.repositories import SubscriberFilter
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
@@ -161,8 +162,6 @@ class OnboardingService:
     def status_summary(self, *, customer: str | None = None) -> StatusSummary:
         """Counts per group, status and customer."""
         fresh = self.refresh()
-        from storage.repositories import SubscriberFilter
-
         flt = SubscriberFilter(customer=customer)
         by_status: dict[ProvisioningStatus, int] = dict.fromkeys(ProvisioningStatus, 0)
         by_customer: dict[str, dict[StatusGroup, int]] = {}
@@ -306,10 +305,13 @@ class OnboardingService:
 
     def find_org_user(self, ref: str, *, refresh: bool = True) -> OrgUser:
         """A Control Hub user by email or id."""
+        ref = ref.strip()
+        if not ref:
+            raise InvalidInput("user.ref_missing")
         if refresh:
             self.provider.refresh_org_users()
         with self.db.uow() as uow:
-            row = uow.org_users.find(ref.strip())
+            row = uow.org_users.find(ref)
             if row is None:
                 raise NotFound(ref=ref)
             return org_user_from_row(row)
@@ -363,10 +365,6 @@ class OnboardingService:
             raise
         self._audit(actor, "resend", target, "ok" if outcome.ok else "failed", None, None)
         return outcome
-
-    def since(self, days: int) -> datetime:
-        """The moment ``days`` days ago."""
-        return self.clock.now() - timedelta(days=days)
 
 
 def parse_package(text: str) -> Package:

@@ -15,6 +15,10 @@ What happens is a pure function of (random seed, subscriber id, email), see ``re
 
 Every stage lasts one to three ``step``s (by hash), so nothing ever succeeds instantly.
 
+A retry of a ``pending_user_migration`` subscriber with the email it already has re-sends the
+consent email, as the real provider does (``consentMove``): the status stays until the user
+consents one to three steps later, and provisioning then goes through to ``provisioned``.
+
 Resent invitations: each Not verified user who gets one is reminded (``last_reminder``); half of
 them (by hash of seed and user id) verify their email three to eight steps later. Their pending
 verification is kept in ``sandbox_transitions`` under the key ``orguser:<user id>``.
@@ -52,7 +56,7 @@ from onboarding.model import (
 )
 from onboarding.providers.base import ActionOutcome, Step, SyncReport, TemplateReport
 from storage.models import OrgUserRow, SandboxTransitionRow, SubscriberRow
-from storage.uow import Database
+from storage.uow import Database, UnitOfWork
 
 _PS = ProvisioningStatus
 
@@ -176,6 +180,11 @@ class SandboxProvider:
                 raise Refused("sandbox.refused.provisioned", user=row.user_id)
             if _PS(row.status).in_flight:
                 raise Refused("sandbox.refused.in_flight", user=row.user_id)
+            if (
+                row.status == _PS.PENDING_USER_MIGRATION
+                and address.lower() == (row.email or "").lower()
+            ):
+                return self._resend_consent(uow, row, now)
             row.email = address
             row.status = _PS.PENDING_EMAIL_VALIDATION.value
             row.errors = []
@@ -201,6 +210,27 @@ class SandboxProvider:
                 Step("sandbox.retry.validating", params={"name": name, "email": address}),
             ),
             subscriber=after,
+        )
+
+    def _resend_consent(self, uow: UnitOfWork, row: SubscriberRow, now: datetime) -> ActionOutcome:
+        """The consent email again; the user consents a few steps later (status unchanged)."""
+        email = row.email or ""
+        if uow.transitions.get(row.id) is None:
+            uow.transitions.put(
+                SandboxTransitionRow(
+                    subscriber_id=row.id,
+                    due_at=now + self._duration(row.id, email, "consent"),
+                    to_status=_PS.PROVISIONING.value,
+                    error_code=None,
+                    error_text=None,
+                )
+            )
+        uow.commit()
+        params = {"email": email, "user_id": row.user_id}
+        return ActionOutcome(
+            ok=True,
+            steps=(Step("webex.retry.consent_sent", params=params),),
+            subscriber=subscriber_from_row(row),
         )
 
     def change_package(self, subscriber: Subscriber, package: Package) -> ActionOutcome:
@@ -326,6 +356,7 @@ class SandboxProvider:
         """Move ``row`` as ``transition`` says; returns the chain's next step, if any."""
         status = _PS(transition.to_status)
         at = transition.due_at
+        consented = row.status == _PS.PENDING_USER_MIGRATION
         row.status = status.value
         row.last_status_change = at
         if status is _PS.ERROR:
@@ -340,7 +371,11 @@ class SandboxProvider:
             return None
         if status is not _PS.PROVISIONING:
             return None
-        outcome = retry_outcome(self.random_seed, row.id, row.email or "")
+        outcome = (
+            RetryOutcome(_PS.PROVISIONED)
+            if consented
+            else retry_outcome(self.random_seed, row.id, row.email or "")
+        )
         return SandboxTransitionRow(
             subscriber_id=row.id,
             due_at=at + self._duration(row.id, row.email or "", "provisioning"),

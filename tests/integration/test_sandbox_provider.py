@@ -165,6 +165,33 @@ def test_failing_email_ends_in_an_error(sandbox, seeded, clock):
     assert after.email == "someone@taken.example"
 
 
+def test_retry_of_a_user_migration_resends_consent_like_webex(sandbox, seeded, clock):
+    sub = next(s for s in subscribers(seeded, PS.PENDING_USER_MIGRATION) if s.email)
+    outcome = sandbox.retry_activation(sub, sub.email.upper())
+    assert [s.key for s in outcome.steps] == ["webex.retry.consent_sent"]
+    assert outcome.subscriber is not None
+    assert outcome.subscriber.status is PS.PENDING_USER_MIGRATION  # waits for the user
+    assert outcome.subscriber.last_status_change == sub.last_status_change
+    sandbox.refresh()
+    assert current(seeded, sub).status is PS.PENDING_USER_MIGRATION
+    clock.advance(STEP * 10)
+    sandbox.refresh()
+    assert current(seeded, sub).status is PS.PROVISIONED
+
+
+def test_a_consumer_email_waits_for_consent_then_provisions(sandbox, seeded, clock):
+    sub = subscribers(seeded, PS.ERROR)[0]
+    sandbox.retry_activation(sub, "free.user@consumer.example")
+    clock.advance(STEP * 10)
+    sandbox.refresh()
+    waiting = current(seeded, sub)
+    assert waiting.status is PS.PENDING_USER_MIGRATION
+    sandbox.retry_activation(waiting, "free.user@consumer.example")
+    clock.advance(STEP * 10)
+    sandbox.refresh()
+    assert current(seeded, sub).status is PS.PROVISIONED
+
+
 def test_outcomes_are_deterministic():
     assert retry_outcome(0, "sub-1", "a@claimed.example").error == DOMAIN_CLAIMED
     assert retry_outcome(0, "sub-1", "a@consumer.example").status is PS.PENDING_USER_MIGRATION

@@ -247,6 +247,16 @@ def test_control_hub_counts_and_stuck_users(service: OnboardingService) -> None:
         service.stuck_users(not_verified_days=-1)
 
 
+def test_find_org_user_by_email_and_blank_reference(service: OnboardingService) -> None:
+    user = service.org_users([ControlHubState.ACTIVE])[0]
+    assert service.find_org_user(f"  {user.email.upper()} ").id == user.id
+    with pytest.raises(InvalidInput) as info:
+        service.find_org_user("  ")
+    assert info.value.key == "user.ref_missing"
+    with pytest.raises(NotFound):
+        service.find_org_user("nobody@nowhere.example")
+
+
 def test_resend_only_to_not_verified(service: OnboardingService) -> None:
     active = service.org_users([ControlHubState.ACTIVE])[0]
     with pytest.raises(Refused):
