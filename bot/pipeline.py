@@ -132,11 +132,12 @@ def handle(bot: Bot, request: Request) -> Reply:
     result = forced or result
     if note:
         detail = f"{detail} ({note})" if detail else note
-    _audit(bot, request, reply, result, detail)
+    name = _action_name(request, reply)  # parses the text again when the command did not run
+    _audit(bot, request, reply, name, result, detail)
     log.info(
         "%s %s by %s via %s: %s",
         "action" if request.action is not None else "command",
-        _cut(_action_name(request, reply), 80),
+        _cut(name, 80),
         normalise(request.person_email),
         request.via,
         result,
@@ -335,13 +336,16 @@ def _confirmation_target(bot: Bot, code: object) -> str | None:
         return str((row.params or {}).get("display") or row.target)
 
 
-def _audit(bot: Bot, request: Request, reply: Reply, result: str, detail: str | None) -> None:
+def _audit(
+    bot: Bot, request: Request, reply: Reply, name: str, result: str, detail: str | None
+) -> None:
+    """Record the request's one audit entry; a failure is logged, never raised over the reply."""
     try:
         values: dict[str, Any] = {
             "actor": normalise(request.person_email) or "(nobody)",
             "via": request.via,
             "space_id": request.space_id,
-            "action": _action_name(request, reply),
+            "action": name,
             "target": _target_of(bot, request, reply),
             "result": result,
             "correlation_id": request.correlation_id,

@@ -234,7 +234,7 @@ def next_fire_times(cron: str, timezone: str, after: datetime, count: int = 1) -
 def latest_fire_time(
     cron: str, timezone: str, now: datetime, *, within: timedelta
 ) -> datetime | None:
-    """The latest fire time in ``(now - within, now]``, in UTC, or None if there is none."""
+    """The latest fire time in ``[now - within, now]``, in UTC, or None if there is none."""
     trigger = cron_trigger(cron, timezone)
     latest: datetime | None = None
     nxt = trigger.get_next_fire_time(None, now - within)
@@ -461,12 +461,11 @@ def build_report(
         claims=Section(tuple(claims[: options.limit]), len(claims)),
         change=change,
         previous_at=previous_at,
-        changed=True,
+        changed=True,  # settled below, once the report can be compared with ``previous``
         options=options,
         open_state=open_state,
     )
-    changed = previous is None or _changed(report, previous)
-    return _replace_changed(report, changed)
+    return replace(report, changed=previous is None or _changed(report, previous))
 
 
 def _pending_order(sub: Subscriber) -> tuple[datetime, str]:
@@ -519,10 +518,6 @@ def _changed(report: DigestReport, previous: dict[str, Any]) -> bool:
         if previous.get("by_status") != by_status:
             return True
     return False
-
-
-def _replace_changed(report: DigestReport, changed: bool) -> DigestReport:
-    return replace(report, changed=changed)
 
 
 def summary_of(report: DigestReport, *, posted: bool) -> dict[str, Any]:
