@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -16,13 +19,29 @@ def _include(
     return not (type_ == "table" and name in ("apscheduler_jobs", "alembic_version"))
 
 
-def test_migrations_match_models(database: Database) -> None:
+def _diff(database: Database) -> list[object]:
     with database.engine.connect() as conn:
         ctx = MigrationContext.configure(
             conn, opts={"compare_type": True, "include_object": _include}
         )
-        diff = compare_metadata(ctx, Base.metadata)
-    assert diff == []
+        return list(compare_metadata(ctx, Base.metadata))
+
+
+def test_migrations_match_models(database: Database) -> None:
+    assert _diff(database) == []
+
+
+def test_every_migration_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    # SQLite only: PostgreSQL's shared test database is migrated once per session.
+    database = Database.from_url(f"sqlite:///{tmp_path / 'roundtrip.db'}")
+    try:
+        database.upgrade()
+        command.downgrade(db.alembic_config(database.engine), "base")
+        assert db.current_revision(database.engine) is None
+        database.upgrade()
+        assert _diff(database) == []
+    finally:
+        database.dispose()
 
 
 def test_upgrade_is_idempotent_and_at_head(database: Database) -> None:
