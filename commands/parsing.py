@@ -225,11 +225,11 @@ def convert_package(token: str, arg: str = "package") -> Package:
 
 
 def _state_names() -> dict[str, ControlHubState]:
+    """Every state's value and English and Czech label, folded and without spaces."""
     names: dict[str, ControlHubState] = {}
     for state in ControlHubState:
-        names[fold(state.value)] = state
-        for locale in ("en", "cs"):
-            names[fold(t(f"state.{state.value}", locale))] = state
+        for name in (state.value, t(f"state.{state.value}", "en"), t(f"state.{state.value}", "cs")):
+            names[fold(name).replace(" ", "")] = state
     return names
 
 
@@ -238,12 +238,8 @@ _STATE_NAMES = _state_names()
 
 def convert_state(text: str, arg: str = "state") -> ControlHubState:
     """A Control Hub state by value or English/Czech label (``not verified``, ``neověřeno``)."""
-    word = fold(text)
-    state = _STATE_NAMES.get(word) or _STATE_NAMES.get(word.replace(" ", ""))
-    if state is None:
-        # "notverified", "delayedclaim": words run together
-        squashed = {k.replace(" ", ""): v for k, v in _STATE_NAMES.items()}
-        state = squashed.get(word.replace(" ", ""))
+    # Spaces are ignored, so "notverified" and "delayed claim" both work.
+    state = _STATE_NAMES.get(fold(text).replace(" ", ""))
     if state is not None:
         return state
     labels = tuple(Label(f"state.{s.value}") for s in ControlHubState)
@@ -579,6 +575,7 @@ def find_command(text: str, registry: Registry, bot_names: Iterable[str] = ()) -
 
 
 def command_suggestions(word: str, registry: Registry) -> tuple[str, ...]:
+    """The commands ``word`` probably meant: names it starts, else the closest names."""
     full: dict[str, str] = {}
     for spec in registry.commands():
         for name in spec.names:

@@ -121,11 +121,7 @@ def _parse_error(exc: ParseError, command: str | None) -> Reply:
 
 
 def error_view(exc: OnboardingError) -> ErrorView:
-    """The view of a domain error."""
-    if isinstance(exc, ParseError):
-        return ErrorView(
-            ErrorKind.BAD_INPUT, exc.messages, suggestions=exc.suggestions, usage_of=exc.command
-        )
+    """The view of a domain error (a ``ParseError`` goes through ``_parse_error`` instead)."""
     kind = ErrorKind.BAD_INPUT
     if isinstance(exc, NotFound):
         kind = ErrorKind.NOT_FOUND

@@ -18,9 +18,9 @@ _ACTION_KEYS = {
 
 
 def action_label(action: str, locale: str) -> str:
-    """The Partner Hub label of an action (Czech: exactly Partner Hub's words)."""
+    """The Partner Hub label of an action (Czech: exactly Partner Hub's words), plain text."""
     key = _ACTION_KEYS.get(action)
-    return t(key, locale) if key else esc(action)
+    return t(key, locale) if key else action
 
 
 def _shown(view: ActionResultView) -> str:
@@ -36,7 +36,8 @@ def _result(view: ActionResultView, locale: str) -> str:
     outcome = view.outcome
     verdict = t("md.result.ok" if outcome.ok else "md.result.failed", locale)
     icon = "✅" if outcome.ok else "❌"
-    lines = [f"{icon} **{action_label(view.action, locale)}** {code(_shown(view))}: {verdict}"]
+    label = esc(action_label(view.action, locale))
+    lines = [f"{icon} **{label}** {code(_shown(view))}: {verdict}"]
     for step in outcome.steps:
         text = msg(step.key, locale, **dict(step.params)) if has(step.key) else esc(step.key)
         lines.append(f"- {'✔' if step.ok else '✖'} {text}")
@@ -53,9 +54,13 @@ def _result(view: ActionResultView, locale: str) -> str:
     return "\n".join(lines)
 
 
+def _confirm_key(view: ConfirmView) -> str:
+    return "md.confirm.delete" if view.action is ConfirmAction.DELETE else "md.confirm.resend"
+
+
 def _confirm(view: ConfirmView, locale: str) -> str:
     what = action_label(view.action.value, locale)
-    key = "md.confirm.delete" if view.action.value == "delete" else "md.confirm.resend"
+    key = _confirm_key(view)
     return "\n".join(
         [
             f"⚠️ {msg(key, locale, action=what, target=view.target, count=view.count)}",
@@ -82,7 +87,7 @@ def markdown(view: ActionResultView | ConfirmView, locale: str) -> str:
 
 def _confirm_card(view: ConfirmView, locale: str) -> dict[str, Any]:
     what = action_label(view.action.value, locale)
-    key = "md.confirm.delete" if view.action is ConfirmAction.DELETE else "md.confirm.resend"
+    key = _confirm_key(view)
     until = when(view.expires_at, locale)
     body = [
         ac.rich(

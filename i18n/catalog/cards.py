@@ -13,7 +13,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "card.next": {"en": "Next page ▶", "cs": "Další strana ▶"},
     "card.filter": {"en": "Filter", "cs": "Filtrovat"},
     "card.apply": {"en": "Apply", "cs": "Použít"},
-    "card.filters": {"en": "Filters", "cs": "Filtry"},
     "card.more_filters": {"en": "More filters", "cs": "Další filtry"},
     "card.search_label": {"en": "Search", "cs": "Hledat"},
     "card.status_any": {"en": "Any status", "cs": "Jakýkoli stav"},
@@ -29,18 +28,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "card.on": {"en": "on", "cs": "zapnuto"},
     "card.off": {"en": "off", "cs": "vypnuto"},
-    "card.exclude_how": {
-        "en": "Add `all` or `provisioned` to the filters to show provisioned users too.",
-        "cs": "Chcete-li zobrazit i zřízené uživatele, přidejte do filtrů `all` nebo "
-        "`provisioned`.",
-    },
     "card.rows_cut": {
         "en": "…and {n} more on this page; narrow the filters or use `export`.",
         "cs": "…a dalších {n} na této straně; zužte filtry nebo použijte `export`.",
-    },
-    "card.row_hint": {
-        "en": "Click a user, or pick one below, for details and actions.",
-        "cs": "Klikněte na uživatele nebo ho vyberte níže a zobrazí se podrobnosti a akce.",
     },
     # One subscriber
     "card.error_text": {"en": "Error text", "cs": "Text chyby"},
@@ -88,7 +78,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The confirmation is valid until {until} and works once.",
         "cs": "Potvrzení platí do {until} a lze ho použít jen jednou.",
     },
-    "card.confirm.code": {"en": "Code: `{code}`", "cs": "Kód: `{code}`"},
     "card.show_user": {"en": "Show user", "cs": "Zobrazit uživatele"},
     "card.show_state": {"en": "Show state", "cs": "Zobrazit stav"},
     # Help
@@ -97,7 +86,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Nevyřízené požadavky a chyby",
     },
     "card.help.run": {"en": "Run: {command}", "cs": "Spustit: {command}"},
-    "card.help.args": {"en": "Arguments", "cs": "Argumenty"},
     # Templates
     "card.template.setting_untrusted": {
         "en": "Untrusted emails",

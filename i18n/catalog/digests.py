@@ -179,8 +179,4 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Přesný text chyby do tiketu: `error <uživatel>`.",
     },
     "digest.card.refresh": {"en": "Post again now", "cs": "Poslat znovu teď"},
-    "digest.card.fallback": {
-        "en": "Onboarding digest: open the message in a client that shows cards.",
-        "cs": "Přehled onboardingu: otevřete zprávu v klientu, který zobrazuje karty.",
-    },
 }

@@ -126,7 +126,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "user.in_flight": {
         "en": "`{user}` is {status} right now; wait until Webex has finished, then try again.",
-        "cs": "U `{user}` právě probíhá změna ({status}); počkejte, až ji Webex dokončí.",
+        "cs": "U `{user}` právě probíhá změna ({status}); počkejte, až ji Webex dokončí, a pak "
+        "to zkuste znovu.",
     },
     "package.same": {
         "en": "`{user}` already has the {package} package.",
@@ -138,7 +139,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "resend.not_unverified": {
         "en": "Invitations are re-sent only to Not verified users; these are not: {users}.",
-        "cs": "Pozvánky se znovu posílají jen neověřeným uživatelům; tito nejsou: {users}.",
+        "cs": "Pozvánky se znovu posílají jen uživatelům ve stavu Neověřeno; tito v něm nejsou: "
+        "{users}.",
     },
     # Advice, only where a source supports it (error-codes.md §4)
     "advice.check_template": {
