@@ -177,26 +177,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Webex úlohu opětovného odeslání nepotvrdil; možná běží. Zkontrolujte to později.",
     },
     # --- template check (TemplateReport.known is False) --------------------------------------
-    "webex.template.unknown": {
-        "en": "The Webex API does not show customer templates, so the bot cannot check "
-        "{customer}'s. Check it in Partner Hub: **Settings → BroadWorks Calling → View "
-        "Templates →** the customer's template **→ User Authentication**.",
-        "cs": "API Webexu šablony zákazníků nezpřístupňuje, takže bot šablonu zákazníka "
-        "{customer} zkontrolovat nemůže. Zkontrolujte ji v partnerském centru: **Nastavení → "
-        "Volání BroadWorks → Zobrazit šablony →** šablona zákazníka **→ Ověření uživatele**.",
-    },
-    "webex.template.must_untrusted": {
-        "en": "**Untrusted emails** must be checked.",
-        "cs": "Musí být zaškrtnuta možnost **Nedůvěryhodné e-maily**.",
-    },
-    "webex.template.must_share_link": {
-        "en": "**Share link** must point to the **Activation link**.",
-        "cs": "Pole **Sdílet odkaz** musí odkazovat na **odkaz Aktivace**.",
-    },
-    "webex.template.then": {
-        "en": "Only then can users provision themselves in the user activation portal.",
-        "cs": "Teprve pak se uživatelé mohou sami zřídit na portálu pro aktivaci uživatelů.",
-    },
     # --- how sure a Control Hub state is (OrgUser.facts) -------------------------------------
     "webex.state.confidence.api": {
         "en": "read from Webex",
