@@ -176,7 +176,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Webex did not confirm the re-send job; it may have started. Check again later.",
         "cs": "Webex úlohu opětovného odeslání nepotvrdil; možná běží. Zkontrolujte to později.",
     },
-    # --- template check (TemplateReport.known is False) --------------------------------------
     # --- how sure a Control Hub state is (OrgUser.facts) -------------------------------------
     "webex.state.confidence.api": {
         "en": "read from Webex",
