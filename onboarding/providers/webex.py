@@ -201,16 +201,9 @@ class WebexProvider:
                 changed, removed = run.changed, run.removed
                 if run.full:
                     sync_enterprises(self.db, self.http)
-                if self.control_hub and (force or self._org_users_stale(now)):
-                    try:
-                        users_changed, users_removed = self.org_sync.run(self.org_id())
-                    except ProviderPermission as exc:
-                        # A token without the People scopes still serves subscribers; the
-                        # Control Hub commands raise this through refresh_org_users().
-                        log.warning("Control Hub users not synced: %s", exc)
-                    else:
-                        changed += users_changed
-                        removed += users_removed
+                users = self._refresh_org_users_quietly(force=force)
+                changed += users.changed
+                removed += users.removed
             except ProviderPermission:
                 raise
             except OnboardingError as exc:
@@ -241,6 +234,16 @@ class WebexProvider:
             return SyncReport(
                 changed=changed, removed=removed, fresh_as_of=self.org_sync.last_complete()
             )
+
+    def _refresh_org_users_quietly(self, *, force: bool) -> SyncReport:
+        # Subscribers must not wait on Control Hub: a token without the People scopes, or a
+        # People API fault, is logged here and raised only by refresh_org_users() itself, when a
+        # Control Hub command asks.
+        try:
+            return self.refresh_org_users(force=force)
+        except OnboardingError as exc:
+            log.warning("Control Hub users not synced: %s", exc)
+            return SyncReport(complete=False)
 
     def _org_users_stale(self, now: datetime) -> bool:
         last = self.org_sync.last_complete()
