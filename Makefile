@@ -21,6 +21,7 @@ run: $(STAMP) db
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot commands onboarding storage i18n
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .
