@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from commands.context import CommandContext
 from commands.replies import Reply
 from commands.views import ConfirmAction, ConfirmView
 from storage.confirmations import ConfirmationRepository
+
+KEEP_EXPIRED = timedelta(days=7)
 
 
 def request_confirmation(
@@ -23,7 +26,11 @@ def request_confirmation(
     now = ctx.clock.now()
     expires = now + ctx.confirmation_ttl
     with ctx.db.uow() as uow:
-        row = ConfirmationRepository(uow.session).create(
+        repo = ConfirmationRepository(uow.session)
+        # Housekeeping on the way: expired codes are kept a while, so that a late "confirm"
+        # is told "expired" rather than "unknown", then dropped.
+        repo.purge_expired(now - KEEP_EXPIRED)
+        row = repo.create(
             person=ctx.actor.email,
             space_id=ctx.actor.space_id,
             action=action.value,

@@ -224,3 +224,15 @@ def test_no_confirmation_rule_touches_an_audit_entry(bot, clock):
         clock.advance(timedelta(hours=1))
         ask(bot, f"confirm {other}")
     assert watch.statements == [] and watch.orm == []
+
+
+def test_an_expired_code_is_explained_for_a_week_then_dropped(bot, clock):
+    sub = deletable(bot.db)
+    code = _code(ask(bot, f"delete {sub.email}"))
+    clock.advance(timedelta(days=6))
+    _code(ask(bot, f"delete {sub.email}"))  # asking again purges only what is old enough
+    _refused(ask(bot, f"confirm {code}"), "confirm.expired")
+    clock.advance(timedelta(days=2))
+    _code(ask(bot, f"delete {sub.email}"))
+    _refused(ask(bot, f"confirm {code}"), "confirm.unknown")
+    assert exists(bot.db, sub.id)
