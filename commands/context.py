@@ -31,6 +31,8 @@ class CommandContext:
     bot_names: tuple[str, ...] = ()  # display names a message may start with (mentions)
     registry: Registry = field(default=REGISTRY)
     page_size: int = 10
+    not_verified_days: int = 7  # Not verified longer than this is stuck (settings)
+    claim_warning_days: int = 2  # warn about Delayed claims ending within this (settings)
 
     def allowed_actions(self, names: Iterable[str]) -> tuple[str, ...]:
         """The card actions among ``names`` that are registered and the asker's role allows."""

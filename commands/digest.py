@@ -16,6 +16,7 @@ from commands.replies import Reply
 from commands.views import DigestListView, DigestSavedView, DigestStoppedView, DigestView
 from onboarding.digest import (
     Content,
+    DigestOptions,
     DigestSpec,
     ScheduleKind,
     Source,
@@ -121,7 +122,10 @@ def digest_now(ctx: CommandContext, args: Args) -> Reply:
     elif space:
         entries = list_digests(ctx.db, space, now)
         spec = entries[0].spec if entries else None
-    report = report_for(ctx.service, spec, now)
+    options = DigestOptions(
+        not_verified_days=ctx.not_verified_days, claim_days=ctx.claim_warning_days
+    )
+    report = report_for(ctx.service, spec, now, options=options)
     if spec is not None:
         with ctx.db.uow() as uow:
             # Recorded as a run, so the next scheduled digest does not repeat what this one shows.

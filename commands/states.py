@@ -20,8 +20,6 @@ from commands.views import (
 from onboarding.errors import Refused
 from onboarding.model import ControlHubState, OrgUser
 
-DEFAULT_STUCK_DAYS = 7
-
 
 @command("states", examples=("states",))
 def states(ctx: CommandContext, args: Args) -> Reply:
@@ -64,10 +62,10 @@ def state_actions(ctx: CommandContext, user: OrgUser) -> tuple[str, ...]:
     examples=("stuck", "stuck 3"),
 )
 def stuck(ctx: CommandContext, args: Args) -> Reply:
-    """Users who need an admin: Not verified for more than N days (7), claims running out."""
+    """Users who need an admin: Not verified for more than N days, claims running out."""
     days = args.opt_int("days")
-    days = DEFAULT_STUCK_DAYS if days is None else days
-    users = ctx.service.stuck_users(not_verified_days=days)
+    days = ctx.not_verified_days if days is None else days
+    users = ctx.service.stuck_users(not_verified_days=days, claim_days=ctx.claim_warning_days)
     return Reply(StuckView(tuple(users), days, ctx.clock.now()))
 
 

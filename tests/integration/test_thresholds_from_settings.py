@@ -1,0 +1,40 @@
+"""`stuck` and `digest now` judge users by the thresholds in app.yaml, not by built-in numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.bootstrap import build_bot
+from bot.pipeline import Request, handle
+from bot.settings import Settings
+from commands.views import DigestView, StuckView
+from onboarding.clock import ManualClock
+from storage.uow import Database
+
+
+def _ask(database: Database, clock: ManualClock, tmp_path: Path, text: str, **settings: int):
+    bot = build_bot(
+        Settings(files_dir=tmp_path / "files", **settings), db=database, clock=clock, migrate=False
+    )
+    return handle(bot, Request(person_email="admin@partner.example", text=text, space_id="r1"))
+
+
+def test_stuck_uses_the_configured_days(
+    sqlite_database: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    default = _ask(sqlite_database, clock, tmp_path, "stuck").view
+    strict = _ask(sqlite_database, clock, tmp_path, "stuck", not_verified_days=1000).view
+    assert isinstance(default, StuckView) and isinstance(strict, StuckView)
+    assert default.not_verified_days == 7 and strict.not_verified_days == 1000
+    not_verified = [s for s in default.users if s.user.state.value == "not_verified"]
+    assert not_verified
+    assert not [s for s in strict.users if s.user.state.value == "not_verified"]
+
+
+def test_digest_now_uses_the_configured_days(
+    sqlite_database: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    loose = _ask(sqlite_database, clock, tmp_path, "digest now", not_verified_days=1000).view
+    assert isinstance(loose, DigestView)
+    assert loose.report.options.not_verified_days == 1000
+    assert loose.report.not_verified.total == 0
