@@ -6,7 +6,7 @@ import copy
 import itertools
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from bot.local.emulator_model import (
@@ -77,11 +77,10 @@ class WebhookMixin:
     app_id: str
     deactivate_after_failures: int
 
-    def _now(self) -> str:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by EmulatorState; declared so the mixin type-checks alone
 
-    def _touch(self) -> None:
-        raise NotImplementedError
+        def _now(self) -> str: ...
+        def _touch(self) -> None: ...
 
     # -- REST ----------------------------------------------------------------------
 
