@@ -27,11 +27,7 @@ from onboarding.providers.webex_http import RetryPolicy
 from onboarding.providers.webex_sync import SUBSCRIBERS_CURSOR
 from onboarding.service import Actor, OnboardingService
 from storage.uow import Database
-
-try:
-    from tests.support.specs import check_exchanges
-except ImportError:  # helper-1's validators not there yet
-    check_exchanges = None  # type: ignore[assignment]
+from tests.support.specs import check_exchanges
 
 TOKEN = "admin-token-secret-123"
 SPECS = ["webex-broadworks.json", "webex-admin.json"]
@@ -70,8 +66,7 @@ def admin(clock: ManualClock) -> AdminApiState:
 def server(admin: AdminApiState) -> Iterator[AdminApiServer]:
     with AdminApiServer(admin) as running:
         yield running
-    if check_exchanges is not None:
-        check_exchanges(_for_spec(admin.exchanges), SPECS)
+    check_exchanges(_for_spec(admin.exchanges), SPECS)
 
 
 @pytest.fixture
@@ -113,11 +108,6 @@ def _all() -> Any:
 
 def by_status(admin: AdminApiState, status: str) -> dict[str, Any]:
     return next(s for s in admin.subscribers.values() if s["status"] == status)
-
-
-def test_spec_validators_are_available() -> None:
-    if check_exchanges is None:
-        pytest.skip("tests/support/specs.py (helper-1) has not landed: exchanges not spec-checked")
 
 
 # --- the snapshot ------------------------------------------------------------------------
@@ -542,8 +532,7 @@ def test_control_hub_states_and_their_confidence(
         provider.refresh()
         with database.uow() as uow:
             users = {u.email: org_user_from_row(u) for u in uow.org_users.in_states(None)}
-    if check_exchanges is not None:
-        check_exchanges(_for_spec(admin.exchanges), SPECS)
+    check_exchanges(_for_spec(admin.exchanges), SPECS)
 
     def read(email: str) -> tuple[ControlHubState, str]:
         return users[email].state, users[email].facts["state_confidence"]
@@ -576,6 +565,7 @@ def test_resend_starts_the_bulk_job_and_says_it_covers_the_whole_org(
     assert not busy.ok and busy.steps[0].key == "webex.resend.already_running"
     with database.uow() as uow:
         reminded = [org_user_from_row(r) for r in uow.org_users.in_states(["not_verified"])]
+    assert len(reminded) == len(waiting)
     assert all(u.last_reminder is not None for u in reminded)
 
 
@@ -709,6 +699,7 @@ def test_oauth_token_is_refreshed_stored_and_renewed_before_expiry(
     restarted.refresh(force=True)
     assert admin.clients["client-1"].refreshes == 2
     forms = [e.body for e in admin.exchanges if e.path.endswith("/access_token")]
+    assert len(forms) == 2
     assert all(f["client_secret"] == "***" for f in forms)  # the log never keeps secrets
 
 
