@@ -1,4 +1,4 @@
-"""Properties of parsing and escaping beyond ``test_parsing.py``'s "only ParseError, ever".
+"""Properties of parsing and escaping: typed text, filters and card inputs raise only ParseError.
 
 Round trips (a word quoted for retyping comes back as that word), mentions stripped only at the
 front, the audit command's filter, and the markdown helpers that keep provider data literal.
@@ -18,7 +18,16 @@ from hypothesis import strategies as st
 import tests.integration.test_access_harness  # noqa: F401  (the audit command and its messages)
 from bot.cards._md import code, esc
 from commands.audit import MAX_DAYS, parse_filter
-from commands.parsing import ParseError, quote, strip_mention, tokenize
+from commands.parsing import (
+    ParseError,
+    args_from_inputs,
+    parse,
+    parse_filters,
+    quote,
+    strip_mention,
+    tokenize,
+)
+from commands.registry import REGISTRY
 
 pytestmark = pytest.mark.fuzz
 
@@ -78,3 +87,40 @@ def test_code_is_one_span_with_a_fence_longer_than_any_backtick_run(text):
     assert out.endswith(fence) and "\n" not in out
     inner = out[len(fence) : -len(fence)]
     assert all(len(run) < len(fence) for run in re.findall(r"`+", inner))
+
+
+# --- fuzzing: nothing but ParseError, ever ----------------------------------------------------
+
+_CHARS = list("abcdefgh @=\"'„“”‘’«»`*_<>[]()\\\n\t-.,:0123456789ěščřžýáíéúů")
+_WORDS = ["status", "retry", "customer", "package", "page", "search", "all", "explain"]
+_ALPHABET = st.sampled_from([*_CHARS, *_WORDS])
+_PARSE_TEXT = st.one_of(st.text(), st.lists(_ALPHABET, max_size=20).map("".join))
+
+
+@FUZZ
+@given(_PARSE_TEXT)
+def test_parse_raises_only_parse_errors(text):
+    with contextlib.suppress(ParseError):
+        parse(text, REGISTRY, ("Onboard", "Onboard Bot"))
+
+
+@FUZZ
+@given(st.lists(_PARSE_TEXT, max_size=6))
+def test_filters_raise_only_parse_errors(tokens):
+    with contextlib.suppress(ParseError):
+        parse_filters(tokens)
+
+
+@FUZZ
+@given(
+    st.sampled_from(sorted(a.name for a in REGISTRY.actions())),
+    st.dictionaries(
+        st.sampled_from(["user", "email", "package", "code", "users", "state", "filters", "x"]),
+        st.one_of(_PARSE_TEXT, st.lists(_PARSE_TEXT, max_size=3), st.none(), st.integers()),
+    ),
+)
+def test_card_inputs_raise_only_parse_errors(name, inputs):
+    action = REGISTRY.action(name)
+    assert action is not None
+    with contextlib.suppress(ParseError):
+        args_from_inputs(action.args, inputs)

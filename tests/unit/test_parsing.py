@@ -1,12 +1,11 @@
-"""Parsing: mentions, tokens, typed arguments, filters, did-you-mean; fuzzed with hypothesis."""
+"""Parsing: mentions, tokens, typed arguments, filters, did-you-mean.
+
+The hypothesis fuzzing ("only ParseError, ever") is in ``test_fuzz_parsing.py``, on its budget.
+"""
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import commands  # noqa: F401  (registers every command)
 from commands.parsing import (
@@ -253,40 +252,3 @@ def test_card_variadic_inputs_take_lists_or_words():
         "a@x.cz",
         "b@x.cz",
     )
-
-
-# --- fuzzing: nothing but ParseError, ever ----------------------------------------------------
-
-_CHARS = list("abcdefgh @=\"'„“”‘’«»`*_<>[]()\\\n\t-.,:0123456789ěščřžýáíéúů")
-_WORDS = ["status", "retry", "customer", "package", "page", "search", "all", "explain"]
-_ALPHABET = st.sampled_from([*_CHARS, *_WORDS])
-_TEXT = st.one_of(st.text(), st.lists(_ALPHABET, max_size=20).map("".join))
-
-
-@settings(max_examples=400, deadline=None)
-@given(_TEXT)
-def test_parse_raises_only_parse_errors(text):
-    with contextlib.suppress(ParseError):
-        parse(text, REGISTRY, ("Onboard", "Onboard Bot"))
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(_TEXT, max_size=6))
-def test_filters_raise_only_parse_errors(tokens):
-    with contextlib.suppress(ParseError):
-        parse_filters(tokens)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.sampled_from(sorted(a.name for a in REGISTRY.actions())),
-    st.dictionaries(
-        st.sampled_from(["user", "email", "package", "code", "users", "state", "filters", "x"]),
-        st.one_of(_TEXT, st.lists(_TEXT, max_size=3), st.none(), st.integers()),
-    ),
-)
-def test_card_inputs_raise_only_parse_errors(name, inputs):
-    action = REGISTRY.action(name)
-    assert action is not None
-    with contextlib.suppress(ParseError):
-        args_from_inputs(action.args, inputs)
