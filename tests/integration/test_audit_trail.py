@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from bot import pipeline
@@ -25,6 +26,7 @@ from bot.cli_audit import audit as audit_group
 from commands.audit import SHOWN, AuditView
 from commands.registry import REGISTRY
 from commands.views import ErrorKind
+from storage.models import AuditEntryRow
 from storage.repositories import AuditRepository
 from tests.integration.test_access_harness import (
     ADMIN,
@@ -155,6 +157,26 @@ def test_a_full_run_never_updates_or_deletes_an_audit_entry(bot, clock, tmp_path
         write_csv(bot.db, out)
     assert watch.statements == [] and watch.orm == []
     assert len(audit_rows(bot.db)) > 3 * len(REGISTRY.commands())
+
+
+def test_the_audit_watch_catches_sql_and_orm_writes(bot):
+    # The two tests around this one pass only because nothing was caught: prove it would be.
+    ask(bot, "states")
+    entry = last_entry(bot.db)
+    with watching_audit(bot.db) as watch:
+        with bot.db.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE audit_entries SET detail = 'x' WHERE id = :i"), {"i": entry.id}
+            )
+        with bot.db.uow() as uow:
+            row = uow.session.get(AuditEntryRow, entry.id)
+            row.detail = "y"
+            uow.session.flush()
+            uow.session.delete(row)
+            uow.session.flush()
+            uow.session.rollback()
+    assert len(watch.statements) >= 3  # the UPDATE, then the ORM's UPDATE and DELETE
+    assert watch.orm == [f"update of audit entry {entry.id}", f"delete of audit entry {entry.id}"]
 
 
 _WRITES = re.compile(
