@@ -612,6 +612,7 @@ def test_resend_refuses_users_who_are_not_unverified(chat):
     said = chat("resend act@acme.example nv1@acme.example")
     assert not said.ok and "act@acme.example" in said.markdown
     assert not chat("resend", role=Role.SUPPORT).ok
+    assert chat.provider.resent == []  # refused: nobody was sent anything, not even nv1
 
 
 # --- card actions ------------------------------------------------------------------------------

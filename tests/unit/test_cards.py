@@ -244,13 +244,18 @@ def test_czech_cards_use_partner_hubs_labels(bot):
     sub = first_sub(bot)
     card = check(cards.render_card(ask(bot, f"status {sub.id}").view, "cs"))
     titles = submit_titles(card)
-    for label in ("Opakovat aktivaci", "Odstranit uživatele", "Změnit typ balíčku"):
-        assert label in titles or label in json.dumps(card, ensure_ascii=False), label
-    assert "Kopírovat text chyby" in titles
+    for label in (
+        "Opakovat aktivaci",
+        "Odstranit uživatele",
+        "Změnit typ balíčku",
+        "Kopírovat text chyby",
+    ):
+        assert label in titles, (label, titles)
     listing = check(cards.render_card(ask(bot, "status").view, "cs"))
-    text = json.dumps(listing, ensure_ascii=False)
-    assert "Vyloučit zřízené uživatele: zapnuto" in "".join(run_texts(listing))
-    assert "nevyřízený požadavek" in text and "chyba" in text
+    runs = run_texts(listing)
+    assert "Vyloučit zřízené uživatele: zapnuto" in "".join(runs)
+    assert "chyba" in runs  # the status of a row, as Partner Hub words it
+    assert any(r.startswith("nevyřízený požadavek") for r in runs), runs
     states = json.dumps(check(cards.render_card(ask(bot, "states").view, "cs")), ensure_ascii=False)
     for label in ("Aktivní", "Ověřeno", "Neověřeno", "Neaktivní", "Odložený nárok"):
         assert label in states
