@@ -526,6 +526,9 @@ def args_from_inputs(args: Sequence[ArgSpec], inputs: Mapping[str, object]) -> A
     values: dict[str, object] = {}
     for arg in args:
         raw = inputs.get(arg.name)
+        if not _plain_input(raw):
+            # Webex sends card inputs as text; anything else was made by hand, not by a card.
+            raise ParseError("parse.bad_input", arg=Label(arg.label_key))
         if isinstance(raw, list | tuple):
             tokens = [str(v) for v in raw if str(v).strip()]
         elif raw is None or not str(raw).strip():
@@ -542,6 +545,13 @@ def args_from_inputs(args: Sequence[ArgSpec], inputs: Mapping[str, object]) -> A
             continue
         values[arg.name] = convert(arg, tokens)
     return Args(values)
+
+
+def _plain_input(raw: object) -> bool:
+    scalar = (str, int, float, bool, type(None))
+    if isinstance(raw, list | tuple):
+        return all(isinstance(v, str | int | float | bool) for v in raw)
+    return isinstance(raw, scalar)
 
 
 # --- the whole message ------------------------------------------------------------------------

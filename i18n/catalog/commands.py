@@ -150,6 +150,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "parse.empty_arg": {"en": "Argument {arg} is empty.", "cs": "Argument {arg} je prázdný."},
     "parse.missing": {"en": "Missing argument {arg}.", "cs": "Chybí argument {arg}."},
+    "parse.bad_input": {
+        "en": "Argument {arg} must be text.",
+        "cs": "Argument {arg} musí být text.",
+    },
     "parse.too_many": {
         "en": "Too many arguments: `{extra}` is left over.",
         "cs": "Příliš mnoho argumentů: `{extra}` přebývá.",

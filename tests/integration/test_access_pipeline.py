@@ -128,8 +128,9 @@ def test_a_forged_delete_of_another_target_only_asks_the_clicker_to_confirm(
         ),
         ("user.retry", {"user": "420111", "email": "not an email"}, "parse.bad_email", "invalid"),
         ("user.retry", {"user": ["a", "b"], "email": "a@b.example"}, "parse.too_many", "invalid"),
-        # A query-shaped value is only ever a string to look up: nobody is called that.
-        ("user.error", {"user": {"$ne": None}}, "error.not_found", "not_found"),
+        # A query-shaped value is refused: a card only ever sends text.
+        ("user.error", {"user": {"$ne": None}}, "parse.bad_input", "invalid"),
+        ("user.error", {"user": [["nested"]]}, "parse.bad_input", "invalid"),
         ("confirm", {"code": ["ABC", "DEF"]}, "parse.too_many", "invalid"),
         ("no.such.button", {}, "run.unknown_action", "invalid"),
         ("", {}, "run.unknown_action", "invalid"),
