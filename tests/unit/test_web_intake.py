@@ -238,10 +238,21 @@ def test_webhook_problems_name_inactive_and_misdirected_hooks():
     ]
 
 
-def test_metrics_are_exposed(parts):
+def test_metrics_count_what_the_endpoint_did(parts):
     _, _, client = parts
+    body = body_of("metric-1")
+    for _ in range(2):  # the second is a redelivery
+        assert client.post("/webhooks/webex", data=body, headers=signed(body)).status_code == 200
+    bad = client.post("/webhooks/webex", data=body, headers={"X-Spark-Signature": "0" * 40})
+    assert bad.status_code == 401
     text = client.get("/metrics").get_data(as_text=True)
-    assert "onboard_webhooks_received_total" in text or "onboard_webhooks_received" in text
+    assert 'onboard_webhooks_received_total{resource="messages"} 1.0' in text
+    assert "onboard_webhooks_deduplicated_total 1.0" in text
+    assert "onboard_webhooks_rejected_total{" in text
+    rejected = [
+        line for line in text.splitlines() if line.startswith("onboard_webhooks_rejected_total{")
+    ]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in rejected) == 1.0
     assert client.get("/healthz").json == {"status": "ok"}
 
 
