@@ -75,6 +75,10 @@ class ParseError(InvalidInput):
         return " ".join(t(m.key, locale, **plain_params(m.params, locale)) for m in self.messages)
 
 
+_STATUS_VALUES = frozenset(s.value for s in ProvisioningStatus)
+_PACKAGE_VALUES = frozenset(p.value for p in Package)
+
+
 def plain_params(params: Mapping[str, object], locale: str) -> dict[str, object]:
     """``params`` with every ``Label`` (or tuple of them) worded in ``locale``."""
     return {k: _plain(v, locale) for k, v in params.items()}
@@ -195,10 +199,8 @@ def convert_status(token: str, arg: str = "status") -> StatusChoice:
     if word in GROUP_WORDS:
         return GROUP_WORDS[word]
     underscored = word.replace(" ", "_")
-    try:
+    if underscored in _STATUS_VALUES:
         return ProvisioningStatus(underscored)
-    except ValueError:
-        pass
     raise ParseError(
         "parse.bad_choice",
         suggestions=did_you_mean(token, _STATUS_CHOICES),
@@ -210,10 +212,9 @@ def convert_status(token: str, arg: str = "status") -> StatusChoice:
 
 def convert_package(token: str, arg: str = "package") -> Package:
     """A package by name, case-insensitive."""
-    try:
-        return Package(fold(token))
-    except ValueError:
-        pass
+    folded = fold(token)
+    if folded in _PACKAGE_VALUES:
+        return Package(folded)
     valid = tuple(p.value for p in Package)
     raise ParseError(
         "parse.bad_choice",

@@ -89,6 +89,26 @@ def _high_water(db: Database) -> int:
         return int((uow.sync_state.get(SUBSCRIBERS_STATE) or {})["high_water_ms"])
 
 
+def _hourly_digest(
+    database: Database, clock: ManualClock, content: Content
+) -> tuple[datetime, int]:
+    """An hourly digest of SPACE; the clock set to its next firing, which is returned."""
+    first_fire = clock.now().replace(minute=0, second=0, microsecond=0) + HOUR
+    clock.set(first_fire)
+    digest = add_digest(
+        database,
+        space_id=SPACE,
+        cron=CRON,
+        timezone="UTC",
+        content=content,
+        quiet=False,
+        source=Source.CHAT,
+        created_by="admin@partner.example",
+        now=clock.now() - timedelta(days=1),
+    )
+    return first_fire, digest.id
+
+
 @pytest.mark.parametrize("failing_from", ["provisioned", "pending_email_validation"])
 def test_status_changes_seen_by_the_incremental_sync_feed_the_next_digest(
     database: Database,
@@ -102,19 +122,7 @@ def test_status_changes_seen_by_the_incremental_sync_feed_the_next_digest(
     service = OnboardingService(database, provider, clock)
     # 10:00 UTC: the seeded in-flight subscribers have finished (the stand-in's 2-minute delay),
     # so the only status changes between the digests are the two this test makes.
-    first_fire = clock.now().replace(minute=0, second=0, microsecond=0) + HOUR
-    clock.set(first_fire)
-    digest_id = add_digest(
-        database,
-        space_id=SPACE,
-        cron=CRON,
-        timezone="UTC",
-        content=Content.ALL,
-        quiet=False,
-        source=Source.CHAT,
-        created_by="admin@partner.example",
-        now=clock.now() - timedelta(days=1),
-    ).id
+    first_fire, digest_id = _hourly_digest(database, clock, Content.ALL)
 
     def fire(when: datetime) -> DigestResult:
         clock.set(when)
@@ -213,19 +221,7 @@ def test_an_error_fixed_by_retry_activation_is_listed_as_resolved(
 ) -> None:
     provider = contract.make_provider(database, clock, server, sleeps)
     service = OnboardingService(database, provider, clock)
-    first_fire = clock.now().replace(minute=0, second=0, microsecond=0) + HOUR
-    clock.set(first_fire)
-    digest_id = add_digest(
-        database,
-        space_id=SPACE,
-        cron=CRON,
-        timezone="UTC",
-        content=Content.ERRORS,
-        quiet=False,
-        source=Source.CHAT,
-        created_by="admin@partner.example",
-        now=clock.now() - timedelta(days=1),
-    ).id
+    first_fire, digest_id = _hourly_digest(database, clock, Content.ERRORS)
     assert fire_digest(database, service, clock, digest_id, first_fire).posted
     failed = _first(admin, "error")
     clock.set(first_fire + timedelta(minutes=10))

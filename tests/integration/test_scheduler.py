@@ -39,7 +39,7 @@ class ManualScheduler(BaseScheduler):
         super().shutdown(wait)
 
     def wakeup(self) -> None:
-        pass
+        """Nothing to wake: jobs run only when the test calls ``run_due``."""
 
     def run_due(self) -> None:
         self._process_jobs()
