@@ -293,7 +293,10 @@ def test_status_list_filters_default_to_excluding_provisioned_users(bot):
 
 
 def _detail(sub: Subscriber, actions: tuple[str, ...]) -> v.UserDetailView:
-    return v.UserDetailView(sub, ("advice.check_template",), NOW, NOW, actions=actions)
+    # As the support role or above sees it: with the error text.
+    return v.UserDetailView(
+        sub, ("advice.check_template",), NOW, NOW, actions=actions, error_text=True
+    )
 
 
 def _subscriber(**kw: Any) -> Subscriber:
@@ -398,7 +401,9 @@ def test_hostile_provider_text_renders_literally(locale):
 
     page = Page([sub], total=1, page=1, page_size=10)
     query = SubscriberQuery(groups=frozenset({StatusGroup.ERROR}), text="*boss*")
-    listing = check(cards.render_card(v.StatusListView(page, query, ("errors",), NOW, NOW), locale))
+    listing = check(
+        cards.render_card(v.StatusListView(page, query, ("errors",), NOW, NOW, True), locale)
+    )
     _no_provider_text_in_markdown(listing)
     assert any("*boss*" in r for r in run_texts(listing))
 
