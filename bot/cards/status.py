@@ -303,16 +303,27 @@ def _list_card(view: StatusListView, locale: str) -> dict[str, Any]:
             )
         )
         actions.append(ac.submit(t("card.open", locale), "user.status", {"user": first}))
-    body.append(ac.md(freshness(view.fresh_as_of, view.now, locale).strip("_"), isSubtle=True))
+    form = _filter_form(view.query, view.words, locale)
     if page.has_previous:
         prev = " ".join([*view.words, "page", str(page.page - 1)])
         actions.append(ac.submit(t("card.previous", locale), "status.list", {"filters": prev}))
     if page.has_next:
         nxt = " ".join([*view.words, "page", str(page.page + 1)])
         actions.append(ac.submit(t("card.next", locale), "status.list", {"filters": nxt}))
+    if "export" in view.actions:
+        # Partner Hub's *Export*: the list as filtered now, every page (as `export` does).
+        words = " ".join(view.words)
+        used = ac.count_actions({"type": "AdaptiveCard", "actions": [*actions, form]})
+        if used < ac.MAX_ACTIONS:
+            actions.append(ac.submit(t("action.export", locale), "export", {"filters": words}))
+        else:
+            # Five buttons at most (Webex): between two page buttons, the export is typed.
+            command = f"export {words}".strip()
+            body.append(ac.msg("card.export_typed", locale, command=command))
+    body.append(ac.md(freshness(view.fresh_as_of, view.now, locale).strip("_"), isSubtle=True))
     # The filter form lives in a show-card: per the spec, the main card's buttons do not gather
     # its input, so the page buttons keep their own ``filters``.
-    actions.append(_filter_form(view.query, view.words, locale))
+    actions.append(form)
     return ac.card(body, actions)
 
 

@@ -21,8 +21,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Posílat sem přehled od pondělí do pátku v HH:MM (volby jako u digest daily).",
     },
     "cmd.digest_cron.help": {
-        "en": 'Post a digest here on a cron schedule: five fields in quotes, e.g. "0 8 * * 1-5".',
-        "cs": 'Posílat sem přehled podle cronu: pět polí v uvozovkách, např. "0 8 * * 1-5".',
+        "en": "Post a digest here on a cron schedule: five fields in quotes, e.g. "
+        '`digest cron "0 8 * * 1-5"`.',
+        "cs": "Posílat sem přehled podle cronu: pět polí v uvozovkách, např. "
+        '`digest cron "0 8 * * 1-5"`.',
     },
     "cmd.digest_off.help": {
         "en": "Stop a digest of this space (its number is in the digest list).",
@@ -47,9 +49,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "digest.bad_cron": {
         "en": "{cron} is not a cron line ({reason}): five fields, minute hour day month weekday, "
-        'e.g. "0 8 * * 1-5".',
+        'e.g. `"0 8 * * 1-5"`.',
         "cs": "{cron} není řádek cronu ({reason}): pět polí, minuta hodina den měsíc den v týdnu, "
-        'např. "0 8 * * 1-5".',
+        'např. `"0 8 * * 1-5"`.',
     },
     "digest.bad_option": {
         "en": "I don't understand {word}: after the time give a time zone (Europe/Prague), "
