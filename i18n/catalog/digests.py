@@ -71,6 +71,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Digest {id} is defined in app.yaml; change or remove it there.",
         "cs": "Přehled {id} je definován v app.yaml; změňte ho nebo odstraňte tam.",
     },
+    "digest.duplicate": {
+        "en": "This space already has digest **#{id}**: {schedule} ({timezone}), {content}. "
+        "Stop it first with `digest off {id}` to replace it.",
+        "cs": "Tento prostor už má přehled **#{id}**: {schedule} ({timezone}), {content}. "
+        "Chcete-li ho nahradit, nejdřív ho zastavte příkazem `digest off {id}`.",
+    },
     # --- commands: answers --------------------------------------------------------------------
     "digest.list.title": {
         "en": "**Digests of this space** ({n})",
