@@ -104,7 +104,7 @@ def digest_cron(ctx: CommandContext, args: Args) -> Reply:
     return _add(ctx, cron, Args({"digest_options": " ".join(words[5:]) or None}))
 
 
-@command("digest off", args=(DIGEST_ID,), role=Role.ADMIN, examples=("digest off 3",))
+@command("digest off", args=(DIGEST_ID,), role=Role.ADMIN, examples=("digest off 1",))
 def digest_off(ctx: CommandContext, args: Args) -> Reply:
     """Stop a digest of this space."""
     digest_id = args.opt_int("digest_id") or 0

@@ -44,9 +44,9 @@ _TRUE, _FALSE = "true", "false"
     examples=(
         "status",
         "status errors",
-        "status all customer acme",
+        "status all customer acme-cz",
         "status pending package basic page 2",
-        "status jana@example.com",
+        "status lucie.vesela@acme-cz.example",
         "status --refresh errors",
     ),
 )
