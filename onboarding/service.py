@@ -14,6 +14,7 @@ from typing import TextIO
 
 from onboarding import lifecycle
 from onboarding.clock import Clock
+from onboarding.email_owners import email_in_use, snapshot_holder
 from onboarding.emails import normalise_email
 from onboarding.errors import InvalidInput, NotFound, OnboardingError, Refused
 from onboarding.export import write_csv
@@ -227,6 +228,13 @@ class OnboardingService:
             raise Refused("retry.already_provisioned", user=sub.user_id)
         if sub.status.in_flight:
             raise Refused("user.in_flight", user=sub.user_id, status=sub.status.value)
+        # The one check for typed, clicked and bulk retries alike: an email is one person's
+        # identity in Webex, so an address someone else has is never handed over. The Webex
+        # provider also refuses when its precheck knows a holder the snapshot does not.
+        with self.db.uow() as uow:
+            holder = snapshot_holder(uow, address, target=sub)
+        if holder is not None:
+            raise email_in_use(address, sub, holder)
         return self.provider.retry_activation(sub, address)
 
     def delete_subscriber(self, ref: str, actor: Actor) -> ActionOutcome:

@@ -129,6 +129,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "U `{user}` právě probíhá změna ({status}); počkejte, až ji Webex dokončí, a pak "
         "to zkuste znovu.",
     },
+    "retry.email_in_use.subscriber": {
+        "en": "{email} already belongs to {holder} (BroadWorks ID `{holder_id}`, customer "
+        "`{customer}`, status `{status}`). Retrying {target} with it would give one email to "
+        "two users, so nothing was changed: use an address only {target} has, or free this one "
+        "first.",
+        "cs": "{email} už patří uživateli {holder} (BroadWorks ID `{holder_id}`, zákazník "
+        "`{customer}`, stav `{status}`). Opakovat aktivaci pro {target} s touto adresou by "
+        "dalo jeden e-mail dvěma uživatelům, proto se nic nezměnilo: použijte adresu, kterou "
+        "má jen {target}, nebo tuto nejdříve uvolněte.",
+    },
+    "retry.email_in_use.org_user": {
+        "en": "{email} already belongs to the Control Hub user {holder} (state `{state}`). "
+        "Retrying {target} with it would give one email to two users, so nothing was changed: "
+        "use an address only {target} has.",
+        "cs": "{email} už patří uživateli {holder} v Control Hubu (stav `{state}`). Opakovat "
+        "aktivaci pro {target} s touto adresou by dalo jeden e-mail dvěma uživatelům, proto se "
+        "nic nezměnilo: použijte adresu, kterou má jen {target}.",
+    },
     "package.same": {
         "en": "`{user}` already has the {package} package.",
         "cs": "`{user}` už má balíček {package}.",

@@ -45,6 +45,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from onboarding.clock import Clock
+from onboarding.email_owners import Holder, email_in_use
 from onboarding.errors import OnboardingError, ProviderPermission, ProviderUnavailable
 from onboarding.mapping import org_user_from_row, org_user_to_row, subscriber_to_row
 from onboarding.model import (
@@ -57,6 +58,7 @@ from onboarding.model import (
 )
 from onboarding.providers.base import ActionOutcome, Step, SyncReport, TemplateReport
 from onboarding.providers.webex_auth import OAuthTokenSource, StaticToken
+from onboarding.providers.webex_controlhub import org_user_from_api
 from onboarding.providers.webex_http import (
     SCOPE_BW_READ,
     SCOPE_BW_WRITE,
@@ -364,6 +366,9 @@ class WebexProvider:
                 json=precheck_body(record, email),
             ).body
         except ApiError as exc:
+            holder = self._holder_in_webex(email, sub)
+            if holder is not None:
+                raise email_in_use(email, sub, holder) from None
             steps.append(
                 Step("webex.retry.precheck_failed", False, {"email": email, **_api_params(exc)})
             )
@@ -569,6 +574,45 @@ class WebexProvider:
         with self.db.uow() as uow:
             uow.sync_state.put(name, value, now=self.clock.now())
             uow.commit()
+
+    def _holder_in_webex(self, email: str, target: Subscriber) -> Holder | None:
+        """Who Webex itself lists with ``email`` (after a refused precheck), else None.
+
+        The snapshot may not know yet (a subscriber provisioned elsewhere since the last sync),
+        so ask: a subscriber found is also written into the snapshot, which keeps ``status
+        <email>`` right. A lookup that fails only loses the name: the precheck's refusal stands.
+        """
+        wanted = email.lower()
+        try:
+            body = self.http.call(
+                "GET", SUBSCRIBERS, scope=SCOPE_BW_READ, params={"email": email}
+            ).body
+        except (ApiError, OnboardingError) as exc:
+            log.info("could not look up who has the email: %s", exc)
+            body = None
+        for item in (body or {}).get("items") or []:
+            found = self._read(item)
+            if found is None or found.id == target.id or found.user_id == target.user_id:
+                continue
+            if (found.email or "").lower() == wanted:
+                self._store(found)
+                return found
+        if not self.control_hub:
+            return None
+        try:
+            people = self.http.call(
+                "GET", "people", scope=SCOPE_PEOPLE_READ, params={"email": email}
+            ).body
+        except (ApiError, OnboardingError) as exc:
+            log.info("could not look up the email among Control Hub users: %s", exc)
+            return None
+        for person in (people or {}).get("items") or []:
+            if not isinstance(person, dict) or "id" not in person:
+                continue
+            emails = [str(e).lower() for e in person.get("emails") or []]
+            if wanted in emails and str(person["id"]) != target.person_id:
+                return org_user_from_api(person, None, None, self.clock.now())
+        return None
 
     def _find_by_user_id(self, user_id: str, *, not_id: str) -> dict[str, Any] | None:
         """The subscriber Webex lists under ``user_id`` other than ``not_id`` (the old one,
