@@ -82,9 +82,12 @@ from onboarding.providers.webex_subscribers import (
     subscriber_from_api,
 )
 from onboarding.providers.webex_sync import (
+    PEOPLE_ME_CALL,
     REPROVISION_PREFIX,
     OrgUserSync,
     SubscriberSync,
+    SyncFault,
+    faults_of,
     sync_enterprises,
 )
 from storage.models import SyncStateRow
@@ -216,7 +219,13 @@ class WebexProvider:
             return SyncReport(changed=changed, removed=removed, fresh_as_of=self.freshness())
 
     def refresh_org_users(self, *, force: bool = False) -> SyncReport:
-        """Sync the Control Hub users when forced or stale; a missing scope is raised."""
+        """Sync the Control Hub users when forced, stale or after a failed sync.
+
+        Any failure (see ``webex_sync``) is logged, counted and raised as the error that says
+        which call failed and what to fix: the Control Hub commands that call this show it
+        rather than users of unknown age. A subscriber refresh swallows it
+        (``_refresh_org_users_quietly``).
+        """
         if not self.control_hub:
             return SyncReport(fresh_as_of=self.org_sync.last_complete())
         with self._lock:
@@ -225,31 +234,32 @@ class WebexProvider:
             if not (force or self._org_users_stale(now)):
                 return SyncReport(fresh_as_of=last)
             try:
-                changed, removed = self.org_sync.run(self.org_id())
-            except ProviderPermission:
-                raise
-            except OnboardingError as exc:
-                if force or last is None:
-                    raise
-                log.warning("Control Hub sync failed, serving the users of %s: %s", last, exc)
-                return SyncReport(complete=False, fresh_as_of=last)
+                with faults_of(PEOPLE_ME_CALL, SCOPE_PEOPLE_READ):
+                    org = self.org_id()
+                changed, removed = self.org_sync.run(org)
+            except SyncFault as exc:
+                raise self.org_sync.record_failure(exc.fault) from None
             return SyncReport(
                 changed=changed, removed=removed, fresh_as_of=self.org_sync.last_complete()
             )
 
+    def control_hub_failures(self) -> dict[str, Any]:
+        """The Control Hub sync's failure counters (in a row, in all, per kind, the last)."""
+        return self.org_sync.failures()
+
     def _refresh_org_users_quietly(self, *, force: bool) -> SyncReport:
-        # Subscribers must not wait on Control Hub: a token without the People scopes, or a
-        # People API fault, is logged here and raised only by refresh_org_users() itself, when a
-        # Control Hub command asks.
+        # Subscribers must not wait on Control Hub: whatever stopped the People/SCIM sync has
+        # been logged and counted by refresh_org_users(), and only the Control Hub commands
+        # report it (they call refresh_org_users() themselves).
         try:
             return self.refresh_org_users(force=force)
-        except OnboardingError as exc:
-            log.warning("Control Hub users not synced: %s", exc)
+        except OnboardingError:
             return SyncReport(complete=False)
 
     def _org_users_stale(self, now: datetime) -> bool:
         last = self.org_sync.last_complete()
-        return last is None or now - last >= self.org_users_freshness
+        failed = bool(self.org_sync.failures().get("in_a_row"))
+        return failed or last is None or now - last >= self.org_users_freshness
 
     def org_id(self) -> str:
         """The Control Hub org: as configured, else the admin token's own (``GET /people/me``)."""
