@@ -16,6 +16,7 @@ from onboarding import lifecycle
 from onboarding.clock import Clock
 from onboarding.email_owners import email_in_use, snapshot_holder
 from onboarding.emails import normalise_email
+from onboarding.error_knowledge import Tip, advice_for
 from onboarding.errors import InvalidInput, NotFound, OnboardingError, Refused
 from onboarding.export import write_csv
 from onboarding.mapping import customer_from_row, org_user_from_row, subscriber_from_row
@@ -51,10 +52,10 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class ErrorReport:
-    """A subscriber's error text and codes, verbatim, with advice keys where a source backs one."""
+    """A subscriber's error text and codes, verbatim, with the tips the error knowledge gives."""
 
     subscriber: Subscriber
-    advice: tuple[str, ...]
+    advice: tuple[Tip, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,18 +96,6 @@ class ListResult:
     page: Page[Subscriber]
     query: SubscriberQuery
     fresh_as_of: datetime | None = None
-
-
-# Advice per status, backed by error-codes.md §4 (no source ties error codes to fixes).
-_ADVICE: dict[ProvisioningStatus, tuple[str, ...]] = {
-    ProvisioningStatus.ERROR: ("advice.check_template", "advice.retry_or_delete"),
-    ProvisioningStatus.PENDING_EMAIL_INPUT: ("advice.waiting_for_email",),
-    ProvisioningStatus.PENDING_EMAIL_VALIDATION: ("advice.waiting_for_validation",),
-    ProvisioningStatus.PENDING_USER_MIGRATION: ("advice.consent_move",),
-    ProvisioningStatus.PROVISIONING: ("advice.in_progress",),
-    ProvisioningStatus.UPDATING: ("advice.in_progress",),
-    ProvisioningStatus.PROVISIONED: (),
-}
 
 
 class OnboardingService:
@@ -158,7 +147,7 @@ class OnboardingService:
     def error_report(self, ref: str) -> ErrorReport:
         """The exact error text and codes of a subscriber (what *Copy error text* copies)."""
         sub = self.find_subscriber(ref)
-        return ErrorReport(sub, _ADVICE[sub.status])
+        return ErrorReport(sub, advice_for(sub))
 
     def status_summary(self, *, customer: str | None = None) -> StatusSummary:
         """Counts per group, status and customer."""

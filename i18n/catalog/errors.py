@@ -1,4 +1,24 @@
-"""Messages for domain errors and domain vocabulary (statuses, packages, states)."""
+"""Messages for domain errors and domain vocabulary (statuses, packages, states).
+
+The meaning and tip of each error code come from ``onboarding/error_codes.toml``, the one file of
+error-code knowledge (``onboarding.error_knowledge`` reads its facts); they are added here under
+``errcode.<code>.meaning`` / ``errcode.<code>.tip`` so that every text is in the catalog.
+"""
+
+import tomllib
+from importlib import resources
+
+
+def _error_code_messages() -> dict[str, dict[str, str]]:
+    text = resources.files("onboarding").joinpath("error_codes.toml").read_text(encoding="utf-8")
+    messages: dict[str, dict[str, str]] = {}
+    for entry in tomllib.loads(text).get("code", []):
+        for name in ("meaning", "tip"):
+            messages[f"errcode.{entry['code']}.{name}"] = {
+                locale: str(words) for locale, words in dict(entry.get(name) or {}).items()
+            }
+    return messages
+
 
 MESSAGES: dict[str, dict[str, str]] = {
     # Generic domain errors
@@ -173,6 +193,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Potom opakujte aktivaci s platnou e-mailovou adresou, nebo uživatele odstraňte, "
         "změňte konfiguraci a nechte ho zaregistrovat znovu.",
     },
+    "advice.template_first": {
+        "en": "This error concerns the customer's template: fix the template first, then retry "
+        "(`template check {customer}` shows what the bot knows of it).",
+        "cs": "Tato chyba se týká šablony zákazníka: nejdříve opravte šablonu, pak opakujte "
+        "aktivaci (`template check {customer}` ukáže, co o ní bot ví).",
+    },
+    "advice.code_unknown": {
+        "en": "No advice is known for error code {code}; the error text from Webex is all the "
+        "bot has.",
+        "cs": "Pro kód chyby {code} není známá žádná rada; bot má jen text chyby od Webexu.",
+    },
     "advice.waiting_for_email": {
         "en": "Provisioning is paused until the user enters an email address in the activation "
         "portal; you can also retry activation with a valid email.",
@@ -213,3 +244,4 @@ MESSAGES: dict[str, dict[str, str]] = {
         "aby ho povolil.",
     },
 }
+MESSAGES.update(_error_code_messages())
