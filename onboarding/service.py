@@ -330,12 +330,20 @@ class OnboardingService:
             rows = uow.org_users.in_states(None if states is None else [s.value for s in states])
             return [org_user_from_row(r) for r in rows]
 
-    def stuck_users(self, *, not_verified_days: int = 7, claim_days: int = 2) -> list[StuckUser]:
-        """Users who need an admin: Not verified too long, Delayed claims about to run out."""
+    def stuck_users(
+        self, *, not_verified_days: int = 7, claim_days: int = 2, refresh: bool = True
+    ) -> list[StuckUser]:
+        """Users who need an admin: Not verified too long, Delayed claims about to run out.
+
+        With ``refresh`` (the ``stuck`` command) a failed Control Hub sync is raised; without
+        it the snapshot is read as it is (a digest that must not fail on Control Hub).
+        """
         if not_verified_days < 0 or claim_days < 0:
             raise InvalidInput(detail="days must be zero or more")
         now = self.clock.now()
-        users = self.org_users([ControlHubState.NOT_VERIFIED, ControlHubState.DELAYED_CLAIM])
+        users = self.org_users(
+            [ControlHubState.NOT_VERIFIED, ControlHubState.DELAYED_CLAIM], refresh=refresh
+        )
         stuck = []
         for user in users:
             reason = lifecycle.is_stuck(

@@ -21,6 +21,7 @@ from commands.context import CommandContext
 from commands.registry import Role
 from commands.runner import run_text
 from onboarding.clock import ManualClock
+from onboarding.model import ProvisioningStatus
 from onboarding.providers.webex import WebexProvider
 from onboarding.providers.webex_http import RetryPolicy
 from onboarding.service import Actor, OnboardingService
@@ -208,3 +209,33 @@ def test_ask_status_error_with_people_404_answers_and_states_says_what_to_fix(
     code, out = ask("states")
     assert code == 1
     assert "`GET /v1/people` answered 404" in out and "spark-admin:people_read" in out
+
+
+# --- digests: the subscriber part goes out whatever Control Hub does ---------------------------
+
+
+@pytest.mark.parametrize("stored_before", [False, True], ids=["fresh database", "users stored"])
+def test_a_digest_goes_out_when_control_hub_fails(
+    provider: WebexProvider,
+    database: Database,
+    clock: ManualClock,
+    admin: AdminApiState,
+    stored_before: bool,
+):
+    from bot.jobs import Outcome, fire_digest
+    from onboarding.digest import Content
+    from tests.integration.test_digest_webex_sync import _hourly_digest
+
+    service = OnboardingService(database, provider, clock)
+    if stored_before:
+        service.state_counts()
+    fire_at, digest_id = _hourly_digest(database, clock, Content.ALL)
+    admin.fail_next("GET", PEOPLE, 503, times=MANY)
+    result = fire_digest(database, service, clock, digest_id, fire_at)
+    assert result.outcome is Outcome.POSTED and result.report is not None
+    errors = sum(1 for s in admin.subscribers.values() if s["status"] == "error")
+    assert result.report.summary.by_group[ProvisioningStatus.ERROR.group] == errors
+    assert provider.control_hub_failures()["in_a_row"] >= 1
+    waiting = [p for p in admin.people.values() if p["invitePending"] is True]
+    # The Control Hub users as last stored (none on a fresh database), never made up.
+    assert (result.report.not_verified.total > 0) is (stored_before and bool(waiting))
