@@ -558,7 +558,7 @@ def control_hub_error(
         "scope": fault.scope,
         "detail": fault.detail.rstrip(".") or "-",
         "in_a_row": int(counts.get("in_a_row") or 1),
-        "last_ok": last_ok.strftime("%Y-%m-%d %H:%M UTC") if last_ok else "-",
+        "last_ok": last_ok.strftime("%Y-%m-%d %H:%M UTC") if last_ok else "—",
     }
     key = f"webex.controlhub.{fault.kind}"
     if fault.kind == "permission":
