@@ -250,11 +250,21 @@ class WebexProvider:
     def _refresh_org_users_quietly(self, *, force: bool) -> SyncReport:
         # Subscribers must not wait on Control Hub: whatever stopped the People/SCIM sync has
         # been logged and counted by refresh_org_users(), and only the Control Hub commands
-        # report it (they call refresh_org_users() themselves).
+        # report it (they call refresh_org_users() themselves). After a failure, a subscriber
+        # refresh tries again only once the Control Hub freshness window has passed, so a
+        # People API that times out slows a subscriber command at most that often.
+        if not force and self._failed_recently(self.clock.now()):
+            return SyncReport(complete=False)
         try:
             return self.refresh_org_users(force=force)
         except OnboardingError:
             return SyncReport(complete=False)
+
+    def _failed_recently(self, now: datetime) -> bool:
+        last = (self.org_sync.failures().get("last") or {}).get("at")
+        if not last:
+            return False
+        return now - datetime.fromisoformat(str(last)) < self.org_users_freshness
 
     def _org_users_stale(self, now: datetime) -> bool:
         last = self.org_sync.last_complete()

@@ -10,6 +10,7 @@ answer as usual, the failure is counted, and only the Control Hub commands (``st
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,27 @@ def test_a_failure_after_a_good_sync_is_reported_not_hidden_behind_old_users(
     ok, md = chat("states")
     assert not ok and "spark-admin:people_read" in md
     assert "last complete read: 2026-01-15 09:00 UTC" in md
+
+
+def test_after_a_failure_subscriber_commands_try_control_hub_again_only_now_and_then(
+    chat, provider: WebexProvider, admin: AdminApiState, clock: ManualClock
+):
+    admin.delay_next("GET", PEOPLE, 1.0, times=MANY)  # People times out
+    assert chat("status errors")[0]
+
+    def people_calls() -> int:
+        return sum(1 for e in admin.exchanges if e.path == "/v1/people")
+
+    before = people_calls()
+    clock.advance(timedelta(minutes=6))  # the subscriber snapshot is stale again
+    assert chat("status errors")[0]
+    assert people_calls() == before  # not waited on again so soon
+    ok, md = chat("states")  # a Control Hub command always tries, and says what failed
+    assert not ok and "timeout" in md and people_calls() > before
+    clock.advance(timedelta(minutes=31))
+    before = people_calls()
+    assert chat("status errors")[0]
+    assert people_calls() > before
 
 
 def test_a_malformed_page_never_empties_the_stored_users(
