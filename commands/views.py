@@ -14,6 +14,7 @@ from enum import StrEnum
 from commands.registry import CommandSpec, Role
 from i18n import has
 from onboarding.digest import DigestEntry, DigestReport, DigestSpec
+from onboarding.error_knowledge import Tip
 from onboarding.model import ControlHubState, OrgUser, Subscriber
 from onboarding.providers.base import ActionOutcome, TemplateReport
 from onboarding.queries import Page, SubscriberQuery
@@ -55,7 +56,7 @@ class UserDetailView:
     """One subscriber (``status <user>``), with the card actions the asker may use."""
 
     subscriber: Subscriber
-    advice: tuple[str, ...]
+    advice: tuple[Tip, ...]
     fresh_as_of: datetime | None
     now: datetime
     actions: tuple[str, ...] = ()

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
-from onboarding.errors import InvalidInput, NotFound, Refused
+from onboarding.errors import InvalidInput, NotFound, OnboardingError, Refused
 from onboarding.lifecycle import StuckReason, claim_deadline
 from onboarding.mapping import subscriber_from_row
 from onboarding.model import ProvisioningStatus, StatusGroup, Subscriber
@@ -430,9 +430,13 @@ def build_report(
                 if len(resolved) < options.limit:
                     resolved.append(sub)
 
-    stuck = service.stuck_users(
-        not_verified_days=options.not_verified_days, claim_days=options.claim_days
-    )
+    nv_days, claim_days = options.not_verified_days, options.claim_days
+    try:
+        stuck = service.stuck_users(not_verified_days=nv_days, claim_days=claim_days)
+    except OnboardingError:
+        # Control Hub failed (logged and counted by the provider): the subscriber part of the
+        # digest still goes out, with the Control Hub users as last stored.
+        stuck = service.stuck_users(not_verified_days=nv_days, claim_days=claim_days, refresh=False)
     not_verified = [s for s in stuck if s.reason is StuckReason.NOT_VERIFIED_TOO_LONG]
     claims = sorted(
         (s for s in stuck if s.reason is not StuckReason.NOT_VERIFIED_TOO_LONG),

@@ -48,3 +48,10 @@ class ProviderPermission(OnboardingError):
     """The provider refused our credentials; the message names the missing scope."""
 
     key = "error.provider_permission"
+
+
+class ControlHubUnavailable(ProviderUnavailable):
+    """Control Hub users could not be synced (subscribers are not affected); the key says what
+    failed and what to fix."""
+
+    key = "webex.controlhub.unavailable"

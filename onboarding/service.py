@@ -14,7 +14,9 @@ from typing import TextIO
 
 from onboarding import lifecycle
 from onboarding.clock import Clock
+from onboarding.email_owners import email_in_use, snapshot_holder
 from onboarding.emails import normalise_email
+from onboarding.error_knowledge import Tip, advice_for
 from onboarding.errors import InvalidInput, NotFound, OnboardingError, Refused
 from onboarding.export import write_csv
 from onboarding.mapping import customer_from_row, org_user_from_row, subscriber_from_row
@@ -50,10 +52,10 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class ErrorReport:
-    """A subscriber's error text and codes, verbatim, with advice keys where a source backs one."""
+    """A subscriber's error text and codes, verbatim, with the tips the error knowledge gives."""
 
     subscriber: Subscriber
-    advice: tuple[str, ...]
+    advice: tuple[Tip, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,18 +96,6 @@ class ListResult:
     page: Page[Subscriber]
     query: SubscriberQuery
     fresh_as_of: datetime | None = None
-
-
-# Advice per status, backed by error-codes.md §4 (no source ties error codes to fixes).
-_ADVICE: dict[ProvisioningStatus, tuple[str, ...]] = {
-    ProvisioningStatus.ERROR: ("advice.check_template", "advice.retry_or_delete"),
-    ProvisioningStatus.PENDING_EMAIL_INPUT: ("advice.waiting_for_email",),
-    ProvisioningStatus.PENDING_EMAIL_VALIDATION: ("advice.waiting_for_validation",),
-    ProvisioningStatus.PENDING_USER_MIGRATION: ("advice.consent_move",),
-    ProvisioningStatus.PROVISIONING: ("advice.in_progress",),
-    ProvisioningStatus.UPDATING: ("advice.in_progress",),
-    ProvisioningStatus.PROVISIONED: (),
-}
 
 
 class OnboardingService:
@@ -157,7 +147,7 @@ class OnboardingService:
     def error_report(self, ref: str) -> ErrorReport:
         """The exact error text and codes of a subscriber (what *Copy error text* copies)."""
         sub = self.find_subscriber(ref)
-        return ErrorReport(sub, _ADVICE[sub.status])
+        return ErrorReport(sub, advice_for(sub))
 
     def status_summary(self, *, customer: str | None = None) -> StatusSummary:
         """Counts per group, status and customer."""
@@ -227,6 +217,13 @@ class OnboardingService:
             raise Refused("retry.already_provisioned", user=sub.user_id)
         if sub.status.in_flight:
             raise Refused("user.in_flight", user=sub.user_id, status=sub.status.value)
+        # The one check for typed, clicked and bulk retries alike: an email is one person's
+        # identity in Webex, so an address someone else has is never handed over. The Webex
+        # provider also refuses when its precheck knows a holder the snapshot does not.
+        with self.db.uow() as uow:
+            holder = snapshot_holder(uow, address, target=sub)
+        if holder is not None:
+            raise email_in_use(address, sub, holder)
         return self.provider.retry_activation(sub, address)
 
     def delete_subscriber(self, ref: str, actor: Actor) -> ActionOutcome:
@@ -333,12 +330,20 @@ class OnboardingService:
             rows = uow.org_users.in_states(None if states is None else [s.value for s in states])
             return [org_user_from_row(r) for r in rows]
 
-    def stuck_users(self, *, not_verified_days: int = 7, claim_days: int = 2) -> list[StuckUser]:
-        """Users who need an admin: Not verified too long, Delayed claims about to run out."""
+    def stuck_users(
+        self, *, not_verified_days: int = 7, claim_days: int = 2, refresh: bool = True
+    ) -> list[StuckUser]:
+        """Users who need an admin: Not verified too long, Delayed claims about to run out.
+
+        With ``refresh`` (the ``stuck`` command) a failed Control Hub sync is raised; without
+        it the snapshot is read as it is (a digest that must not fail on Control Hub).
+        """
         if not_verified_days < 0 or claim_days < 0:
             raise InvalidInput(detail="days must be zero or more")
         now = self.clock.now()
-        users = self.org_users([ControlHubState.NOT_VERIFIED, ControlHubState.DELAYED_CLAIM])
+        users = self.org_users(
+            [ControlHubState.NOT_VERIFIED, ControlHubState.DELAYED_CLAIM], refresh=refresh
+        )
         stuck = []
         for user in users:
             reason = lifecycle.is_stuck(

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from commands.views import Label, Msg
 from i18n import DEFAULT_LOCALE, entries, t
+from onboarding.error_knowledge import Tip
 from onboarding.model import ProvisioningStatus, StatusGroup, Subscriber
 
 #: Webex: "The maximum message length is 7439 bytes" (webex-facts.md §2), counted in UTF-8.
@@ -118,6 +119,11 @@ def msg(key: str, locale: str, /, **params: object) -> str:
 def render_msg(m: Msg, locale: str) -> str:
     """A view's ``Msg`` as markdown."""
     return msg(m.key, locale, **dict(m.params))
+
+
+def tip(advice: Tip, locale: str) -> str:
+    """One tip of the error knowledge (``onboarding.error_knowledge``) as markdown."""
+    return msg(advice.key, locale, **dict(advice.params))
 
 
 def when(moment: datetime, locale: str) -> str:

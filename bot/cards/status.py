@@ -20,6 +20,7 @@ from bot.cards._md import (
     package_label,
     size,
     status_label,
+    tip,
     when,
 )
 from commands.parsing import ALL, GROUP_WORDS, VALUED_FILTERS, convert_status, quote, tokenize
@@ -130,8 +131,8 @@ def _user_detail(view: UserDetailView, locale: str) -> str:
         else:
             line = msg("md.field.error_codes_no_text", locale, codes=codes, role=_SUPPORT)
         lines.append(f"- {line}")
-    for key in view.advice:
-        lines.append(f"> {msg(key, locale, customer=sub.customer)}")
+    for advice in view.advice:
+        lines.append(f"> {tip(advice, locale)}")
     if view.actions:
         commands = [
             code(
@@ -157,7 +158,7 @@ def _error_text(view: ErrorTextView, locale: str) -> str:
         head.append(msg("md.error.none", locale, status=status_label(sub.status, locale)))
         return "\n".join(head)
     tail = [msg("md.error.codes", locale, codes=", ".join(str(e.code) for e in sub.errors))]
-    tail += [f"> {msg(key, locale, customer=sub.customer)}" for key in view.report.advice]
+    tail += [f"> {tip(advice, locale)}" for advice in view.report.advice]
     text = sub.error_text
     budget = MAX_BYTES - size("\n".join([*head, *tail])) - 200
     cut_note = ""
@@ -527,8 +528,8 @@ def _detail_card(view: UserDetailView, locale: str) -> dict[str, Any]:
                 role=_SUPPORT,
             )
         )
-    for key in view.advice:
-        body.append(ac.rich(ac.run("💡 "), *ac.msg_runs(key, locale, customer=sub.customer)))
+    for advice in view.advice:
+        body.append(ac.rich(ac.run("💡 "), *ac.msg_runs(advice.key, locale, **advice.params)))
     allowed = set(view.actions)
     actions: list[dict[str, Any]] = []
     if "user.retry" in allowed:

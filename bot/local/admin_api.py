@@ -4,7 +4,8 @@ Serves, under ``/v1``: the BroadWorks Subscriber API (list/get/provision/update/
 precheck, consent move), ``/broadworks/enterprises``, People (``/people``, ``/people/me``,
 ``/people/{id}``), SCIM Users, the ``sendActivationEmails`` job and ``/access_token``. Every
 request and response is recorded (``state.exchanges``, helper-1's ``Exchange``), faults are
-injected with ``state.fail_next`` (status, headers, body) and ``state.delay_next`` (timeouts).
+injected with ``state.fail_next`` (status, headers, JSON body), ``state.answer_raw_next`` (a body
+sent verbatim: malformed JSON, an HTML page) and ``state.delay_next`` (timeouts).
 
 Use it standalone (tests)::
 
@@ -102,6 +103,10 @@ def create_blueprint(state: AdminApiState) -> Blueprint:
 
     @bp.before_request
     def _faults() -> Response | None:
+        raw = state.take_raw_answer(request.method, request.path)
+        if raw is not None:
+            g.injected = True
+            return Response(raw.text, status=raw.status, content_type=raw.content_type)
         fault = state.faults.take(request.method, request.path)
         if fault is not None:
             g.injected = True

@@ -150,6 +150,18 @@ class Delay:
 
 
 @dataclass
+class RawAnswer:
+    """Answer matching requests with ``text`` as the body, ``times`` times (a malformed body)."""
+
+    method: str
+    path_regex: re.Pattern[str]
+    status: int
+    text: str
+    content_type: str
+    times: int
+
+
+@dataclass
 class Scheduled:
     """A subscriber's next background step."""
 
@@ -176,6 +188,7 @@ class AdminApiState:
         self.org_id = webex_id("ORGANIZATION", self.org_uuid)
         self.faults = FaultInjector()
         self._delays: list[Delay] = []
+        self._raw_answers: list[RawAnswer] = []
         self.subscribers: dict[str, JsonDict] = {}
         self._schedule: dict[str, Scheduled] = {}
         self.enterprises: dict[str, JsonDict] = {}
@@ -346,6 +359,41 @@ class AdminApiState:
         """
         with self._lock:
             self._delays.append(Delay(method.upper(), re.compile(path_regex), seconds, times))
+
+    def clear_faults(self) -> None:
+        """Drop every pending fault, raw answer and delay: the stand-in answers normally again."""
+        with self._lock:
+            self.faults.clear()
+            self._raw_answers.clear()
+            self._delays.clear()
+
+    def answer_raw_next(
+        self,
+        method: str,
+        path_regex: str,
+        text: str,
+        *,
+        status: int = 200,
+        content_type: str = "application/json",
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` matching requests with ``text`` verbatim (e.g. a cut-off
+        JSON document or an HTML error page from a proxy), without processing them."""
+        with self._lock:
+            self._raw_answers.append(
+                RawAnswer(method.upper(), re.compile(path_regex), status, text, content_type, times)
+            )
+
+    def take_raw_answer(self, method: str, path: str) -> RawAnswer | None:
+        """Consume one matching raw answer; None when none."""
+        with self._lock:
+            for answer in self._raw_answers:
+                if answer.method in (method.upper(), "*") and answer.path_regex.search(path):
+                    answer.times -= 1
+                    if answer.times <= 0:
+                        self._raw_answers.remove(answer)
+                    return answer
+        return None
 
     def take_delay(self, method: str, path: str) -> float:
         """Consume one matching delay; 0 when none."""

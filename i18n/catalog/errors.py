@@ -1,4 +1,24 @@
-"""Messages for domain errors and domain vocabulary (statuses, packages, states)."""
+"""Messages for domain errors and domain vocabulary (statuses, packages, states).
+
+The meaning and tip of each error code come from ``onboarding/error_codes.toml``, the one file of
+error-code knowledge (``onboarding.error_knowledge`` reads its facts); they are added here under
+``errcode.<code>.meaning`` / ``errcode.<code>.tip`` so that every text is in the catalog.
+"""
+
+import tomllib
+from importlib import resources
+
+
+def _error_code_messages() -> dict[str, dict[str, str]]:
+    text = resources.files("onboarding").joinpath("error_codes.toml").read_text(encoding="utf-8")
+    messages: dict[str, dict[str, str]] = {}
+    for entry in tomllib.loads(text).get("code", []):
+        for name in ("meaning", "tip"):
+            messages[f"errcode.{entry['code']}.{name}"] = {
+                locale: str(words) for locale, words in dict(entry.get(name) or {}).items()
+            }
+    return messages
+
 
 MESSAGES: dict[str, dict[str, str]] = {
     # Generic domain errors
@@ -129,6 +149,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "U `{user}` právě probíhá změna ({status}); počkejte, až ji Webex dokončí, a pak "
         "to zkuste znovu.",
     },
+    "retry.email_in_use.subscriber": {
+        "en": "{email} already belongs to {holder} (BroadWorks ID `{holder_id}`, customer "
+        "`{customer}`, status `{status}`). Retrying {target} with it would give one email to "
+        "two users, so nothing was changed: use an address only {target} has, or free this one "
+        "first.",
+        "cs": "{email} už patří uživateli {holder} (BroadWorks ID `{holder_id}`, zákazník "
+        "`{customer}`, stav `{status}`). Opakovat aktivaci pro {target} s touto adresou by "
+        "dalo jeden e-mail dvěma uživatelům, proto se nic nezměnilo: použijte adresu, kterou "
+        "má jen {target}, nebo tuto nejdříve uvolněte.",
+    },
+    "retry.email_in_use.org_user": {
+        "en": "{email} already belongs to the Control Hub user {holder} (state `{state}`). "
+        "Retrying {target} with it would give one email to two users, so nothing was changed: "
+        "use an address only {target} has.",
+        "cs": "{email} už patří uživateli {holder} v Control Hubu (stav `{state}`). Opakovat "
+        "aktivaci pro {target} s touto adresou by dalo jeden e-mail dvěma uživatelům, proto se "
+        "nic nezměnilo: použijte adresu, kterou má jen {target}.",
+    },
     "package.same": {
         "en": "`{user}` already has the {package} package.",
         "cs": "`{user}` už má balíček {package}.",
@@ -154,6 +192,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "configuration and let them onboard again.",
         "cs": "Potom opakujte aktivaci s platnou e-mailovou adresou, nebo uživatele odstraňte, "
         "změňte konfiguraci a nechte ho zaregistrovat znovu.",
+    },
+    "advice.template_first": {
+        "en": "This error concerns the customer's template: fix the template first, then retry "
+        "(`template check {customer}` shows what the bot knows of it).",
+        "cs": "Tato chyba se týká šablony zákazníka: nejdříve opravte šablonu, pak opakujte "
+        "aktivaci (`template check {customer}` ukáže, co o ní bot ví).",
+    },
+    "advice.code_unknown": {
+        "en": "No advice is known for error code {code}; the error text from Webex is all the "
+        "bot has.",
+        "cs": "Pro kód chyby {code} není známá žádná rada; bot má jen text chyby od Webexu.",
     },
     "advice.waiting_for_email": {
         "en": "Provisioning is paused until the user enters an email address in the activation "
@@ -195,3 +244,4 @@ MESSAGES: dict[str, dict[str, str]] = {
         "aby ho povolil.",
     },
 }
+MESSAGES.update(_error_code_messages())

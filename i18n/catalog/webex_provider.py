@@ -7,6 +7,59 @@ odkaz Aktivace.
 
 MESSAGES: dict[str, dict[str, str]] = {
     # --- API faults (ProviderUnavailable / ProviderPermission) ------------------------------
+    # --- Control Hub sync failures (only the Control Hub commands show them) -------------------
+    "webex.controlhub.permission": {
+        "en": "Control Hub users could not be read: Webex refused the admin token for `{call}` "
+        "(HTTP {status}: {detail}). Give the token the scope `{scope}` and a full or read-only "
+        "administrator role in the Control Hub organization. Failed {in_a_row} time(s) in a "
+        "row; last complete read: {last_ok}. Subscriber commands are not affected.",
+        "cs": "Uživatele Control Hubu se nepodařilo načíst: Webex odmítl token správce pro "
+        "`{call}` (HTTP {status}: {detail}). Dejte tokenu oprávnění `{scope}` a roli plného "
+        "nebo jen pro čtení oprávněného správce v organizaci Control Hubu. Selhalo "
+        "{in_a_row}× za sebou; poslední úplné načtení: {last_ok}. Příkazů k předplatitelům se "
+        "to netýká.",
+    },
+    "webex.controlhub.not_found": {
+        "en": "Control Hub users could not be read: `{call}` answered 404 ({detail}). A token "
+        "of another organization, or one without People access, gets this answer: use the "
+        "admin token of the Control Hub organization (check `webex.org_id` in app.yaml) with "
+        "the scope `{scope}`. Failed {in_a_row} time(s) in a row; last complete read: "
+        "{last_ok}. Subscriber commands are not affected.",
+        "cs": "Uživatele Control Hubu se nepodařilo načíst: `{call}` odpověděl 404 ({detail}). "
+        "Tak odpovídá token jiné organizace nebo token bez přístupu k People: použijte token "
+        "správce organizace Control Hubu (zkontrolujte `webex.org_id` v app.yaml) s "
+        "oprávněním `{scope}`. Selhalo {in_a_row}× za sebou; poslední úplné načtení: "
+        "{last_ok}. Příkazů k předplatitelům se to netýká.",
+    },
+    "webex.controlhub.refused": {
+        "en": "Control Hub users could not be read: Webex refused `{call}` (HTTP {status}: "
+        "{detail}). Check the organization the bot reads (`webex.org_id` in app.yaml) and the "
+        "token's administrator role. Failed {in_a_row} time(s) in a row; last complete read: "
+        "{last_ok}. Subscriber commands are not affected.",
+        "cs": "Uživatele Control Hubu se nepodařilo načíst: Webex odmítl `{call}` (HTTP "
+        "{status}: {detail}). Zkontrolujte organizaci, kterou bot čte (`webex.org_id` v "
+        "app.yaml), a roli správce u tokenu. Selhalo {in_a_row}× za sebou; poslední úplné "
+        "načtení: {last_ok}. Příkazů k předplatitelům se to netýká.",
+    },
+    "webex.controlhub.unavailable": {
+        "en": "Control Hub users could not be read: Webex did not answer `{call}` properly "
+        "({detail}). That is on Webex's side: try again in a few minutes. Failed {in_a_row} "
+        "time(s) in a row; last complete read: {last_ok}. Subscriber commands are not affected.",
+        "cs": "Uživatele Control Hubu se nepodařilo načíst: Webex na `{call}` správně "
+        "neodpověděl ({detail}). Chyba je na straně Webexu: zkuste to znovu za pár minut. "
+        "Selhalo {in_a_row}× za sebou; poslední úplné načtení: {last_ok}. Příkazů k "
+        "předplatitelům se to netýká.",
+    },
+    "webex.controlhub.malformed": {
+        "en": "Control Hub users could not be read: `{call}` answered with something the bot "
+        "cannot read ({detail}), so the stored users were left as they were. Try again in a "
+        "few minutes; if it keeps failing, report it to Webex with the time. Failed {in_a_row} "
+        "time(s) in a row; last complete read: {last_ok}. Subscriber commands are not affected.",
+        "cs": "Uživatele Control Hubu se nepodařilo načíst: `{call}` odpověděl něčím, čemu bot "
+        "nerozumí ({detail}), proto uložení uživatelé zůstali beze změny. Zkuste to znovu za "
+        "pár minut; pokud to selhává dál, nahlaste to Webexu i s časem. Selhalo {in_a_row}× za "
+        "sebou; poslední úplné načtení: {last_ok}. Příkazů k předplatitelům se to netýká.",
+    },
     "webex.error.permission": {
         "en": "Webex refused the admin token (HTTP {status}: {detail}). The token needs the scope "
         "`{scope}` and an administrator role that allows it.",

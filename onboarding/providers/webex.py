@@ -45,6 +45,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from onboarding.clock import Clock
+from onboarding.email_owners import Holder, email_in_use
 from onboarding.errors import OnboardingError, ProviderPermission, ProviderUnavailable
 from onboarding.mapping import org_user_from_row, org_user_to_row, subscriber_to_row
 from onboarding.model import (
@@ -57,6 +58,7 @@ from onboarding.model import (
 )
 from onboarding.providers.base import ActionOutcome, Step, SyncReport, TemplateReport
 from onboarding.providers.webex_auth import OAuthTokenSource, StaticToken
+from onboarding.providers.webex_controlhub import org_user_from_api
 from onboarding.providers.webex_http import (
     SCOPE_BW_READ,
     SCOPE_BW_WRITE,
@@ -80,9 +82,12 @@ from onboarding.providers.webex_subscribers import (
     subscriber_from_api,
 )
 from onboarding.providers.webex_sync import (
+    PEOPLE_ME_CALL,
     REPROVISION_PREFIX,
     OrgUserSync,
     SubscriberSync,
+    SyncFault,
+    faults_of,
     sync_enterprises,
 )
 from storage.models import SyncStateRow
@@ -214,7 +219,13 @@ class WebexProvider:
             return SyncReport(changed=changed, removed=removed, fresh_as_of=self.freshness())
 
     def refresh_org_users(self, *, force: bool = False) -> SyncReport:
-        """Sync the Control Hub users when forced or stale; a missing scope is raised."""
+        """Sync the Control Hub users when forced, stale or after a failed sync.
+
+        Any failure (see ``webex_sync``) is logged, counted and raised as the error that says
+        which call failed and what to fix: the Control Hub commands that call this show it
+        rather than users of unknown age. A subscriber refresh swallows it
+        (``_refresh_org_users_quietly``).
+        """
         if not self.control_hub:
             return SyncReport(fresh_as_of=self.org_sync.last_complete())
         with self._lock:
@@ -223,31 +234,42 @@ class WebexProvider:
             if not (force or self._org_users_stale(now)):
                 return SyncReport(fresh_as_of=last)
             try:
-                changed, removed = self.org_sync.run(self.org_id())
-            except ProviderPermission:
-                raise
-            except OnboardingError as exc:
-                if force or last is None:
-                    raise
-                log.warning("Control Hub sync failed, serving the users of %s: %s", last, exc)
-                return SyncReport(complete=False, fresh_as_of=last)
+                with faults_of(PEOPLE_ME_CALL, SCOPE_PEOPLE_READ):
+                    org = self.org_id()
+                changed, removed = self.org_sync.run(org)
+            except SyncFault as exc:
+                raise self.org_sync.record_failure(exc.fault) from None
             return SyncReport(
                 changed=changed, removed=removed, fresh_as_of=self.org_sync.last_complete()
             )
 
+    def control_hub_failures(self) -> dict[str, Any]:
+        """The Control Hub sync's failure counters (in a row, in all, per kind, the last)."""
+        return self.org_sync.failures()
+
     def _refresh_org_users_quietly(self, *, force: bool) -> SyncReport:
-        # Subscribers must not wait on Control Hub: a token without the People scopes, or a
-        # People API fault, is logged here and raised only by refresh_org_users() itself, when a
-        # Control Hub command asks.
+        # Subscribers must not wait on Control Hub: whatever stopped the People/SCIM sync has
+        # been logged and counted by refresh_org_users(), and only the Control Hub commands
+        # report it (they call refresh_org_users() themselves). After a failure, a subscriber
+        # refresh tries again only once the Control Hub freshness window has passed, so a
+        # People API that times out slows a subscriber command at most that often.
+        if not force and self._failed_recently(self.clock.now()):
+            return SyncReport(complete=False)
         try:
             return self.refresh_org_users(force=force)
-        except OnboardingError as exc:
-            log.warning("Control Hub users not synced: %s", exc)
+        except OnboardingError:
             return SyncReport(complete=False)
+
+    def _failed_recently(self, now: datetime) -> bool:
+        last = (self.org_sync.failures().get("last") or {}).get("at")
+        if not last:
+            return False
+        return now - datetime.fromisoformat(str(last)) < self.org_users_freshness
 
     def _org_users_stale(self, now: datetime) -> bool:
         last = self.org_sync.last_complete()
-        return last is None or now - last >= self.org_users_freshness
+        failed = bool(self.org_sync.failures().get("in_a_row"))
+        return failed or last is None or now - last >= self.org_users_freshness
 
     def org_id(self) -> str:
         """The Control Hub org: as configured, else the admin token's own (``GET /people/me``)."""
@@ -364,6 +386,9 @@ class WebexProvider:
                 json=precheck_body(record, email),
             ).body
         except ApiError as exc:
+            holder = self._holder_in_webex(email, sub)
+            if holder is not None:
+                raise email_in_use(email, sub, holder) from None
             steps.append(
                 Step("webex.retry.precheck_failed", False, {"email": email, **_api_params(exc)})
             )
@@ -569,6 +594,45 @@ class WebexProvider:
         with self.db.uow() as uow:
             uow.sync_state.put(name, value, now=self.clock.now())
             uow.commit()
+
+    def _holder_in_webex(self, email: str, target: Subscriber) -> Holder | None:
+        """Who Webex itself lists with ``email`` (after a refused precheck), else None.
+
+        The snapshot may not know yet (a subscriber provisioned elsewhere since the last sync),
+        so ask: a subscriber found is also written into the snapshot, which keeps ``status
+        <email>`` right. A lookup that fails only loses the name: the precheck's refusal stands.
+        """
+        wanted = email.lower()
+        try:
+            body = self.http.call(
+                "GET", SUBSCRIBERS, scope=SCOPE_BW_READ, params={"email": email}
+            ).body
+        except (ApiError, OnboardingError) as exc:
+            log.info("could not look up who has the email: %s", exc)
+            body = None
+        for item in (body or {}).get("items") or []:
+            found = self._read(item)
+            if found is None or found.id == target.id or found.user_id == target.user_id:
+                continue
+            if (found.email or "").lower() == wanted:
+                self._store(found)
+                return found
+        if not self.control_hub:
+            return None
+        try:
+            people = self.http.call(
+                "GET", "people", scope=SCOPE_PEOPLE_READ, params={"email": email}
+            ).body
+        except (ApiError, OnboardingError) as exc:
+            log.info("could not look up the email among Control Hub users: %s", exc)
+            return None
+        for person in (people or {}).get("items") or []:
+            if not isinstance(person, dict) or "id" not in person:
+                continue
+            emails = [str(e).lower() for e in person.get("emails") or []]
+            if wanted in emails and str(person["id"]) != target.person_id:
+                return org_user_from_api(person, None, None, self.clock.now())
+        return None
 
     def _find_by_user_id(self, user_id: str, *, not_id: str) -> dict[str, Any] | None:
         """The subscriber Webex lists under ``user_id`` other than ``not_id`` (the old one,

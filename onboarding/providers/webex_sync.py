@@ -19,20 +19,36 @@ Subscribers (``GET /broadworks/subscribers``, 100 a page):
   unfinished re-provisioning (``webex.reprovision.*``, see ``webex.py``).
 
 Org users: People (``GET /people?orgId=``) joined with SCIM Users by UUID (or email), mapped by
-``webex_controlhub``, written in one transaction; users no longer listed are removed.
+``webex_controlhub``, written in one transaction; users no longer listed are removed. Only a
+complete, readable answer is written: a page that is not the documented shape (not JSON, no
+``items`` list, a record that cannot be mapped) fails the sync rather than empty the snapshot.
+
+Every failure of a Control Hub sync, whatever it is (401/403, 404, other 4xx, 5xx, 429 beyond the
+wait, a timeout, an unreadable body), is classified (``ControlHubFault``), logged and counted in
+``sync_state`` ``webex.org_users.failures`` (in a row, in all, per kind, and the last one), and
+becomes one error that says which call failed and what to fix (``control_hub_error``). A
+subscriber refresh only logs and counts it; the Control Hub commands raise it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import requests
 import sqlalchemy as sa
 
 from onboarding.clock import Clock
-from onboarding.errors import ProviderPermission
+from onboarding.errors import (
+    ControlHubUnavailable,
+    OnboardingError,
+    ProviderPermission,
+    ProviderUnavailable,
+)
 from onboarding.mapping import (
     customer_to_row,
     org_user_from_row,
@@ -40,14 +56,16 @@ from onboarding.mapping import (
     subscriber_from_row,
     subscriber_to_row,
 )
-from onboarding.model import Customer, Subscriber
+from onboarding.model import Customer, OrgUser, Subscriber
 from onboarding.providers.webex_controlhub import org_user_from_api, org_uuid, person_uuid
 from onboarding.providers.webex_http import (
     SCOPE_BW_READ,
     SCOPE_IDENTITY_READ,
     SCOPE_PEOPLE_READ,
     ApiError,
+    RemoteNotFound,
     WebexHttp,
+    as_int,
 )
 from onboarding.providers.webex_subscribers import UnknownValue, epoch_ms, subscriber_from_api
 from storage.models import CustomerRow, OrgUserRow, SubscriberRow, SyncStateRow
@@ -60,6 +78,7 @@ SUBSCRIBERS_CURSOR = "webex.subscribers.cursor"
 SEEN_PREFIX = "webex.subscribers.seen."
 REPROVISION_PREFIX = "webex.reprovision."
 ORG_USERS_STATE = "webex.org_users.sync"
+ORG_USERS_FAILURES = "webex.org_users.failures"
 
 SUBSCRIBERS_PATH = "broadworks/subscribers"
 _RESTART_STATUSES = frozenset({400, 404, 410})
@@ -335,29 +354,33 @@ class OrgUserSync:
         return datetime.fromisoformat(value) if value else None
 
     def run(self, org_id: str) -> tuple[int, int]:
-        """Sync every user of ``org_id``; returns (changed, removed)."""
+        """Sync every user of ``org_id``; returns (changed, removed).
+
+        Raises ``SyncFault`` for anything that stops it (see the module docstring).
+        """
         started = self.clock.now()
         people: list[dict[str, Any]] = []
         params = {"orgId": org_id, "max": str(self.page_size)}
-        for page in self.http.pages("people", scope=SCOPE_PEOPLE_READ, params=params):
-            people.extend(p for p in (page.body or {}).get("items") or [] if _is_person(p))
-        scim = self._scim(org_id) if self.use_scim else {}
+        pages = self.http.pages("people", scope=SCOPE_PEOPLE_READ, params=params)
+        with faults_of(PEOPLE_CALL, SCOPE_PEOPLE_READ):
+            for page in pages:
+                people.extend(p for p in _people_items(page.body) if _is_person(p))
+        scim: dict[str, dict[str, Any]] = {}
+        if self.use_scim:
+            with faults_of(SCIM_CALL, SCOPE_IDENTITY_READ):
+                scim = self._scim(org_id)
         changed = removed = 0
         with self.db.uow() as uow:
             previous = {r.id: org_user_from_row(r) for r in uow.org_users.in_states(None)}
-            listed = {str(p["id"]) for p in people}
+            with faults_of(PEOPLE_CALL, SCOPE_PEOPLE_READ):
+                users = [self._user(p, scim, previous, started) for p in people]
+            listed = {u.id for u in users}
             for gone in sorted(set(previous) - listed):
                 uow.session.execute(sa.delete(OrgUserRow).where(OrgUserRow.id == gone))
                 removed += 1
             uow.session.flush()
-            for person in people:
-                emails = [str(e).lower() for e in person.get("emails") or []]
-                record = scim.get(person_uuid(str(person["id"])))
-                if record is None and emails:
-                    record = scim.get(emails[0])
-                old = previous.get(str(person["id"]))
-                user = org_user_from_api(person, record if self.use_scim else None, old, started)
-                if old != user:
+            for user in users:
+                if previous.get(user.id) != user:
                     uow.org_users.add(org_user_to_row(user))
                     changed += 1
             uow.sync_state.put(
@@ -365,8 +388,29 @@ class OrgUserSync:
                 {"last_complete_at": started.isoformat(), "org_id": org_id, "users": len(people)},
                 now=self.clock.now(),
             )
+            failures = uow.sync_state.get(ORG_USERS_FAILURES)
+            if failures and failures.get("in_a_row"):
+                uow.sync_state.put(
+                    ORG_USERS_FAILURES,
+                    {**failures, "in_a_row": 0, "since": None, "last": None},
+                    now=self.clock.now(),
+                )
             uow.commit()
         return changed, removed
+
+    def _user(
+        self,
+        person: dict[str, Any],
+        scim: dict[str, dict[str, Any]],
+        previous: dict[str, OrgUser],
+        started: datetime,
+    ) -> OrgUser:
+        emails = [str(e).lower() for e in person.get("emails") or []]
+        record = scim.get(person_uuid(str(person["id"])))
+        if record is None and emails:
+            record = scim.get(emails[0])
+        old = previous.get(str(person["id"]))
+        return org_user_from_api(person, record if self.use_scim else None, old, started)
 
     def _scim(self, org_id: str) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -375,15 +419,171 @@ class OrgUserSync:
         while True:
             params = {"startIndex": str(start), "count": str(self.page_size)}
             body = self.http.call("GET", path, scope=SCOPE_IDENTITY_READ, params=params).body
-            resources = (body or {}).get("Resources") or []
+            resources, total = _scim_page(body)
             for res in resources:
                 found[str(res.get("id"))] = res
                 if res.get("userName"):
                     found[str(res["userName"]).lower()] = res
-            total = int((body or {}).get("totalResults") or 0)
             start += len(resources)
             if not resources or start > total:
                 return found
+
+    # --- failures ---------------------------------------------------------------------------
+
+    def failures(self) -> dict[str, Any]:
+        """The failure counters (empty before the first failure)."""
+        with self.db.uow() as uow:
+            return uow.sync_state.get(ORG_USERS_FAILURES) or {}
+
+    def record_failure(self, fault: ControlHubFault) -> OnboardingError:
+        """Log and count ``fault``; returns the error that says what failed and what to fix."""
+        now = self.clock.now()
+        with self.db.uow() as uow:
+            counts = uow.sync_state.get(ORG_USERS_FAILURES) or {}
+            by_kind = dict(counts.get("by_kind") or {})
+            by_kind[fault.kind] = int(by_kind.get(fault.kind, 0)) + 1
+            record = {
+                "in_a_row": int(counts.get("in_a_row") or 0) + 1,
+                "total": int(counts.get("total") or 0) + 1,
+                "since": counts.get("since") or now.isoformat(),
+                "by_kind": by_kind,
+                "last": {"at": now.isoformat(), **fault.as_dict()},
+            }
+            uow.sync_state.put(ORG_USERS_FAILURES, record, now=now)
+            uow.commit()
+        log.warning(
+            "Control Hub users not synced: %s %s (%s%s), %d in a row, %d in all",
+            fault.call,
+            fault.kind,
+            f"HTTP {fault.status}: " if fault.status else "",
+            fault.detail,
+            record["in_a_row"],
+            record["total"],
+        )
+        return control_hub_error(fault, record, self.last_complete())
+
+
+PEOPLE_CALL = "GET /v1/people"
+SCIM_CALL = "GET /v1/identity/scim/{orgId}/v2/Users"
+PEOPLE_ME_CALL = "GET /v1/people/me"
+
+
+@dataclass(frozen=True, slots=True)
+class ControlHubFault:
+    """What stopped a Control Hub sync: the call, the kind of failure, what Webex said.
+
+    ``kind`` is one of ``permission`` (401/403), ``not_found`` (404), ``refused`` (another 4xx),
+    ``unavailable`` (5xx, 429/423 beyond the wait, timeouts, connection errors) and
+    ``malformed`` (an answer that is not the documented shape).
+    """
+
+    call: str
+    kind: str
+    scope: str
+    status: int | None = None
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fault as stored in ``sync_state``."""
+        return {
+            "call": self.call,
+            "kind": self.kind,
+            "scope": self.scope,
+            "status": self.status,
+            "detail": self.detail,
+        }
+
+
+class SyncFault(Exception):
+    """A Control Hub sync stopped by ``fault``."""
+
+    def __init__(self, fault: ControlHubFault) -> None:
+        super().__init__(f"{fault.call}: {fault.kind} {fault.detail}")
+        self.fault = fault
+
+
+class _Malformed(ValueError):
+    """An answer that is not the shape the spec documents."""
+
+
+def classify(call: str, scope: str, exc: BaseException) -> ControlHubFault:
+    """The fault behind ``exc``, raised by ``call`` (any exception a sync can meet)."""
+    if isinstance(exc, SyncFault):
+        return exc.fault
+    if isinstance(exc, ProviderPermission):
+        status = as_int(exc.params.get("status"))
+        detail = str(exc.params.get("detail") or "")
+        return ControlHubFault(call, "permission", scope, status, detail)
+    if isinstance(exc, RemoteNotFound):
+        return ControlHubFault(call, "not_found", scope, 404, exc.message)
+    if isinstance(exc, ApiError):
+        return ControlHubFault(call, "refused", scope, exc.status, exc.description)
+    if isinstance(exc, ProviderUnavailable):
+        return ControlHubFault(call, "unavailable", scope, None, str(exc.params.get("detail", "")))
+    if isinstance(exc, OnboardingError | requests.RequestException):
+        return ControlHubFault(call, "unavailable", scope, None, type(exc).__name__)
+    return ControlHubFault(call, "malformed", scope, None, str(exc) or type(exc).__name__)
+
+
+@contextmanager
+def faults_of(call: str, scope: str) -> Iterator[None]:
+    """Turns whatever the block meets from Webex into a ``SyncFault`` naming ``call``."""
+    try:
+        yield
+    except SyncFault:
+        raise
+    except _SYNC_FAILURES as exc:
+        raise SyncFault(classify(call, scope, exc)) from exc
+
+
+#: What a sync can meet from Webex: its answers (errors, odd bodies) and the network.
+_SYNC_FAILURES = (
+    OnboardingError,
+    ApiError,
+    requests.RequestException,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+)
+
+
+def control_hub_error(
+    fault: ControlHubFault, counts: dict[str, Any], last_ok: datetime | None
+) -> OnboardingError:
+    """The error a Control Hub command shows for ``fault``: what failed, what to fix."""
+    params: dict[str, object] = {
+        "call": fault.call,
+        "status": fault.status if fault.status is not None else "-",
+        "scope": fault.scope,
+        "detail": fault.detail.rstrip(".") or "-",
+        "in_a_row": int(counts.get("in_a_row") or 1),
+        "last_ok": last_ok.strftime("%Y-%m-%d %H:%M UTC") if last_ok else "—",
+    }
+    key = f"webex.controlhub.{fault.kind}"
+    if fault.kind == "permission":
+        return ProviderPermission(key, **params)
+    return ControlHubUnavailable(key, **params)
+
+
+def _people_items(body: Any) -> list[dict[str, Any]]:
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise _Malformed("no items list in the answer")
+    if not all(isinstance(p, dict) for p in body["items"]):
+        raise _Malformed("an item that is not an object")
+    return list(body["items"])
+
+
+def _scim_page(body: Any) -> tuple[list[dict[str, Any]], int]:
+    if not isinstance(body, dict):
+        raise _Malformed("the answer is not a SCIM list response")
+    resources = body.get("Resources", [])
+    total = as_int(body.get("totalResults", 0))
+    if not isinstance(resources, list) or total is None:
+        raise _Malformed("no Resources list or totalResults in the answer")
+    if not all(isinstance(r, dict) for r in resources):
+        raise _Malformed("a resource that is not an object")
+    return resources, total
 
 
 def _is_person(item: Any) -> bool:

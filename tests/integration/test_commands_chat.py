@@ -435,7 +435,9 @@ def test_error_text_is_verbatim_in_a_code_block(chat):
     assert said.ok
     assert f"````\n{EVIL_ERROR}\n````" in said.markdown
     assert "Error codes: 10061" in said.markdown
-    assert "`template check acme`" in said.markdown
+    # The advice fits the code (an expired validation), not the template (issue 9, point 9).
+    assert "> Code 10061: the user did not confirm the email in time" in said.markdown
+    assert "`template check acme`" not in said.markdown
     assert not chat("error 420111", role=Role.VIEWER).ok
 
 

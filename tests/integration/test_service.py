@@ -194,7 +194,11 @@ def test_error_report_is_verbatim_with_advice(service: OnboardingService) -> Non
     assert report.subscriber.error_text == "\n".join(
         e.description for e in report.subscriber.errors
     )
-    assert report.advice == ("advice.check_template", "advice.retry_or_delete")
+    # One tip per code, from the error knowledge (test_error_advice.py has the rules).
+    codes = dict.fromkeys(e.code for e in report.subscriber.errors)
+    assert [a.key for a in report.advice if a.key.startswith("errcode.")] == [
+        f"errcode.{c}.tip" for c in codes
+    ]
 
 
 def test_export_streams_the_filtered_list(service: OnboardingService) -> None:

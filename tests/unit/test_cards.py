@@ -32,6 +32,7 @@ from commands.runner import run_text
 from i18n import LOCALES, t
 from onboarding.clock import ManualClock
 from onboarding.digest import Content, DigestReport, Section
+from onboarding.error_knowledge import Tip
 from onboarding.model import (
     Customer,
     Package,
@@ -299,9 +300,8 @@ def test_status_list_filters_default_to_excluding_provisioned_users(bot):
 
 def _detail(sub: Subscriber, actions: tuple[str, ...]) -> v.UserDetailView:
     # As the support role or above sees it: with the error text.
-    return v.UserDetailView(
-        sub, ("advice.check_template",), NOW, NOW, actions=actions, error_text=True
-    )
+    tips = (Tip("advice.check_template", {"customer": sub.customer}),)
+    return v.UserDetailView(sub, tips, NOW, NOW, actions=actions, error_text=True)
 
 
 def _subscriber(**kw: Any) -> Subscriber:

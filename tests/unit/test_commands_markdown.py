@@ -12,6 +12,7 @@ from bot.cards import render_markdown
 from bot.cards._md import MAX_BYTES, block, clamp, code, esc, fit, msg
 from commands import views as v
 from commands.registry import REGISTRY, Role
+from onboarding.error_knowledge import Tip
 from onboarding.lifecycle import StuckReason
 from onboarding.model import (
     ControlHubState,
@@ -87,13 +88,14 @@ def user(state: ControlHubState) -> OrgUser:
     return OrgUser("u1", "u@x.cz", "Uživatel", state, NOW - timedelta(days=20), NOW)
 
 
+TEMPLATE_TIP = Tip("advice.check_template", {"customer": "acme"})
 CUSTOMER = Customer("acme", "Acme", True, "activation")
 SUMMARY = CustomerSummary(CUSTOMER, dict.fromkeys(StatusGroup, 1))
 ALL_VIEWS = [
     v.StatusListView(Page([sub()], 30, 1, 1), SubscriberQuery(), ("errors",), NOW, NOW),
     v.StatusListView(Page([], 0, 1, 10), SubscriberQuery(include_provisioned=True), (), None, NOW),
-    v.UserDetailView(sub(), ("advice.check_template",), NOW, NOW, ("user.retry", "user.error")),
-    v.ErrorTextView(ErrorReport(sub(), ("advice.retry_or_delete",))),
+    v.UserDetailView(sub(), (TEMPLATE_TIP,), NOW, NOW, ("user.retry", "user.error")),
+    v.ErrorTextView(ErrorReport(sub(), (Tip("advice.retry_or_delete"),))),
     v.ErrorTextView(ErrorReport(sub(ProvisioningStatus.PROVISIONED, errors=()), ())),
     v.ConfirmView("ABC234", v.ConfirmAction.DELETE, "jana@acme.example", NOW),
     v.ConfirmView("ABC234", v.ConfirmAction.RESEND, "a, b", NOW, count=2),
