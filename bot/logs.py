@@ -56,6 +56,13 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(data, ensure_ascii=False, default=str))
 
 
+def level_for(*, verbose: int = 0, quiet: int = 0, routine: bool = False) -> int:
+    """The log level for ``-v``/``-q`` counts: a routine process (serve) starts at INFO."""
+    levels = (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)
+    start = 1 if routine else 2
+    return levels[max(0, min(len(levels) - 1, start - verbose + quiet))]
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     """Send JSON lines to stderr at ``level``."""
     handler = logging.StreamHandler(sys.stderr)
