@@ -30,6 +30,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     from waitress.server import create_server
 
     from bot.cli import bot_from, fail, settings_from
+    from bot.expiry import RefreshTokenWatch
+    from bot.health import PROBE_SECONDS
     from bot.runtime import Runtime
     from bot.scheduler import DigestScheduler
     from bot.web import create_app
@@ -45,7 +47,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     ctx.obj["settings"] = settings
     bot = bot_from(ctx)
     gateway = WebexGateway.from_settings(settings)
-    runtime = Runtime(bot, gateway)
+    runtime = Runtime(bot, gateway, probe_interval=PROBE_SECONDS)
+    runtime.add_service(RefreshTokenWatch(bot, runtime.metrics))
     # Every process runs a scheduler; only the one holding the leader lock fires digests.
     runtime.add_service(DigestScheduler(bot))
     app = create_app(bot, runtime=runtime)
