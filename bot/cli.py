@@ -175,6 +175,25 @@ def digest_run(ctx: click.Context, digest_id: int, no_post: bool) -> None:
     sys.exit(1 if result.outcome in (Outcome.DISABLED, Outcome.MISSED) else 0)
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="The checks as JSON, for scripts.")
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool) -> None:
+    """Check the deployment: one line per check with the fix. Exit 1 when a check failed."""
+    import os
+
+    from bot.doctor import run_doctor
+
+    config = ctx.ensure_object(dict).get("config")
+    report = run_doctor(str(config) if config else None, env=os.environ)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        for check in report.checks:
+            click.echo(check.line())
+    sys.exit(0 if report.ok else 1)
+
+
 # Subcommands that live in their own modules, registered here so `main` stays the one entry.
 from bot.cli_audit import audit  # noqa: E402
 from bot.cli_config import config  # noqa: E402

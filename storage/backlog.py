@@ -36,4 +36,6 @@ class BacklogRepository:
     @staticmethod
     def _utc(value: datetime | None) -> datetime | None:
         # An aggregate may bypass the column's type decorator: min() can come back naive UTC.
-        return None if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+        if value is None:
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
