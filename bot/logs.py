@@ -47,7 +47,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": redact(record.getMessage()),
         }
-        for key in ("correlation_id", "cid", "event_key", "command"):
+        for key in ("correlation_id", "cid", "event_key", "command", "configuration"):
             value = getattr(record, key, None)
             if value is not None:
                 data["correlation_id" if key == "cid" else key] = value

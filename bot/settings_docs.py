@@ -122,9 +122,10 @@ def _docs(model: type[BaseModel], path: tuple[str, ...]) -> Iterator[_Doc]:
         if here in legacy:
             names.insert(0, f"`{legacy[here]}`")
         if inner is not None:
-            fields = ", ".join(f"`{f}`" for f in inner.model_fields)
-            text = f"{text} Keys: {fields}."
+            text = f"{text} Set as a whole (JSON in the variable) or key by key, below."
         yield _Doc(".".join(here), ", ".join(names), _default(info), text)
+        if inner is not None:
+            yield from _docs(inner, here)
 
 
 def reference_markdown() -> str:
