@@ -411,7 +411,9 @@ def _advisory_holder(session: Any) -> str | None:
         sa.text(
             "SELECT a.pid, a.client_addr, a.application_name FROM pg_locks l "
             "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
-            "AND l.granted AND l.classid = :hi AND l.objid = :lo AND l.objsubid = 1"
+            "AND l.granted AND l.classid = :hi AND l.objid = :lo AND l.objsubid = 1 "
+            # Advisory locks are per database: another database's leader is not ours.
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ),
         {"hi": ADVISORY_LOCK_ID >> 32, "lo": ADVISORY_LOCK_ID & 0xFFFFFFFF},
     ).first()

@@ -6,6 +6,7 @@ server is stopped mid-run and started again on the same port.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -122,8 +123,9 @@ _NAME = re.compile(r"^[a-z_:][a-z0-9_:]*$")
 _UNITS = ("_seconds", "_bytes", "_ratio", "_info")
 
 
-def test_the_metrics_follow_prometheus_naming(webex, database, tmp_path):
+def test_the_metrics_follow_prometheus_naming(webex, database, tmp_path, caplog):
     room = webex.direct_room()
+    caplog.set_level(logging.INFO, logger="bot.worker")
     with probed_bot(webex, database, tmp_path) as served:
         asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status pending")
         webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, after=asked["id"])
@@ -171,6 +173,13 @@ def test_the_metrics_follow_prometheus_naming(webex, database, tmp_path):
         if s.name.endswith("_count")
     }
     assert commands.get("status") == 1.0, commands
+    # One INFO line per handled event: its command, outcome and duration.
+    handled = [r for r in caplog.records if " handled: " in r.getMessage()]
+    assert len(handled) == 1
+    assert re.search(
+        r"handled: status ok in \d+\.\d{3} s, 1 message\(s\) queued", handled[0].getMessage()
+    )
+    assert getattr(handled[0], "command", None) == "status"
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ BOT_TOKEN = "doctor-bot-token"
 ADMIN_TOKEN = "doctor-admin-token"
 PUBLIC_URL = "https://onboard.example.com"
 SECRET = "doctor-webhook-secret-0123456789"
+NOW = datetime.now(UTC)
 
 
 @dataclass
@@ -337,3 +338,52 @@ def test_a_reply_waiting_for_long_is_a_stuck_backlog(world: World) -> None:
         "1 reply waiting (0 given up), 0 event(s) waiting (0 given up)",
     )
     database.dispose()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_leader_is_the_backend_holding_the_advisory_lock(
+    world: World, postgres_server_url: str, _migrated_postgres: Database
+) -> None:
+    import sqlalchemy as sa
+
+    from bot.scheduler import AdvisoryLock
+
+    world.register_webhooks()
+    world.env["DATABASE_URL"] = postgres_server_url
+    sync_configured_digests(
+        _migrated_postgres, [DigestSettings(space="room-pg", schedule="weekdays 07:30")], NOW
+    )
+    leaderless = by_name(run_doctor(env=world.env))["scheduler"]
+    assert leaderless.detail.startswith("no leader; "), leaderless.line()
+    lock = AdvisoryLock(sa.make_url(postgres_server_url))
+    assert lock.acquire()
+    try:
+        led = by_name(run_doctor(env=world.env))["scheduler"]
+        assert led.ok, led.line()
+        assert led.detail.startswith("led by PostgreSQL backend ")
+        assert "07:30 UTC" in led.detail
+    finally:
+        lock.release()
+
+
+def test_the_background_probe_reports_the_admin_token(world: World, tmp_path: Path) -> None:
+    from bot.bootstrap import build_bot
+    from bot.health import WebexProbe
+    from bot.metrics import Metrics
+
+    world.register_webhooks()
+    bot = build_bot(world.settings(), db=world.database(), migrate=False)
+    gateway = WebexGateway.from_settings(bot.settings)
+    metrics = Metrics()
+    probe = WebexProbe(bot, gateway, metrics, admin=bot.provider.http)  # type: ignore[attr-defined]
+    status = probe.check()
+    assert (status.reachable, status.bot_token, status.admin_token) == (True, "ok", "ok")
+    assert status.webhooks == []
+    assert metrics.value("onboard_webex_admin_token_valid") == 1.0
+
+    world.admin.tokens.pop(ADMIN_TOKEN)  # revoked in Control Hub
+    refused = probe.check()
+    assert refused.admin_token.startswith("refused: HTTP 401")
+    assert metrics.value("onboard_webex_admin_token_valid") == 0.0
+    assert metrics.value("onboard_webex_bot_token_valid") == 1.0
+    bot.db.dispose()

@@ -104,3 +104,16 @@ def test_config_show_masks_secrets_and_names_sources(
         "sync.freshness_seconds" in plain.output
         and "[ONBOARD_SYNC__FRESHNESS_SECONDS]" in plain.output
     )
+
+
+def test_serve_logs_at_info_unless_quieted_and_one_shot_commands_at_warning() -> None:
+    import logging
+
+    from bot.logs import level_for
+
+    assert level_for(routine=True) == logging.INFO
+    assert level_for(routine=True, quiet=1) == logging.WARNING
+    assert level_for(routine=True, verbose=1) == logging.DEBUG
+    assert level_for() == logging.WARNING
+    assert level_for(verbose=1) == logging.INFO
+    assert level_for(quiet=5) == logging.ERROR
