@@ -108,6 +108,9 @@ class WebexStatus:
     def as_json(self) -> dict[str, Any]:
         """The body of ``/healthz?full=1``'s ``webex`` part."""
         return {
+            "checked_seconds_ago": None
+            if self.checked_at == float("-inf")
+            else round(max(0.0, time.monotonic() - self.checked_at), 1),
             "reachable": self.reachable,
             "bot_token": self.bot_token,
             "bot": self.bot,
@@ -132,7 +135,7 @@ class WebexProbe:
         self.gateway = gateway
         self.metrics = metrics
         self.interval = interval
-        self.admin = admin
+        self.admin = _quick(admin) if admin is not None else None
         self.status = WebexStatus()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -159,10 +162,14 @@ class WebexProbe:
             self._stopping.wait(self.interval)
 
     def latest(self, max_age: float) -> WebexStatus:
-        """The last probe, probing again first when it is older than ``max_age`` seconds."""
+        """The last probe; probing now only without a background thread, or when the last one
+        is older than ``max_age`` (a hung Webex call in the thread must not hang /healthz)."""
         with self._lock:
-            if time.monotonic() - self.status.checked_at < max_age:
-                return self.status
+            status = self.status
+        age = time.monotonic() - status.checked_at
+        running = self._thread is not None and self._thread.is_alive()
+        if age < max_age or (running and status.checked_at != float("-inf")):
+            return status
         return self.check()
 
     def check(self) -> WebexStatus:
@@ -201,6 +208,14 @@ class WebexProbe:
         if not status.reachable:
             log.warning("Webex is unreachable: %s", status.bot_token)
         return status
+
+
+def _quick(http: WebexHttp) -> WebexHttp:
+    """The same API and credential, with one short try: a probe reports, it does not wait."""
+    from onboarding.providers.webex_http import RetryPolicy, WebexHttp
+
+    policy = RetryPolicy(max_wait=2.0, max_attempts=1, timeout=10.0)
+    return WebexHttp(http.api_url, http.tokens, policy=policy)
 
 
 def admin_token_status(http: WebexHttp) -> str:
