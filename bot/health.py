@@ -215,7 +215,9 @@ def _quick(http: WebexHttp) -> WebexHttp:
     from onboarding.providers.webex_http import RetryPolicy, WebexHttp
 
     policy = RetryPolicy(max_wait=2.0, max_attempts=1, timeout=10.0)
-    return WebexHttp(http.api_url, http.tokens, policy=policy)
+    quick = WebexHttp(http.api_url, http.tokens, policy=policy)
+    quick.on_call = http.on_call
+    return quick
 
 
 def admin_token_status(http: WebexHttp) -> str:

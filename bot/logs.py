@@ -34,6 +34,18 @@ def redact(text: str) -> str:
     return text
 
 
+# Fields a record may carry (``extra=``) that become JSON keys: what operators filter and alert on.
+_EXTRAS = (
+    "correlation_id",
+    "cid",
+    "event_key",
+    "command",
+    "outcome",
+    "duration_seconds",
+    "configuration",
+)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, secrets redacted, with the correlation id when there is one."""
 
@@ -47,7 +59,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": redact(record.getMessage()),
         }
-        for key in ("correlation_id", "cid", "event_key", "command", "configuration"):
+        for key in _EXTRAS:
             value = getattr(record, key, None)
             if value is not None:
                 data["correlation_id" if key == "cid" else key] = value

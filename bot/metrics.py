@@ -152,7 +152,7 @@ class Metrics:
         )
         self.webex_call_seconds = Histogram(
             "onboard_webex_call_duration_seconds",
-            "Webex API calls made with the bot token, by endpoint",
+            "Webex API requests (bot token and admin credential), by endpoint",
             ["endpoint"],
             buckets=DURATION_BUCKETS,
             registry=r,

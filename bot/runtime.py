@@ -116,6 +116,8 @@ class Runtime:
         gateway.on_call = self.metrics.observe_webex_call
         bot.extras["metrics"] = self.metrics
         admin = getattr(bot.provider, "http", None)  # the Webex provider's admin-API client
+        if admin is not None:
+            admin.on_call = self.metrics.observe_webex_call
         # serve probes Webex in the background (probe_interval); without it, on demand only.
         self.probe = WebexProbe(
             bot, gateway, self.metrics, interval=probe_interval or PROBE_SECONDS, admin=admin

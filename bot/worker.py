@@ -191,14 +191,19 @@ class EventWorker:
             )
             return
         self._settle(row, outcome="done", messages=messages, cid=cid)
-        log.info(
-            "event %s handled: %s %s in %.3f s, %d message(s) queued",
-            row.event_key,
+        command, outcome, took = (
             reply.command or "-",
             outcome_of(reply)[0],
             time.perf_counter() - started,
+        )
+        log.info(
+            "event %s handled: %s %s in %.3f s, %d message(s) queued",
+            row.event_key,
+            command,
+            outcome,
+            took,
             len(messages),
-            extra={**extra, "command": reply.command or "-"},
+            extra={**extra, "command": command, "outcome": outcome, "duration_seconds": took},
         )
         if messages:
             self.on_enqueued()

@@ -368,18 +368,20 @@ def test_on_postgresql_the_leader_is_the_backend_holding_the_advisory_lock(
 
 def test_the_background_probe_reports_the_admin_token(world: World, tmp_path: Path) -> None:
     from bot.bootstrap import build_bot
-    from bot.health import WebexProbe
-    from bot.metrics import Metrics
+    from bot.runtime import Runtime
 
     world.register_webhooks()
     bot = build_bot(world.settings(), db=world.database(), migrate=False)
-    gateway = WebexGateway.from_settings(bot.settings)
-    metrics = Metrics()
-    probe = WebexProbe(bot, gateway, metrics, admin=bot.provider.http)  # type: ignore[attr-defined]
+    runtime = Runtime(bot, WebexGateway.from_settings(bot.settings))
+    probe, metrics = runtime.probe, runtime.metrics
     status = probe.check()
     assert (status.reachable, status.bot_token, status.admin_token) == (True, "ok", "ok")
     assert status.webhooks == []
     assert metrics.value("onboard_webex_admin_token_valid") == 1.0
+    # Both credentials' requests are timed, by endpoint.
+    timed = "onboard_webex_call_duration_seconds_count"
+    assert metrics.value(timed, {"endpoint": "people/me"}) == 1.0
+    assert metrics.value(timed, {"endpoint": "broadworks/subscribers"}) == 1.0
 
     world.admin.tokens.pop(ADMIN_TOKEN)  # revoked in Control Hub
     refused = probe.check()

@@ -117,3 +117,29 @@ def test_serve_logs_at_info_unless_quieted_and_one_shot_commands_at_warning() ->
     assert level_for() == logging.WARNING
     assert level_for(verbose=1) == logging.INFO
     assert level_for(quiet=5) == logging.ERROR
+
+
+@pytest.mark.parametrize(
+    ("url", "endpoint"),
+    [
+        ("https://webexapis.com/v1/broadworks/subscribers?max=100", "broadworks/subscribers"),
+        (
+            "https://webexapis.com/v1/broadworks/subscribers/Y2lzY29zcGFyazovL3VzL1NVQlNDUklCRVIvMTIz",
+            "broadworks/subscribers/{id}",
+        ),
+        ("https://webexapis.com/v1/people/me", "people/me"),
+        (
+            "https://webexapis.com/v1/identity/scim/0f7ab6e2-1b3c-4d5e-8f90-123456789abc/v2/Users",
+            "identity/scim/{id}/v2/Users",
+        ),
+        (
+            "https://webexapis.com/v1/identity/organizations/Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi8x"
+            "/jobs/sendActivationEmails/42/status",
+            "identity/organizations/{id}/jobs/sendActivationEmails/{id}/status",
+        ),
+    ],
+)
+def test_admin_api_endpoints_are_labelled_without_their_ids(url: str, endpoint: str) -> None:
+    from onboarding.providers.webex_http import endpoint_of
+
+    assert endpoint_of(url, "https://webexapis.com/v1/") == endpoint
