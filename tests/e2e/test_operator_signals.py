@@ -214,3 +214,17 @@ def test_snapshot_age_is_the_time_since_the_last_complete_sync(served_alone):
         uow.commit()
     age = sample(scrape(served), "onboard_snapshot_age_seconds")
     assert age is not None and 120 <= age < 180
+
+
+def test_building_a_digest_is_timed(served_alone):
+    from bot.jobs import run_digest, sync_configured_digests
+    from bot.settings import DigestSettings
+
+    served = served_alone
+    bot = served.bot
+    sync_configured_digests(bot.db, [DigestSettings(space="room-ops")], bot.clock.now())
+    result = run_digest(bot, 1, post=False)
+    assert result.markdown
+    text = scrape(served)
+    assert sample(text, "onboard_digest_build_duration_seconds_count") == 1.0
+    assert (sample(text, "onboard_digest_build_duration_seconds_sum") or 0) > 0
