@@ -19,7 +19,8 @@ from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
 from bot.cli import main
-from bot.doctor import Check, Report, check_websocket_catalog, run_doctor
+from bot.doctor import Check, Report, run_doctor
+from bot.doctor_webex import check_websocket_catalog
 from bot.jobs import sync_configured_digests
 from bot.local.admin_api_state import SCOPE_BW_READ, SCOPE_BW_WRITE, AdminApiState
 from bot.local.emulator import EmulatorServer, WebexEmulator
