@@ -4,13 +4,29 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench fuzz clean db
+.PHONY: run test lint fmt bench fuzz clean db docs lock
 
-$(STAMP): pyproject.toml
+# Exact versions from the lock file (constraints: a dependency added to pyproject.toml but not
+# yet locked still installs, at the newest version, until `make lock` pins it).
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements-dev.lock -e '.[dev]'
 	touch $(STAMP)
+
+# Regenerate both lock files from a clean virtualenv: what `pip install .` (the image) and
+# `pip install '.[dev]'` (CI, make test) resolve to today.
+LOCKVENV := .lockvenv
+lock:
+	rm -rf $(LOCKVENV) && $(PYTHON) -m venv $(LOCKVENV)
+	$(LOCKVENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCKVENV)/bin/python -m pip install --quiet .
+	{ echo "# Runtime dependencies, exact versions. Regenerate with: make lock"; \
+	  $(LOCKVENV)/bin/python -m pip freeze --exclude onboard-bot; } > requirements.lock
+	$(LOCKVENV)/bin/python -m pip install --quiet '.[dev]'
+	{ echo "# Runtime and development dependencies, exact versions. Regenerate with: make lock"; \
+	  $(LOCKVENV)/bin/python -m pip freeze --exclude onboard-bot; } > requirements-dev.lock
+	rm -rf $(LOCKVENV)
 
 db: $(STAMP)
 	$(BIN)/onboard-bot db upgrade
@@ -30,6 +46,9 @@ fmt: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+docs: $(STAMP)
+	$(BIN)/onboard-bot config docs
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
@@ -37,4 +56,4 @@ fuzz: $(STAMP)
 	ONBOARD_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest tests -m fuzz -q
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LOCKVENV) var .pytest_cache .ruff_cache .hypothesis

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from bot.bootstrap import Bot, build_bot
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import ConfigError, Origins, Settings, load_settings_with_origins
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,18 @@ def settings_from(ctx: click.Context) -> Settings:
     obj = ctx.ensure_object(dict)
     if "settings" not in obj:
         try:
-            obj["settings"] = load_settings(obj.get("config"))
+            obj["settings"], obj["origins"] = load_settings_with_origins(obj.get("config"))
         except ConfigError as exc:
             fail(f"configuration error:\n{exc}")
     settings: Settings = obj["settings"]
     return settings
+
+
+def origins_from(ctx: click.Context) -> Origins:
+    """Where each key of ``settings_from(ctx)`` came from."""
+    settings_from(ctx)
+    origins: Origins = ctx.ensure_object(dict)["origins"]
+    return origins
 
 
 def bot_from(ctx: click.Context, **overrides: Any) -> Bot:
@@ -59,13 +66,16 @@ def bot_from(ctx: click.Context, **overrides: Any) -> Bot:
     help="app.yaml to read (default: $ONBOARD_CONFIG or ./app.yaml).",
 )
 @click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+@click.option("-q", "--quiet", count=True, help="Less logging (serve: -q warnings only).")
+@click.version_option(package_name="onboard-bot", prog_name="onboard-bot")
 @click.pass_context
-def main(ctx: click.Context, config: Path | None, verbose: int) -> None:
+def main(ctx: click.Context, config: Path | None, verbose: int, quiet: int) -> None:
     """onboard-bot: Webex onboarding chat-ops."""
-    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    from bot.logs import configure_logging
+    from bot.logs import configure_logging, level_for
 
-    configure_logging(level)
+    # serve logs a line per handled event by default; one-shot commands only warnings.
+    routine = ctx.invoked_subcommand == "serve"
+    configure_logging(level_for(verbose=verbose, quiet=quiet, routine=routine))
     ctx.ensure_object(dict)["config"] = config
 
 
@@ -165,11 +175,32 @@ def digest_run(ctx: click.Context, digest_id: int, no_post: bool) -> None:
     sys.exit(1 if result.outcome in (Outcome.DISABLED, Outcome.MISSED) else 0)
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="The checks as JSON, for scripts.")
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool) -> None:
+    """Check the deployment: one line per check with the fix. Exit 1 when a check failed."""
+    import os
+
+    from bot.doctor import run_doctor
+
+    config = ctx.ensure_object(dict).get("config")
+    report = run_doctor(str(config) if config else None, env=os.environ)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        for check in report.checks:
+            click.echo(check.line())
+    sys.exit(0 if report.ok else 1)
+
+
 # Subcommands that live in their own modules, registered here so `main` stays the one entry.
 from bot.cli_audit import audit  # noqa: E402
+from bot.cli_config import config  # noqa: E402
 from bot.cli_serve import serve  # noqa: E402
 from bot.cli_webhooks import webhooks  # noqa: E402
 
 main.add_command(serve)
 main.add_command(webhooks)
 main.add_command(audit)
+main.add_command(config)

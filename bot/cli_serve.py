@@ -16,6 +16,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.local.admin_api_state import AdminApiState
+    from bot.webex import WebexGateway
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ def serve(
     from waitress.server import create_server
 
     from bot.cli import bot_from, fail, settings_from
+    from bot.expiry import RefreshTokenWatch
+    from bot.health import PROBE_SECONDS
     from bot.runtime import Runtime
     from bot.scheduler import DigestScheduler
     from bot.web import create_app
@@ -57,8 +60,10 @@ def serve(
         fail("WEBEX_WEBHOOK_SECRET is not set: webhooks cannot be verified without it")
     ctx.obj["settings"] = settings
     bot = bot_from(ctx)
+    log_configuration(ctx)
     gateway = WebexGateway.from_settings(settings)
-    runtime = Runtime(bot, gateway)
+    runtime = Runtime(bot, gateway, probe_interval=PROBE_SECONDS)
+    runtime.add_service(RefreshTokenWatch(bot, runtime.metrics))
     # Every process runs a scheduler; only the one holding the leader lock fires digests.
     runtime.add_service(DigestScheduler(bot))
     app = create_app(bot, runtime=runtime)
@@ -81,6 +86,8 @@ def serve(
             assert secret is not None
             sync_webhooks(gateway, target_url=target, secret=secret.get_secret_value())
             click.echo(f"Local mode: open the console at {local.console_url}")
+        else:
+            register_webhooks(gateway, settings)
 
         def shut_down(signum: int, frame: FrameType | None) -> None:
             if not stopped.is_set():
@@ -103,6 +110,38 @@ def serve(
         bot.db.dispose()
         if local is not None:
             local.stop()
+
+
+def log_configuration(ctx: click.Context) -> None:
+    """One INFO line naming every key that is not at its default, and where it came from."""
+    from bot.cli import origins_from, settings_from
+    from bot.settings_docs import effective
+
+    rows = [r for r in effective(settings_from(ctx), origins_from(ctx)) if r.source != "default"]
+    log.info(
+        "configuration: %s",
+        "; ".join(f"{r.key}={r.value} [{r.source}]" for r in rows) or "every key at its default",
+        extra={"configuration": {r.key: {"value": r.value, "source": r.source} for r in rows}},
+    )
+
+
+def register_webhooks(gateway: WebexGateway, settings: Settings) -> None:
+    """With the webhook intake and a public URL, make sure both webhooks point here (not fatal)."""
+    from bot.webex import WebexError
+    from bot.webhooks_admin import sync_webhooks, target_url_from
+
+    public, secret = settings.webex.public_url, settings.webex.webhook_secret
+    if getattr(settings.webex, "intake", "webhook") != "webhook" or not public or secret is None:
+        return
+    try:
+        changes = sync_webhooks(
+            gateway, target_url=target_url_from(public), secret=secret.get_secret_value()
+        )
+    except WebexError as exc:
+        log.warning("could not register the webhooks at start (doctor says more): %s", exc)
+        return
+    for change in changes:
+        log.info("webhook %s: %s", change.name, change.what)
 
 
 class LocalWebex:

@@ -9,7 +9,8 @@ lock, is what makes a digest appear exactly once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -110,6 +111,7 @@ def fire_digest(
     options: DigestOptions | None = None,
     grace: timedelta | None = None,
     post: bool = True,
+    on_built: Callable[[float], None] | None = None,
 ) -> DigestResult:
     """Post digest ``digest_id`` for ``fire_time`` at most once, however often this is called.
 
@@ -126,9 +128,12 @@ def fire_digest(
         return DigestResult(digest_id, fire_time, Outcome.MISSED)
     if post and _already_ran(db, digest_id, fire_time):
         return DigestResult(digest_id, fire_time, Outcome.DUPLICATE)
+    started = time.perf_counter()
     report = report_for(service, spec, fire_time, options=options)
     view = DigestView(report, fire_time, spec.timezone, spec.id)
     markdown, card = digest_markdown(view, locale), digest_card(view, locale)
+    if on_built is not None:
+        on_built(time.perf_counter() - started)
     if not post:
         return DigestResult(digest_id, fire_time, Outcome.PREVIEW, markdown, card, report)
     send = should_post(spec, report)
@@ -154,6 +159,7 @@ def fire_due_digest(
     grace: timedelta = DEFAULT_GRACE,
     locale: str = DEFAULT_LOCALE,
     options: DigestOptions | None = None,
+    on_built: Callable[[float], None] | None = None,
 ) -> DigestResult | None:
     """Post the digest's latest firing at or before now, if within ``grace``; what cron jobs run.
 
@@ -168,7 +174,15 @@ def fire_due_digest(
     if fire_time is None:
         return None
     return fire_digest(
-        db, service, clock, digest_id, fire_time, locale=locale, options=options, grace=grace
+        db,
+        service,
+        clock,
+        digest_id,
+        fire_time,
+        locale=locale,
+        options=options,
+        grace=grace,
+        on_built=on_built,
     )
 
 
@@ -190,7 +204,15 @@ def run_digest(
         locale=bot.settings.locale,
         options=digest_options(bot.settings),
         post=post,
+        on_built=digest_timer(bot),
     )
+
+
+def digest_timer(bot: Bot) -> Callable[[float], None] | None:
+    """Where a digest's build time goes: the serving process's metrics, when there are some."""
+    metrics = bot.extras.get("metrics")
+    histogram = getattr(metrics, "digest_build_seconds", None)
+    return None if histogram is None else histogram.observe
 
 
 # --- digests from app.yaml -----------------------------------------------------------------------

@@ -34,6 +34,18 @@ def redact(text: str) -> str:
     return text
 
 
+# Fields a record may carry (``extra=``) that become JSON keys: what operators filter and alert on.
+_EXTRAS = (
+    "correlation_id",
+    "cid",
+    "event_key",
+    "command",
+    "outcome",
+    "duration_seconds",
+    "configuration",
+)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, secrets redacted, with the correlation id when there is one."""
 
@@ -47,13 +59,20 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": redact(record.getMessage()),
         }
-        for key in ("correlation_id", "cid", "event_key", "command"):
+        for key in _EXTRAS:
             value = getattr(record, key, None)
             if value is not None:
                 data["correlation_id" if key == "cid" else key] = value
         if record.exc_info:
             data["exception"] = redact(self.formatException(record.exc_info))
         return redact(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def level_for(*, verbose: int = 0, quiet: int = 0, routine: bool = False) -> int:
+    """The log level for ``-v``/``-q`` counts: a routine process (serve) starts at INFO."""
+    levels = (logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR)
+    start = 1 if routine else 2
+    return levels[max(0, min(len(levels) - 1, start - verbose + quiet))]
 
 
 def configure_logging(level: int = logging.INFO) -> None:

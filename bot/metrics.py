@@ -1,17 +1,101 @@
 """Prometheus metrics of the Webex face, in a registry of their own (no global state).
 
 Each ``create_app``/``Runtime`` pair shares one ``Metrics``; tests make a fresh one per test, so
-counters never leak between them.
+counters never leak between them. Names follow Prometheus' conventions (``promtool check
+metrics``): counters end in ``_total``, durations are histograms in ``_seconds``, ages are gauges
+in ``_seconds``. The figures read from the database at scrape time (outbox depth, event backlog,
+oldest undelivered reply, snapshot age) are left out of a scrape whose read failed, and
+``onboard_store_read_errors_total`` counts those failures: a gauge never reports a made-up value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
-__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics", "StoreFigures"]
+
+log = logging.getLogger(__name__)
+
+#: Webex calls and commands: from a fast GET to a slow provider sync.
+DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFigures:
+    """What the database says at scrape time."""
+
+    outbox_depth: int
+    event_backlog: int
+    oldest_undelivered_seconds: float | None  # None: nothing waiting
+    snapshot_age_seconds: float | None  # None: no snapshot kept (sandbox) or none yet
+
+
+_STORE_GAUGES = (
+    ("onboard_outbox_depth", "Messages waiting in the outbox"),
+    ("onboard_event_backlog", "Recorded webhook events not yet handled"),
+    (
+        "onboard_oldest_undelivered_reply_seconds",
+        "Age of the oldest reply still waiting in the outbox (0 when none)",
+    ),
+    ("onboard_snapshot_age_seconds", "Age of the provider snapshot (last complete sync)"),
+)
+
+
+_ERRORS = "onboard_store_read_errors"
+_ERRORS_HELP = "Scrapes whose read of the outbox and event figures failed"
+
+
+class _StoreCollector(Collector):
+    """The database figures, read once per scrape; nothing at all when the read fails."""
+
+    def __init__(self, read: Callable[[], StoreFigures]) -> None:
+        self._read = read
+        self._lock = threading.Lock()
+        self.errors = 0
+
+    def describe(self) -> Iterable[Metric]:
+        return [
+            CounterMetricFamily(_ERRORS, _ERRORS_HELP),
+            *(GaugeMetricFamily(name, text) for name, text in _STORE_GAUGES),
+        ]
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            figures = self._read()
+        except Exception:
+            log.exception("could not read the outbox and event figures for /metrics")
+            with self._lock:
+                self.errors += 1
+            # This scrape's failure is counted in this scrape.
+            yield CounterMetricFamily(_ERRORS, _ERRORS_HELP, value=self.errors)
+            return
+        yield CounterMetricFamily(_ERRORS, _ERRORS_HELP, value=self.errors)
+        values = (
+            figures.outbox_depth,
+            figures.event_backlog,
+            figures.oldest_undelivered_seconds or 0.0,
+            figures.snapshot_age_seconds,
+        )
+        for (name, text), value in zip(_STORE_GAUGES, values, strict=True):
+            if value is not None:
+                yield GaugeMetricFamily(name, text, value=max(0.0, float(value)))
 
 
 class Metrics:
@@ -66,13 +150,62 @@ class Metrics:
         self.replies_failed = Counter(
             "onboard_replies_failed", "Outbox messages given up on", registry=r
         )
-        self.outbox_depth = Gauge(
-            "onboard_outbox_depth", "Messages waiting in the outbox", registry=r
+        self.webex_call_seconds = Histogram(
+            "onboard_webex_call_duration_seconds",
+            "Webex API requests (bot token and admin credential), by endpoint",
+            ["endpoint"],
+            buckets=DURATION_BUCKETS,
+            registry=r,
         )
+        self.command_seconds = Histogram(
+            "onboard_command_duration_seconds",
+            "Commands and card actions, from the pipeline's start to its reply, by command",
+            ["command"],
+            buckets=DURATION_BUCKETS,
+            registry=r,
+        )
+        self.digest_build_seconds = Histogram(
+            "onboard_digest_build_duration_seconds",
+            "Building one digest (reading the snapshot and rendering it)",
+            buckets=DURATION_BUCKETS,
+            registry=r,
+        )
+        self.webex_reachable = Gauge(
+            "onboard_webex_reachable",
+            "1 when the last probe of the Webex API got an answer, 0 when it did not",
+            registry=r,
+        )
+        self.bot_token_valid = Gauge(
+            "onboard_webex_bot_token_valid",
+            "1 when Webex accepted the bot token at the last probe",
+            registry=r,
+        )
+        self.admin_token_valid = Gauge(
+            "onboard_webex_admin_token_valid",
+            "1 when the admin credential could read subscribers at the last probe",
+            registry=r,
+        )
+        self.webex_probe_timestamp = Gauge(
+            "onboard_webex_probe_timestamp_seconds",
+            "When Webex was last probed (Unix time)",
+            registry=r,
+        )
+        self.refresh_token_remaining = Gauge(
+            "onboard_oauth_refresh_token_remaining_seconds",
+            "Time until the OAuth refresh token expires (absent without an integration)",
+            registry=r,
+        )
+        ProcessCollector(registry=r)
+        r.register(PLATFORM_COLLECTOR)
+        r.register(GC_COLLECTOR)
 
-    def watch_outbox(self, depth: Callable[[], int]) -> None:
-        """Read the outbox depth from ``depth()`` at every scrape."""
-        self.outbox_depth.set_function(lambda: float(depth()))
+    def observe_webex_call(self, endpoint: str, seconds: float) -> None:
+        """One Webex call took ``seconds`` (``endpoint`` as ``messages/create``)."""
+        self.webex_call_seconds.labels(endpoint).observe(seconds)
+
+    def watch_store(self, read: Callable[[], StoreFigures]) -> None:
+        """Read the outbox depth, event backlog and snapshot age with ``read()`` at every scrape."""
+        self.registry.register(_StoreCollector(read))
 
     def render(self) -> bytes:
         """The text exposition format."""

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from bot.bootstrap import Bot
 from bot.delivery import OutboxSender, RetryPolicy
+from bot.health import PROBE_SECONDS, WebexProbe, store_figures
 from bot.metrics import Metrics
 from bot.replies import render
 from bot.webex import WebexError, WebexGateway
@@ -86,6 +87,7 @@ class Runtime:
         outbox_lease: timedelta = timedelta(seconds=120),
         retry: RetryPolicy = RetryPolicy(),
         event_retry: RetryPolicy = EVENT_RETRY,
+        probe_interval: float | None = None,
     ) -> None:
         self.bot = bot
         self.gateway = gateway
@@ -109,7 +111,18 @@ class Runtime:
             lease=event_lease,
             retry=event_retry,
         )
-        self.metrics.watch_outbox(self._safe_depth)
+        self.metrics.watch_store(lambda: store_figures(bot))
+        # Webex calls are timed by endpoint; digests find the metrics through the bot.
+        gateway.on_call = self.metrics.observe_webex_call
+        bot.extras["metrics"] = self.metrics
+        admin = getattr(bot.provider, "http", None)  # the Webex provider's admin-API client
+        if admin is not None:
+            admin.on_call = self.metrics.observe_webex_call
+        # serve probes Webex in the background (probe_interval); without it, on demand only.
+        self.probe = WebexProbe(
+            bot, gateway, self.metrics, interval=probe_interval or PROBE_SECONDS, admin=admin
+        )
+        self._probing = probe_interval is not None
         self._workers = [
             _Loop(f"onboard-worker-{i}", self._work_step, self._stopping)
             for i in range(worker_threads)
@@ -117,6 +130,11 @@ class Runtime:
         self._sender_loop = _Loop("onboard-sender", self._send_step, self._stopping)
         self._services: list[Service] = []
         self.started = False
+
+    @property
+    def services(self) -> list[Service]:
+        """The background services, the Webex probe included (readiness asks the intake's)."""
+        return [self.probe, *self._services] if self._probing else list(self._services)
 
     def add_service(self, service: Service) -> None:
         """Run ``service`` alongside the worker and sender (the scheduler goes here)."""
@@ -134,14 +152,14 @@ class Runtime:
                 loop.start()
         if sender:
             self._sender_loop.start()
-        for service in self._services:
+        for service in self.services:
             service.start()
         self.started = True
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop services and threads; work in flight finishes, the rest waits in the database."""
-        for service in reversed(self._services):
+        for service in reversed(self.services):
             try:
                 service.stop()
             except Exception:
@@ -172,10 +190,3 @@ class Runtime:
         due = self.sender.seconds_until_due()
         # Due now yet not claimed means leased by another sender (or a dead one): poll at leisure.
         return self.idle if due is None or due <= 0 else min(due, self.idle)
-
-    def _safe_depth(self) -> int:
-        try:
-            return self.sender.depth()
-        except Exception:
-            log.exception("could not read the outbox depth")
-            return -1

@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import NullPool
 
-from bot.jobs import DEFAULT_GRACE, DigestResult, digest_options, fire_due_digest
+from bot.jobs import DEFAULT_GRACE, DigestResult, digest_options, digest_timer, fire_due_digest
 from onboarding.digest import DigestSpec, cron_trigger
 from storage.digests import DigestRepository
 from storage.models import LockRow
@@ -409,6 +409,7 @@ class DigestScheduler:
             grace=self.grace,
             locale=bot.settings.locale,
             options=digest_options(bot.settings),
+            on_built=digest_timer(bot),
         )
 
 

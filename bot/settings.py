@@ -1,14 +1,29 @@
-"""app.yaml + environment -> frozen, validated Settings, with errors that name the bad key.
+"""The one settings schema: app.yaml + environment -> frozen, validated Settings.
 
-Secrets never appear in app.yaml literally: a value may be a ``${ENV_VAR}`` reference, resolved
-here. The environment variables of architecture.md always win over the file.
+Sources, strongest first (pydantic-settings merges them key by key):
+
+1. ``ONBOARD_*`` variables, nested with ``__``: ``ONBOARD_SYNC__FRESHNESS_SECONDS=600``,
+   ``ONBOARD_WEBEX__ORG_ID=...``; lists and mappings as JSON
+   (``ONBOARD_ACCESS__ADMINS='["a@x.io"]'``).
+2. The established names of architecture.md: ``WEBEX_BOT_TOKEN``, ``WEBEX_WEBHOOK_SECRET``,
+   ``WEBEX_API_URL``, ``WEBEX_ADMIN_TOKEN``, ``DATABASE_URL`` (``ENV_OVERRIDES``).
+3. app.yaml (``ONBOARD_CONFIG`` or ./app.yaml), where a value may be a ``${ENV_VAR}`` reference so
+   that secrets never appear in the file.
+4. The defaults below.
+
+``Settings(...)`` built directly (tests, tools) reads none of these: only ``load_settings`` does,
+so a test never picks up the developer's environment by accident. Errors name the key and where
+its value came from: ``app.yaml: access.admins: 'bob' is neither an email nor a *@domain pattern``.
+The attribute docstrings are the reference: docs/configuration.md is generated from them.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,10 +37,20 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 DEFAULT_CONFIG = "app.yaml"
 DEFAULT_API_URL = "https://webexapis.com/v1/"
 DEFAULT_DATABASE_URL = "sqlite:///var/onboard-bot.db"
+ENV_PREFIX = "ONBOARD_"
+ENV_NESTING = "__"
 
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PATTERN = re.compile(r"^(\*@[^@\s]+\.[^@\s]+|[^@\s*]+@[^@\s]+\.[^@\s]+)$")
@@ -36,19 +61,29 @@ class ConfigError(Exception):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class WebexSettings(_Model):
     """How the bot reaches Webex."""
 
     bot_token: SecretStr | None = None
+    """The bot's access token (developer.webex.com, My Webex Apps). Unset: local mode with the
+    built-in Webex stand-in."""
     webhook_secret: SecretStr | None = None
+    """The secret Webex signs webhooks with (any long random string)."""
     api_url: str = DEFAULT_API_URL
+    """The Webex API base URL, with its ``/v1/``."""
     admin_token: SecretStr | None = None
-    public_url: str | None = None  # where Webex reaches our webhook endpoint
-    org_id: str | None = None  # the Control Hub org; unset: the admin token's own
-    control_hub: bool = True  # False: BroadWorks subscribers only, no People/SCIM reads
+    """A partner/org admin token for the BroadWorks and People APIs (a personal token lasts
+    12 hours; use ``oauth`` for running)."""
+    public_url: str | None = None
+    """Where Webex reaches this bot (``https://bot.example.com``); webhooks point at
+    ``<public_url>/webhooks/webex``."""
+    org_id: str | None = None
+    """The Control Hub org; unset: the admin token's own."""
+    control_hub: bool = True
+    """False: BroadWorks subscribers only, no People/SCIM reads."""
 
     @field_validator("api_url")
     @classmethod
@@ -62,19 +97,28 @@ class OAuthSettings(_Model):
     """An integration or service app whose access token the bot refreshes itself."""
 
     client_id: str
+    """The integration's client id."""
     client_secret: SecretStr
+    """The integration's client secret."""
     refresh_token: SecretStr
+    """The refresh token from authorizing the integration once as the partner admin."""
 
 
 class AccessSettings(_Model):
     """Who may do what: emails or ``*@domain`` patterns per role, roles per space, orgs allowed."""
 
     admins: tuple[str, ...] = ()
+    """Everything: retry, delete, packages, re-send, digests, audit."""
     support: tuple[str, ...] = ()
+    """Read, the exact error text, exports."""
     viewers: tuple[str, ...] = ()
+    """Read only."""
     spaces: dict[str, Literal["admin", "support", "viewer"]] = Field(default_factory=dict)
-    orgs: tuple[str, ...] = ()  # empty: people of any org
-    allowed_spaces: tuple[str, ...] = ()  # empty: any space
+    """Space id -> the role of everyone in that space."""
+    orgs: tuple[str, ...] = ()
+    """Webex org ids whose people may talk to the bot (empty: any)."""
+    allowed_spaces: tuple[str, ...] = ()
+    """Spaces the bot answers in (empty: any)."""
 
     @field_validator("admins", "support", "viewers")
     @classmethod
@@ -89,10 +133,15 @@ class DigestSettings(_Model):
     """A digest declared in app.yaml."""
 
     space: str
-    schedule: str = "daily 08:00"  # daily HH:MM, weekdays HH:MM, or a five-field cron line
+    """The Webex room id the digest is posted to."""
+    schedule: str = "daily 08:00"
+    """``daily HH:MM``, ``weekdays HH:MM``, or a five-field cron line."""
     timezone: str = "UTC"
+    """The IANA time zone of the schedule."""
     content: Literal["errors", "pending", "all"] = "all"
+    """What the digest reports."""
     quiet: bool = False
+    """Post nothing when nothing changed."""
 
     @field_validator("timezone")
     @classmethod
@@ -108,71 +157,171 @@ class SandboxSettings(_Model):
     """The embedded demo provider."""
 
     random_seed: int = 0
+    """Seed of the demo data and its simulated progress."""
     step_seconds: float = Field(default=20.0, gt=0)
+    """How often a demo subscriber moves to its next status."""
 
 
 class SyncSettings(_Model):
     """How the Webex provider keeps its snapshot fresh."""
 
     freshness_seconds: int = Field(default=300, ge=0)
+    """A snapshot younger than this is answered from without asking Webex."""
     interval_seconds: int = Field(default=300, ge=30)
-    full_sync_hours: float = Field(default=24.0, gt=0)  # incremental syncs miss deletions
-    max_wait_seconds: float = Field(default=30.0, ge=0)  # Retry-After/backoff bound per call
+    """How often changed subscribers are fetched in the background."""
+    full_sync_hours: float = Field(default=24.0, gt=0)
+    """How often the whole list is read again (incremental syncs miss deletions)."""
+    max_wait_seconds: float = Field(default=30.0, ge=0)
+    """The most one Webex call may wait on Retry-After and backoff, in total."""
 
 
-class Settings(_Model):
+class Settings(BaseSettings):
     """Everything the bot is configured by."""
 
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTING,
+        env_ignore_empty=True,
+    )
+
     provider: Literal["sandbox", "webex"] = "sandbox"
+    """``sandbox`` (embedded demo data) or ``webex`` (the real APIs)."""
     locale: Literal["en", "cs"] = "en"
+    """The language of the bot's replies."""
     database_url: str = DEFAULT_DATABASE_URL
+    """SQLite or PostgreSQL (``postgresql+psycopg://user:pass@host/db``); PostgreSQL for more
+    than one process."""
     files_dir: Path = Path("var/files")
+    """Where exports are written before they are uploaded."""
     host: str = "127.0.0.1"
+    """The address ``serve`` listens on (``0.0.0.0`` in a container)."""
     port: int = Field(default=8080, ge=0, le=65535)
+    """The port ``serve`` listens on."""
     webex: WebexSettings = WebexSettings()
+    """How the bot reaches Webex."""
     oauth: OAuthSettings | None = None
-    access: AccessSettings | None = None  # None: the sandbox's everyone-is-admin mode
+    """An integration whose access token the bot refreshes itself (instead of
+    ``webex.admin_token``)."""
+    access: AccessSettings | None = None
+    """Who may do what; required with ``provider: webex``. Unset (sandbox only): everyone is an
+    admin."""
     digests: tuple[DigestSettings, ...] = ()
+    """Scheduled digests per space."""
     confirmation_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    """How long a ``confirm <code>`` stays valid."""
     not_verified_days: int = Field(default=7, ge=0)
+    """Not verified longer than this counts as stuck."""
     claim_warning_days: int = Field(default=2, ge=0)
+    """Warn about Delayed claims ending within this many days."""
     commands_per_minute: int = Field(default=30, ge=1)
+    """How many commands one person may run per minute."""
     sandbox: SandboxSettings = SandboxSettings()
+    """The embedded demo provider."""
     sync: SyncSettings = SyncSettings()
+    """How the Webex provider keeps its snapshot fresh."""
 
     @property
     def local_mode(self) -> bool:
         """True without a bot token: the bot talks to the built-in Webex stand-in."""
         return self.webex.bot_token is None
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only ``load_settings`` adds the environment and app.yaml (see the module docstring)."""
+        loading = _LOADING.get()
+        return (init_settings,) if loading is None else (init_settings, *loading)
 
-# The environment variables of architecture.md, and where each lands in Settings.
+
+# The established variables of architecture.md, and where each lands in Settings. ONBOARD_PROVIDER
+# and ONBOARD_LOCALE need no entry: they are the ONBOARD_ prefix's own names for those keys.
 ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "WEBEX_BOT_TOKEN": ("webex", "bot_token"),
     "WEBEX_WEBHOOK_SECRET": ("webex", "webhook_secret"),
     "WEBEX_API_URL": ("webex", "api_url"),
     "WEBEX_ADMIN_TOKEN": ("webex", "admin_token"),
     "DATABASE_URL": ("database_url",),
-    "ONBOARD_PROVIDER": ("provider",),
-    "ONBOARD_LOCALE": ("locale",),
 }
 
+_LOADING: ContextVar[tuple[PydanticBaseSettingsSource, ...] | None] = ContextVar(
+    "onboard_settings_sources", default=None
+)
 
-def _resolve(value: Any, env: Mapping[str, str], path: str) -> Any:
+
+def env_name(path: tuple[str, ...]) -> str:
+    """The variable that sets the key at ``path`` (``ONBOARD_SYNC__FRESHNESS_SECONDS``)."""
+    return ENV_PREFIX + ENV_NESTING.join(path).upper()
+
+
+class _DictSource(PydanticBaseSettingsSource):
+    """A source whose values were read up front (so errors surface before validation)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self.data = data
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: ``__call__`` hands over the whole mapping."""
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self.data
+
+
+class _PrefixedEnv(EnvSettingsSource):
+    """pydantic-settings' own ``ONBOARD_*`` reader, over a given mapping instead of os.environ."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._given = env
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._given, self.case_sensitive, self.env_ignore_empty, None)
+
+
+@dataclass
+class Origins:
+    """Where each configured key came from: a variable name, the file, or the default."""
+
+    config_path: Path
+    by_key: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def of(self, path: tuple[str, ...]) -> str:
+        """The source of the key at ``path`` (a key set as a whole counts for its children)."""
+        for depth in range(len(path), 0, -1):
+            found = self.by_key.get(path[:depth])
+            if found is not None:
+                return found
+        return "default"
+
+
+def _resolve(
+    value: Any, env: Mapping[str, str], path: tuple[str, ...], refs: dict[tuple[str, ...], str]
+) -> Any:
     if isinstance(value, dict):
-        return {k: _resolve(v, env, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        return {k: _resolve(v, env, (*path, str(k)), refs) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve(v, env, f"{path}.{i}") for i, v in enumerate(value)]
+        return [_resolve(v, env, (*path, str(i)), refs) for i, v in enumerate(value)]
     if isinstance(value, str):
         names = _REF.findall(value)
         if not names:
             return value
+        refs[path] = names[0]
         if _REF.fullmatch(value):
             # A whole-value reference to an unset variable means "not configured".
             return env.get(names[0]) or None
         missing = [n for n in names if n not in env]
         if missing:
-            raise ConfigError(f"{path}: refers to ${{{missing[0]}}}, which is not set")
+            raise ConfigError(f"{'.'.join(path)}: refers to ${{{missing[0]}}}, which is not set")
         return _REF.sub(lambda m: env[m.group(1)], value)
     return value
 
@@ -188,24 +337,16 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: str) -> None:
     node[path[-1]] = value
 
 
-def _describe(err: ValidationError, source: str) -> str:
-    lines = []
-    for item in err.errors():
-        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        msg = item["msg"]
-        if item["type"] == "extra_forbidden":
-            msg = "unknown key"
-        lines.append(f"{source}: {key}: {msg}")
-    return "\n".join(lines)
+def _leaves(data: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for key, value in data.items():
+        here = (*path, str(key))
+        if isinstance(value, Mapping) and value:
+            yield from _leaves(value, here)
+        else:
+            yield here
 
 
-def load_settings(
-    path: str | Path | None = None, *, env: Mapping[str, str] | None = None
-) -> Settings:
-    """Read app.yaml (``ONBOARD_CONFIG`` or ./app.yaml; a missing default file is an empty one)."""
-    env = os.environ if env is None else env
-    explicit = path is not None or "ONBOARD_CONFIG" in env
-    config_path = Path(path or env.get("ONBOARD_CONFIG") or DEFAULT_CONFIG)
+def _read_yaml(config_path: Path, explicit: bool) -> dict[str, Any]:
     raw: Any = {}
     if config_path.exists():
         try:
@@ -216,11 +357,73 @@ def load_settings(
         raise ConfigError(f"{config_path}: no such configuration file")
     if not isinstance(raw, dict):
         raise ConfigError(f"{config_path}: the top level must be a mapping of keys")
-    data = _resolve(raw, env, "")
+    return raw
+
+
+def _describe(err: ValidationError, origins: Origins) -> str:
+    lines = []
+    for item in err.errors():
+        path = tuple(str(p) for p in item["loc"])
+        key = ".".join(path) or "(top level)"
+        msg = item["msg"]
+        if item["type"] == "extra_forbidden":
+            msg = "unknown key"
+        source = origins.of(path)
+        where = source if source.startswith(ENV_PREFIX) or source in ENV_OVERRIDES else None
+        where = where or str(origins.config_path)
+        lines.append(f"{where}: {key}: {msg}")
+    return "\n".join(lines)
+
+
+def load_settings_with_origins(
+    path: str | Path | None = None, *, env: Mapping[str, str] | None = None
+) -> tuple[Settings, Origins]:
+    """The settings and where each key came from (``onboard-bot config show`` prints both)."""
+    env = os.environ if env is None else env
+    explicit = path is not None or "ONBOARD_CONFIG" in env
+    config_path = Path(path or env.get("ONBOARD_CONFIG") or DEFAULT_CONFIG)
+    refs: dict[tuple[str, ...], str] = {}
+    from_file = _resolve(_read_yaml(config_path, explicit), env, (), refs)
+    legacy: dict[str, Any] = {}
     for name, target in ENV_OVERRIDES.items():
         if env.get(name):
-            _set(data, target, env[name])
+            _set(legacy, target, env[name])
+    prefixed = _PrefixedEnv(Settings, env)
+    from_env = prefixed()
+
+    origins = Origins(config_path)
+    for key in _leaves(from_file):
+        ref = next((refs[k] for k in refs if k[: len(key)] == key), None)
+        origins.by_key[key] = "file" if ref is None else f"file (${{{ref}}})"
+    for key in _leaves(legacy):
+        origins.by_key[key] = next(n for n, t in ENV_OVERRIDES.items() if t == key)
+    for key in _leaves(from_env):
+        # The variable may name the key itself or a parent given as JSON (ONBOARD_ACCESS='{...}').
+        depth = next(
+            (d for d in range(len(key), 0, -1) if env_name(key[:d]) in _upper(env)), len(key)
+        )
+        for sub in [k for k in origins.by_key if k[:depth] == key[:depth]]:
+            del origins.by_key[sub]
+        origins.by_key[key[:depth]] = env_name(key[:depth])
+
+    sources = (from_env, legacy, from_file)  # strongest first
+    token = _LOADING.set(tuple(_DictSource(Settings, data) for data in sources))
     try:
-        return Settings.model_validate(data)
+        settings = Settings()
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, str(config_path))) from None
+        raise ConfigError(_describe(exc, origins)) from None
+    finally:
+        _LOADING.reset(token)
+    return settings, origins
+
+
+def _upper(env: Mapping[str, str]) -> set[str]:
+    return {k.upper() for k, v in env.items() if v}
+
+
+def load_settings(
+    path: str | Path | None = None, *, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Read app.yaml (``ONBOARD_CONFIG`` or ./app.yaml; a missing default file is an empty one)
+    and the environment."""
+    return load_settings_with_origins(path, env=env)[0]

@@ -17,20 +17,14 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
-import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.bootstrap import Bot
 from bot.events import WebhookEnvelope, correlation_id_of
 from bot.metrics import CONTENT_TYPE_LATEST
-from bot.webex import WebexError
-from bot.webhooks_admin import target_url_from, webhook_problems
 from storage.events import WebhookEventRepository
 
 if TYPE_CHECKING:
@@ -53,36 +47,6 @@ def signature_ok(secret: str, body: bytes, signature: str | None) -> bool:
     return hmac.compare_digest(expected, given)
 
 
-@dataclass
-class _ReadyCache:
-    """The Webex half of readiness, cached: token valid and webhooks active."""
-
-    seconds: float
-    problems: list[str] = field(default_factory=list)
-    checked_at: float = float("-inf")
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def _webex_problems(runtime: Runtime, bot: Bot, cache: _ReadyCache) -> list[str]:
-    with cache.lock:
-        if time.monotonic() - cache.checked_at < cache.seconds:
-            return list(cache.problems)
-        problems: list[str] = []
-        try:
-            runtime.gateway.me()
-        except WebexError as exc:
-            problems.append(f"bot token: {exc}")
-        else:
-            try:
-                public = bot.settings.webex.public_url
-                target = target_url_from(public) if public else None
-                problems += webhook_problems(runtime.gateway.webhooks(), target_url=target)
-            except WebexError as exc:
-                problems.append(f"webhooks: {exc}")
-        cache.problems, cache.checked_at = problems, time.monotonic()
-        return list(problems)
-
-
 def create_app(
     bot: Bot, *, runtime: Runtime, ready_cache_seconds: float = READY_CACHE_SECONDS
 ) -> Flask:
@@ -94,7 +58,9 @@ def create_app(
     secret = secret_value.get_secret_value() if secret_value is not None else None
     if secret is None:
         log.error("WEBEX_WEBHOOK_SECRET is not set: every webhook will be refused")
-    cache = _ReadyCache(ready_cache_seconds)
+    from bot.health import WebexProbe, readiness
+
+    probe = getattr(runtime, "probe", None) or WebexProbe(bot, runtime.gateway, metrics)
 
     def refuse(status: int, reason: str, message: str) -> tuple[Response, int]:
         metrics.webhooks_rejected.labels(reason).inc()
@@ -149,24 +115,15 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:
-        return jsonify(status="ok"), 200
+        # Alive is all /healthz says; ?full=1 adds what Webex says, which never makes it fail.
+        if request.args.get("full") not in ("1", "true", "yes"):
+            return jsonify(status="ok"), 200
+        webex = probe.latest(ready_cache_seconds).as_json()
+        return jsonify(status="ok", webex=webex), 200
 
     @app.get("/readyz")
     def readyz() -> tuple[Response, int]:
-        checks: dict[str, Any] = {}
-        problems: list[str] = []
-        try:
-            with bot.db.engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:
-            problems.append(f"database: {type(exc).__name__}")
-            checks["database"] = "unreachable"
-        if secret is None:
-            problems.append("webhook secret: WEBEX_WEBHOOK_SECRET is not set")
-        webex = _webex_problems(runtime, bot, cache)
-        checks["webex"] = "ok" if not webex else "failing"
-        problems += webex
+        checks, problems = readiness(bot, list(getattr(runtime, "services", [])))
         if problems:
             return jsonify(status="not ready", checks=checks, problems=problems), 503
         return jsonify(status="ready", checks=checks), 200

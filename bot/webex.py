@@ -11,6 +11,7 @@ worker and the outbox sender) decide when to retry.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -98,6 +99,8 @@ class WebexGateway:
 
     def __init__(self, api: WebexAPI) -> None:
         self.api = api
+        #: Told how long each call took, by endpoint (the runtime points it at the metrics).
+        self.on_call: Callable[[str, float], None] | None = None
 
     @classmethod
     def from_settings(
@@ -116,8 +119,13 @@ class WebexGateway:
         return cls(api)
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
-        with translated_errors(what):
-            return call()
+        started = time.perf_counter()
+        try:
+            with translated_errors(what):
+                return call()
+        finally:
+            if self.on_call is not None:
+                self.on_call(what, time.perf_counter() - started)
 
     # -- people and messages -------------------------------------------------------------------
 

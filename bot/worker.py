@@ -27,6 +27,7 @@ import binascii
 import html
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -162,6 +163,7 @@ class EventWorker:
         """Handle one claimed event and settle it: done, retry later, or failed."""
         cid = row.correlation_id or correlation_id_of(row.event_key)
         extra = {"event_key": row.event_key, "correlation_id": cid}
+        started = time.perf_counter()
         try:
             envelope = WebhookEnvelope.parse(row.payload)
             job = self._job(envelope, cid)
@@ -189,12 +191,19 @@ class EventWorker:
             )
             return
         self._settle(row, outcome="done", messages=messages, cid=cid)
-        log.info(
-            "event %s handled: %s, %d message(s) queued",
-            row.event_key,
+        command, outcome, took = (
             reply.command or "-",
+            outcome_of(reply)[0],
+            time.perf_counter() - started,
+        )
+        log.info(
+            "event %s handled: %s %s in %.3f s, %d message(s) queued",
+            row.event_key,
+            command,
+            outcome,
+            took,
             len(messages),
-            extra=extra,
+            extra={**extra, "command": command, "outcome": outcome, "duration_seconds": took},
         )
         if messages:
             self.on_enqueued()
@@ -269,9 +278,12 @@ class EventWorker:
             )
             actions = ", ".join(a.removeprefix("service.") for a in done)
             return Reply(NoticeView((Msg("web.already_done", {"actions": actions}),)))
+        started = time.perf_counter()
         reply = handle(self.bot, request)
         outcome, _ = outcome_of(reply)
-        self.metrics.commands.labels(reply.command or request.action or "unknown", outcome).inc()
+        command = reply.command or request.action or "unknown"
+        self.metrics.commands.labels(command, outcome).inc()
+        self.metrics.command_seconds.labels(command).observe(time.perf_counter() - started)
         return reply
 
     # -- settling ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from i18n.catalog import (
     commands,
     digests,
     errors,
+    ops,
     sandbox,
     states,
     web,
@@ -24,6 +25,7 @@ _TABLES = (
     sandbox.MESSAGES,
     webex_provider.MESSAGES,
     access.MESSAGES,
+    ops.MESSAGES,
 )
 
 

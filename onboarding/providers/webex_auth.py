@@ -99,6 +99,14 @@ class OAuthTokenSource:
                     return str(stored["access_token"])
             return self._refresh(stored, now)
 
+    def refresh_token_expires_at(self) -> datetime | None:
+        """When the refresh token in use runs out, as Webex said at the last refresh (None: not
+        known yet, before the first refresh)."""
+        with self._lock:
+            stored = self._stored()
+        value = (stored or {}).get("refresh_token_expires_at")
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+
     def invalidate(self) -> bool:
         """Drop the access token (a 401 said it is no good); the next call refreshes."""
         with self._lock:

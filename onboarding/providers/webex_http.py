@@ -19,6 +19,7 @@ than the API's own (a ``Link`` to elsewhere is refused).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -161,6 +162,12 @@ class WebexHttp:
         self.sleep = sleep
         self.session = session or requests.Session()
         self._origin = urlsplit(self.api_url)[:2]
+        #: Told how long each request took, by endpoint (``broadworks/subscribers/{id}``).
+        self.on_call: Callable[[str, float], None] | None = None
+
+    def _timed(self, url: str, started: float) -> None:
+        if self.on_call is not None:
+            self.on_call(endpoint_of(url, self.api_url), time.perf_counter() - started)
 
     def url(self, path_or_url: str) -> str:
         """An absolute URL on the API's host (refusing links to anywhere else)."""
@@ -194,6 +201,7 @@ class WebexHttp:
             headers = {"Accept": "application/json"}
             if authenticate:
                 headers["Authorization"] = f"Bearer {self.tokens.token()}"
+            started = time.perf_counter()
             try:
                 response = self.session.request(
                     method,
@@ -205,6 +213,7 @@ class WebexHttp:
                     timeout=policy.timeout,
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:
+                self._timed(url, started)
                 kind = "timeout" if isinstance(exc, requests.Timeout) else "connection"
                 log.warning("webex %s %s: %s (attempt %d)", method, _path(url), kind, attempts)
                 if not idempotent:
@@ -217,6 +226,7 @@ class WebexHttp:
                 self.sleep(delay)
                 waited += delay
                 continue
+            self._timed(url, started)
             status = response.status_code
             log.debug("webex %s %s -> %d", method, _path(url), status)
             if status in (429, 423):
@@ -274,6 +284,16 @@ class WebexHttp:
         while response.next_url:
             response = self.call("GET", response.next_url, scope=scope)
             yield response
+
+
+_ID_SEGMENT = re.compile(r"^(?:[0-9a-fA-F-]{16,}|[A-Za-z0-9_=-]{24,}|\d+)$")
+
+
+def endpoint_of(url: str, api_url: str) -> str:
+    """The path of ``url`` under the API with ids replaced (``people/{id}``): a metric label."""
+    path = urlsplit(url).path.removeprefix(urlsplit(api_url).path).strip("/")
+    parts = ["{id}" if _ID_SEGMENT.match(p) else p for p in path.split("/")]
+    return "/".join(parts)
 
 
 def _message(response: requests.Response) -> str:

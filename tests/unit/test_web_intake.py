@@ -193,17 +193,20 @@ def test_without_a_secret_every_webhook_is_refused(sqlite_database, tmp_path):
     assert client.get("/readyz").status_code == 503
 
 
-def test_readiness_reports_what_is_wrong_and_caches_webex_checks(parts):
+def test_readiness_asks_no_webex_but_full_health_reports_it_cached(parts):
     _, runtime, client = parts
-    first = client.get("/readyz")
-    assert first.status_code == 503
-    assert "webhook messages/created is not registered" in first.json["problems"]
+    ready = client.get("/readyz")
+    assert (ready.status_code, ready.json["checks"]) == (200, {"database": "ok", "intake": "ok"})
+    assert runtime.gateway.calls == 0  # readiness is this process's own state only
+    full = client.get("/healthz?full=1")
+    assert full.status_code == 200
+    assert "webhook messages/created is not registered" in full.json["webex"]["webhooks"]
     calls = runtime.gateway.calls
-    client.get("/readyz")
+    client.get("/healthz?full=1")
     assert runtime.gateway.calls == calls  # cached for 30 s
 
 
-def test_readiness_is_ok_with_both_webhooks_active(sqlite_database, tmp_path):
+def test_a_webex_outage_leaves_readiness_alone_and_shows_in_full_health(sqlite_database, tmp_path):
     settings = Settings(
         webex=WebexSettings(bot_token="t", webhook_secret=SECRET), files_dir=tmp_path / "f"
     )
@@ -214,12 +217,14 @@ def test_readiness_is_ok_with_both_webhooks_active(sqlite_database, tmp_path):
     ]
     runtime = StubRuntime(gateway=StubGateway(hooks=hooks))
     client = create_app(bot, runtime=runtime, ready_cache_seconds=0).test_client()  # type: ignore[arg-type]
-    ready = client.get("/readyz")
-    assert (ready.status_code, ready.json["status"]) == (200, "ready")
+    up = client.get("/healthz?full=1").json["webex"]
+    assert (up["reachable"], up["bot_token"], up["webhooks"]) == (True, "ok", "ok")
     runtime.gateway.fail = True
-    down = client.get("/readyz")
-    assert down.status_code == 503
-    assert down.json["problems"][0].startswith("bot token")
+    assert client.get("/readyz").status_code == 200
+    down = client.get("/healthz?full=1")
+    assert down.status_code == 200
+    assert down.json["webex"]["reachable"] is False
+    assert runtime.metrics.value("onboard_webex_reachable") == 0.0
 
 
 def test_webhook_problems_name_inactive_and_misdirected_hooks():
