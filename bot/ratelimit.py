@@ -15,10 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
-from storage.models import AuditEntryRow
-from storage.uow import Database
+from storage.uow import UnitOfWork
 
 WINDOW = timedelta(minutes=1)
 THROTTLED = "throttled"
@@ -38,37 +35,19 @@ class RateDecision:
 class RateLimiter:
     """At most ``per_minute`` commands per person in any sliding minute."""
 
-    def __init__(self, db: Database, per_minute: int, *, window: timedelta = WINDOW) -> None:
-        self.db = db
+    def __init__(self, per_minute: int, *, window: timedelta = WINDOW) -> None:
         self.per_minute = per_minute
         self.window = window
 
-    def check(self, actor: str, now: datetime) -> RateDecision:
+    def check(self, uow: UnitOfWork, actor: str, now: datetime) -> RateDecision:
         """May ``actor`` (a normalised email) run one more command at ``now``?"""
         since = now - self.window
-        recent = (
-            AuditEntryRow.actor == actor,
-            AuditEntryRow.at > since,
-            AuditEntryRow.via.in_(LIMITED_VIA),
-            # A provider action's own ``service.*`` entry is the same request seen twice.
-            AuditEntryRow.action.not_like("service.%"),
+        counted = uow.audit.request_times(
+            actor, since=since, vias=LIMITED_VIA, skip=THROTTLED, limit=self.per_minute
         )
-        with self.db.uow() as uow:
-            counted = list(
-                uow.session.scalars(
-                    sa.select(AuditEntryRow.at)
-                    .where(*recent, AuditEntryRow.result != THROTTLED)
-                    .order_by(AuditEntryRow.at.desc())
-                    .limit(self.per_minute)
-                )
-            )
-            if len(counted) < self.per_minute:
-                return RateDecision(True)
-            told = uow.session.scalar(
-                sa.select(sa.func.count())
-                .select_from(AuditEntryRow)
-                .where(*recent, AuditEntryRow.result == THROTTLED)
-            )
+        if len(counted) < self.per_minute:
+            return RateDecision(True)
+        told = uow.audit.has_result(actor, since=since, vias=LIMITED_VIA, result=THROTTLED)
         # The oldest of the last N leaves the window first; then one more command fits.
         wait = max(counted[-1] + self.window - now, timedelta(seconds=1))
-        return RateDecision(False, retry_after=wait, already_told=bool(told))
+        return RateDecision(False, retry_after=wait, already_told=told)

@@ -11,6 +11,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Trochu zpomalte, prosím: poslali jste víc než {n} příkazů za minutu, proto jsem "
         "tento nespustil. Zkuste to znovu za {seconds} s.",
     },
+    # Refusals name a button by its label, as the person saw it on the card
+    "run.forbidden_button": {
+        "en": "The button **{button}** needs the {role} role; yours is {yours}.",
+        "cs": "Tlačítko **{button}** vyžaduje roli {role}; vaše role je {yours}.",
+    },
+    # Card actions as people know them: the label of the button that sends each one
+    "button.user.retry": {"en": "Retry activation", "cs": "Opakovat aktivaci"},
+    "button.user.delete": {"en": "Delete user", "cs": "Odstranit uživatele"},
+    "button.user.package": {"en": "Change package type", "cs": "Změnit typ balíčku"},
+    "button.user.error": {"en": "Copy error text", "cs": "Kopírovat text chyby"},
+    "button.user.resend": {"en": "Re-send invitation", "cs": "Znovu odeslat pozvánku"},
+    "button.user.status": {"en": "Show user", "cs": "Zobrazit uživatele"},
+    "button.user.state": {"en": "Show state", "cs": "Zobrazit stav"},
+    "button.state.explain": {"en": "Explain", "cs": "Vysvětlit"},
+    "button.status.list": {"en": "User list", "cs": "Seznam uživatelů"},
+    "button.export": {"en": "Export", "cs": "Export"},
+    "button.template.check": {"en": "Check template", "cs": "Zkontrolovat šablonu"},
+    "button.digest.now": {"en": "Post again now", "cs": "Poslat znovu teď"},
+    "button.confirm": {"en": "Confirm", "cs": "Potvrdit"},
+    "button.cancel": {"en": "Cancel", "cs": "Zrušit"},
     # The audit command
     "cmd.audit.help": {
         "en": "Who did what, newest first: everyone's, yours (`me`) or a user's, over the last "

@@ -22,7 +22,7 @@ import commands.audit  # noqa: F401  (registered here until commands/__init__.py
 from bot.bootstrap import Bot, build_bot
 from bot.cards import audit as audit_cards
 from bot.cards import render_markdown
-from bot.pipeline import Request, handle
+from bot.dispatch import Request, dispatch
 from bot.settings import AccessSettings, SandboxSettings, Settings
 from commands.audit import AuditView
 from commands.registry import Role
@@ -96,7 +96,7 @@ def ask(
     """Type ``text`` to the bot as ``who``."""
     extra = {"correlation_id": cid} if cid else {}
     request = Request(person_email=who, text=text, via=via, space_id=space, org_id=org, **extra)
-    return handle(bot, request)
+    return dispatch(bot, request).reply
 
 
 def click(
@@ -121,7 +121,7 @@ def click(
         org_id=org,
         **extra,
     )
-    return handle(bot, request)
+    return dispatch(bot, request).reply
 
 
 def audit_rows(db: Database, *where: Any) -> list[AuditEntryRow]:

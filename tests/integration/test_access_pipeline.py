@@ -8,7 +8,7 @@ import pytest
 
 from bot.acl import AccessPolicy
 from bot.cards import render_markdown
-from bot.pipeline import is_silent
+from bot.dispatch import is_silent
 from bot.settings import AccessSettings
 from commands.views import ConfirmView, ErrorKind
 from tests.integration.test_access_harness import (

@@ -18,9 +18,10 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from bot import pipeline
+from bot import dispatch
 from bot.cards import audit as audit_cards
 from bot.cards._md import code
+from bot.chain import audit as audit_link
 from bot.cli_audit import COLUMNS, write_csv
 from bot.cli_audit import audit as audit_group
 from commands.audit import SHOWN, AuditView
@@ -79,7 +80,7 @@ def test_a_card_action_is_recorded_with_its_data(bot):
         "user": sub.user_id,
         "package": "premium",
     }
-    assert entry.detail == "run.forbidden (needs admin)"
+    assert entry.detail == "run.forbidden_button (needs admin)"
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,7 @@ def test_hostile_values_are_cut_to_the_columns_and_nul_is_kept_out(bot):
     card, typed_entry = audit_rows(bot.db)[-2:]
     assert len(card.action) == 80 and card.result == "invalid"
     assert len(card.target) <= 320 and "\x00" not in card.target
-    assert len(card.text) <= pipeline.MAX_TEXT
+    assert len(card.text) <= audit_link.MAX_TEXT
     assert len(typed_entry.text) == 2000 and "\x00" not in typed_entry.text
     assert typed_entry.actor == ADMIN  # normalised, so rate limits and `audit me` find it
 
@@ -185,7 +186,7 @@ _WRITES = re.compile(
 
 
 def test_no_code_of_the_bot_updates_or_deletes_audit_entries():
-    root = Path(pipeline.__file__).resolve().parents[1]
+    root = Path(dispatch.__file__).resolve().parents[1]
     offenders = []
     for package in ("bot", "commands", "onboarding", "storage"):
         for path in (root / package).rglob("*.py"):

@@ -36,7 +36,7 @@ def ask(database: Database, clock: ManualClock, tmp_path: Path):
             locale=locale,
             page_size=100,
         )
-        reply = run_text(text, ctx)
+        reply = run_text(text, ctx).reply
         return reply, render_markdown(reply.view, locale)
 
     return ask

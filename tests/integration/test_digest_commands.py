@@ -43,7 +43,7 @@ def say(bot: Bot, text: str, *, role: Role = Role.ADMIN, space: str | None = ROO
         db=bot.db,
         files_dir=bot.files_dir,
     )
-    return run_text(text, ctx)
+    return run_text(text, ctx).reply
 
 
 def _digests(bot: Bot) -> list[DigestRow]:
@@ -150,5 +150,5 @@ def test_the_card_button_runs_digest_now(bot):
         db=bot.db,
         files_dir=bot.files_dir,
     )
-    reply = run_action("digest.now", {"action": "digest.now"}, ctx)
+    reply = run_action("digest.now", {"action": "digest.now"}, ctx).reply
     assert reply.ok and isinstance(reply.view, DigestView)

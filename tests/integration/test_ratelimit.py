@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.cards import render_markdown
-from bot.pipeline import is_silent
-from bot.ratelimit import RateLimiter
+from bot.dispatch import is_silent
+from bot.ratelimit import RateDecision, RateLimiter
 from commands.views import ErrorKind
 from storage.models import AuditEntryRow
 from tests.integration.test_access_harness import (
@@ -103,8 +103,13 @@ def test_refused_requests_count_but_strangers_are_refused_not_throttled(bot):
 
 
 def test_the_limiter_alone(database, clock):
-    limiter = RateLimiter(database, 2)
-    assert limiter.check("a@x.example", clock.now()).allowed
+    limiter = RateLimiter(2)
+
+    def check(actor: str) -> RateDecision:
+        with database.uow() as uow:
+            return limiter.check(uow, actor, clock.now())
+
+    assert check("a@x.example").allowed
     with database.uow() as uow:
         for seconds in (50, 10):
             uow.audit.record(
@@ -117,7 +122,7 @@ def test_the_limiter_alone(database, clock):
                 )
             )
         uow.commit()
-    decision = limiter.check("a@x.example", clock.now())
+    decision = check("a@x.example")
     assert not decision.allowed and decision.retry_after == timedelta(seconds=10)
     assert not decision.already_told
-    assert limiter.check("b@x.example", clock.now()).allowed
+    assert check("b@x.example").allowed

@@ -43,7 +43,7 @@ def listing(reply: Reply) -> v.StatusListView:
 
 def list_action(bot: Bot, *, role: Role = Role.VIEWER, **inputs: object) -> Reply:
     """Click ``status.list`` with these inputs."""
-    return run_action("status.list", {"action": "status.list", **inputs}, context(bot, role))
+    return run_action("status.list", {"action": "status.list", **inputs}, context(bot, role)).reply
 
 
 def apply_button(reply: Reply) -> Click:
@@ -118,7 +118,7 @@ def test_structured_inputs_win_over_the_free_text_and_keep_the_page(bot: Bot) ->
 def test_bad_structured_inputs_are_refused_not_searched(
     bot: Bot, inputs: dict[str, object], bad: str | None
 ) -> None:
-    reply = run_action("status.list", {"action": "status.list", **inputs}, context(bot))
+    reply = run_action("status.list", {"action": "status.list", **inputs}, context(bot)).reply
     assert not reply.ok
     assert isinstance(reply.view, v.ErrorView)
     assert reply.view.kind is v.ErrorKind.BAD_INPUT

@@ -95,7 +95,7 @@ def context(bot: Bot, role: Role = Role.ADMIN, who: str = ADMIN, locale: str = "
 
 
 def ask(bot: Bot, text: str, role: Role = Role.ADMIN, **kw: Any) -> Reply:
-    reply = run_text(text, context(bot, role, **kw))
+    reply = run_text(text, context(bot, role, **kw)).reply
     return reply
 
 

@@ -69,7 +69,7 @@ def find(card: dict[str, Any], action: str) -> Click:
 def click(bot: Bot, found: Click, role: Role = Role.ADMIN, who: str = ADMIN, **typed: str) -> Reply:
     action, values = found
     inputs = {**action["data"], **values, **typed}
-    return run_action(inputs["action"], inputs, context(bot, role, who))
+    return run_action(inputs["action"], inputs, context(bot, role, who)).reply
 
 
 def card_of(reply: Reply, locale: str = "en") -> dict[str, Any]:
