@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.cards import _ac as ac
 from bot.cards._md import MAX_BYTES, code, esc, msg, size, when
+from bot.cards._render import card_renderer, markdown_renderer
 from commands.views import AuditLine, AuditView
 from i18n import entries, has, placeholders, t
 
@@ -133,6 +134,7 @@ def _title(view: AuditView, locale: str) -> str:
     return msg("md.audit.title", locale, **_counts(view, locale))
 
 
+@markdown_renderer
 def markdown(view: AuditView, locale: str) -> str:
     """The entries, newest first, then "and N more" when some are not listed."""
     head = _title(view, locale)
@@ -179,6 +181,7 @@ def _entry(line: AuditLine, locale: str) -> dict[str, Any]:
     return ac.container([ac.rich(*runs)], separator=True)
 
 
+@card_renderer
 def card(view: AuditView, locale: str) -> dict[str, Any]:
     """The audit trail as an Adaptive Card 1.3 (no buttons: it only reads)."""
     body: list[dict[str, Any]] = [

@@ -153,9 +153,9 @@ def submit_actions(card: dict[str, Any]) -> set[str]:
 def test_every_view_type_has_a_card_renderer_or_is_listed_as_markdown_only():
     types = all_view_types()
     assert len(types) >= 20
-    missing = [t.__name__ for t in types if t not in cards._CARD]
+    missing = [t.__name__ for t in types if t not in cards.card_renderers()]
     assert not missing, f"views without a card renderer: {missing}"
-    assert set(cards._MARKDOWN) == set(cards._CARD) == types
+    assert set(cards.markdown_renderers()) == set(cards.card_renderers()) == types
     assert types >= MARKDOWN_ONLY
 
 
