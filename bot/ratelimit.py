@@ -3,8 +3,9 @@
 The window is counted from the ``audit_entries`` table rather than kept in memory, because every
 request already leaves an entry there: the count is shared by every ``serve`` process on one
 database, survives restarts, and needs no table of its own. A request costs one indexed query
-(``actor``, newest first, at most N rows). Two requests racing in two processes may both see
-N-1 and both run; the limit is a brake on floods, not an exact quota, so that is acceptable.
+(``actor``, newest first, one row: the N-th newest). Two requests racing in two processes may
+both see N-1 and both run; the limit is a brake on floods, not an exact quota, so that is
+acceptable.
 
 Throttled requests are not counted, so someone who keeps typing is let in again a minute after
 their N-th command rather than never; refused requests are, since they cost a database write.
@@ -42,12 +43,12 @@ class RateLimiter:
     def check(self, uow: UnitOfWork, actor: str, now: datetime) -> RateDecision:
         """May ``actor`` (a normalised email) run one more command at ``now``?"""
         since = now - self.window
-        counted = uow.audit.request_times(
-            actor, since=since, vias=LIMITED_VIA, skip=THROTTLED, limit=self.per_minute
+        oldest = uow.audit.nth_request_at(
+            actor, self.per_minute, since=since, vias=LIMITED_VIA, skip=THROTTLED
         )
-        if len(counted) < self.per_minute:
+        if oldest is None:
             return RateDecision(True)
         told = uow.audit.has_result(actor, since=since, vias=LIMITED_VIA, result=THROTTLED)
         # The oldest of the last N leaves the window first; then one more command fits.
-        wait = max(counted[-1] + self.window - now, timedelta(seconds=1))
+        wait = max(oldest + self.window - now, timedelta(seconds=1))
         return RateDecision(False, retry_after=wait, already_told=told)

@@ -299,18 +299,20 @@ class AuditRepository:
             AuditEntryRow.action.not_like("service.%"),
         )
 
-    def request_times(
-        self, actor: str, *, since: datetime, vias: Collection[str], skip: str, limit: int
-    ) -> list[datetime]:
-        """When ``actor``'s requests since ``since`` came in, newest first, up to ``limit``;
-        entries whose result is ``skip`` are not counted."""
+    def nth_request_at(
+        self, actor: str, n: int, *, since: datetime, vias: Collection[str], skip: str
+    ) -> datetime | None:
+        """When ``actor``'s ``n``-th newest request since ``since`` came in (None: fewer than
+        ``n``); entries whose result is ``skip`` are not counted. One row is read, whatever
+        ``n`` is."""
         stmt = (
             sa.select(AuditEntryRow.at)
             .where(*self._requests_of(actor, since, vias), AuditEntryRow.result != skip)
             .order_by(AuditEntryRow.at.desc())
-            .limit(limit)
+            .offset(max(n - 1, 0))
+            .limit(1)
         )
-        return list(self.session.scalars(stmt))
+        return self.session.scalar(stmt)
 
     def has_result(
         self, actor: str, *, since: datetime, vias: Collection[str], result: str
