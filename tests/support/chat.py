@@ -123,11 +123,11 @@ class Chat:
 
     def as_(self, who: str, **changes: Any) -> Chat:
         """The same chat as someone else (or elsewhere: ``space=``, ``org=``, ``via=``)."""
-        return replace(self, who=who, said=self.said, **changes)
+        return replace(self, who=who, **changes)  # ``said`` stays the same list
 
     def say(self, text: str, *, cid: str | None = None, **changes: Any) -> Said:
         """Type ``text`` to the bot."""
-        who = self.as_(self.who, **changes) if changes else self
+        who = replace(self, **changes) if changes else self
         extra = {"correlation_id": cid} if cid else {}
         request = Request(
             person_email=who.who,
@@ -150,7 +150,7 @@ class Chat:
         **changes: Any,
     ) -> Said:
         """Press a card button that sends ``action`` with ``inputs``."""
-        who = self.as_(self.who, **changes) if changes else self
+        who = replace(self, **changes) if changes else self
         extra = {"correlation_id": cid} if cid else {}
         request = Request(
             person_email=who.who,
