@@ -28,6 +28,7 @@ def context_for(bot: Bot, request: Request, role: Role) -> CommandContext:
         locale=bot.settings.locale,
         confirmation_ttl=bot.confirmation_ttl,
         bot_names=request.bot_names,
+        page_size=bot.page_size,
         not_verified_days=bot.settings.not_verified_days,
         claim_warning_days=bot.settings.claim_warning_days,
     )

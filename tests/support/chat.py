@@ -23,7 +23,7 @@ from bot.bootstrap import Bot, build_bot
 from bot.dispatch import Dispatched, Request, dispatch
 from bot.replies import render
 from bot.settings import AccessSettings, SandboxSettings, Settings
-from commands.replies import Reply
+from commands.replies import Reply, ReplyFile
 from commands.views import View
 from onboarding.clock import ManualClock
 from storage.models import AuditEntryRow
@@ -66,7 +66,7 @@ def chat_bot(
 
 @dataclass(frozen=True)
 class Said:
-    """What the bot answered to one message or click."""
+    """What the bot answered to one message or click (read like a ``Reply``: view, ok, file)."""
 
     dispatched: Dispatched
     locale: str
@@ -85,6 +85,11 @@ class Said:
     def ok(self) -> bool:
         """True when the bot did what was asked."""
         return self.dispatched.reply.ok
+
+    @property
+    def file(self) -> ReplyFile | None:
+        """The file that goes with the reply (an export)."""
+        return self.dispatched.reply.file
 
     @property
     def result(self) -> str:
