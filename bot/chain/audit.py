@@ -44,11 +44,12 @@ def audit(turn: Turn, next_: Next) -> Handled:
         detail = f"{detail} ({turn.note})" if detail else turn.note
     turn.outcome = (result, detail)
     request = turn.request
+    uow = turn.uow
     try:
-        with turn.uow as uow:
-            uow.audit.record(_entry(turn, uow, handled, result, detail))
-            uow.commit()
+        uow.audit.record(_entry(turn, uow, handled, result, detail))
+        uow.commit()  # with what the command wrote in this unit of work (a confirmation)
     except Exception:
+        uow.rollback()
         # The reply matters more than its audit line; the failure is logged for operators.
         log.exception(
             "could not record the audit entry", extra={"correlation_id": request.correlation_id}

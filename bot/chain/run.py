@@ -9,11 +9,13 @@ from commands.context import CommandContext
 from commands.registry import Role
 from commands.runner import Handled, run_action, run_text
 from onboarding.service import Actor
+from storage.uow import UnitOfWork
 
 
-def context_for(bot: Bot, request: Request, role: Role) -> CommandContext:
-    """The command context of ``request`` for a person holding ``role``."""
+def context_for(bot: Bot, request: Request, role: Role, uow: UnitOfWork) -> CommandContext:
+    """The command context of ``request`` for a person holding ``role``, in ``uow``."""
     return CommandContext(
+        uow=uow,
         service=bot.service,
         actor=Actor(
             email=normalise(request.person_email),
@@ -38,7 +40,10 @@ def run(turn: Turn, next_: Next) -> Handled:
     """Run the request; the end of the chain (``next_`` is not called)."""
     request = turn.request
     assert turn.role is not None, "the access link runs first"
-    ctx = context_for(turn.bot, request, turn.role)
+    # The checks before only read: end their transaction, so that none stays open while the
+    # command waits on a provider (PostgreSQL would hold its snapshot that long).
+    turn.uow.commit()
+    ctx = context_for(turn.bot, request, turn.role, turn.uow)
     if request.action is not None:
         return run_action(request.action, dict(request.inputs), ctx)
     return run_text(request.text or "", ctx, parsed=turn.found())

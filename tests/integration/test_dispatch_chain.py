@@ -59,6 +59,17 @@ def test_an_event_already_carried_out_is_not_run_again(chat: Chat):
     assert [e.action for e in chat.audit()] == ["service.delete"]  # no second entry
 
 
+def test_a_confirmation_and_its_audit_entry_are_one_unit_of_work(chat: Chat, monkeypatch):
+    def no_entry(self: object, entry: AuditEntryRow) -> None:
+        raise RuntimeError("the audit table is full")
+
+    monkeypatch.setattr("storage.repositories.AuditRepository.record", no_entry)
+    said = chat.say("delete 420580183919@voip.novlog.example")
+    assert said.ok and said.result == "pending"  # the person still gets the answer
+    with chat.bot.db.uow() as uow:  # but no code was issued without its entry
+        assert uow.confirmations.get(said.view.code) is None  # type: ignore[union-attr]
+
+
 def test_the_audit_reads_what_ran_not_the_text(chat: Chat):
     said = chat.say("  STATUS   errors  ")
     assert said.ok and said.dispatched.name == "status"
@@ -101,6 +112,9 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         self.committed += 1
+
+    def rollback(self) -> None:
+        raise AssertionError("nothing failed, so nothing is rolled back")
 
 
 def _answer(turn: Turn, next_: Next) -> Handled:
