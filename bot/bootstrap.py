@@ -31,7 +31,8 @@ class Bot:
     service: OnboardingService
     access: AccessPolicy
     files_dir: Path
-    extras: dict[str, object] = field(default_factory=dict)
+    page_size: int = 10  # rows per page of a chat list
+    extras: dict[str, object] = field(default_factory=dict)  # the serving process's metrics
 
     @property
     def confirmation_ttl(self) -> timedelta:

@@ -2,22 +2,22 @@
 
 For each claimed event (new ones, and unfinished ones left by a process that died), the worker
 fetches the message or card action through the SDK, drops the bot's own messages, strips the
-@mention in group spaces, runs ``pipeline.handle`` (access check, command or card action, audit)
+@mention in group spaces, runs ``dispatch`` (access check, command or card action, audit)
 and puts the rendered replies in the outbox *in the same transaction* that marks the event done.
 Replies are threaded under the asking message in group spaces.
 
 Side effects never repeat
 -------------------------
-The pipeline runs with the event's correlation id (derived from the event key, the same for every
+Dispatch runs with the event's correlation id (derived from the event key, the same for every
 redelivery). The service layer writes a ``service.<action>`` audit entry, in its own committed
 transaction, right after each provider action, tagged with that id. Before running an event the
-worker looks for such entries: if a previous attempt got as far as a provider action but died
-before its replies and the "done" mark were committed, the action is *not* run again; the person
-gets a short notice that the request was already carried out instead. Read-only commands leave no
-``service.*`` entry and are simply answered again. The outbox rows are keyed by the correlation
-id and the reply's position, so an event handled twice (a lease that ran out under a slow
-provider) still enqueues each reply once. The one window left is a crash between the provider's
-answer and the audit commit, a few milliseconds wide.
+dispatch chain (its *already handled* link) looks for such entries: if a previous attempt got as
+far as a provider action but died before its replies and the "done" mark were committed, the
+action is *not* run again; the person gets a short notice that the request was already carried
+out instead. Read-only commands leave no ``service.*`` entry and are simply answered again. The
+outbox rows are keyed by the correlation id and the reply's position, so an event handled twice
+(a lease that ran out under a slow provider) still enqueues each reply once. The one window left
+is a crash between the provider's answer and the audit commit, a few milliseconds wide.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.bootstrap import Bot
+from bot.chain.audit import outcome_of
 from bot.delivery import RetryPolicy
+from bot.dispatch import Request, dispatch, is_silent
 from bot.events import (
     ACTIONS_CREATED,
     MESSAGES_CREATED,
@@ -44,7 +46,6 @@ from bot.events import (
     correlation_id_of,
 )
 from bot.metrics import Metrics
-from bot.pipeline import Request, handle, is_silent, outcome_of
 from bot.replies import RenderedReply, render
 from bot.webex import WebexGateway, WebexRejected, WebexUnavailable
 from commands.parsing import strip_mention
@@ -269,22 +270,20 @@ class EventWorker:
 
     def _reply(self, request: Request, cid: str) -> Reply:
         with self.bot.db.uow() as uow:
-            done = WebhookEventRepository(uow.session).service_actions(cid)
-        if done:
+            done_actions = WebhookEventRepository(uow.session).service_actions(cid)
+        if done_actions:
             log.warning(
                 "event already carried out %s before a restart; not repeating it",
-                ", ".join(done),
+                ", ".join(done_actions),
                 extra={"correlation_id": cid},
             )
-            actions = ", ".join(a.removeprefix("service.") for a in done)
+            actions = ", ".join(a.removeprefix("service.") for a in done_actions)
             return Reply(NoticeView((Msg("web.already_done", {"actions": actions}),)))
         started = time.perf_counter()
-        reply = handle(self.bot, request)
-        outcome, _ = outcome_of(reply)
-        command = reply.command or request.action or "unknown"
-        self.metrics.commands.labels(command, outcome).inc()
-        self.metrics.command_seconds.labels(command).observe(time.perf_counter() - started)
-        return reply
+        done = dispatch(self.bot, request)
+        self.metrics.commands.labels(done.name, done.result).inc()
+        self.metrics.command_seconds.labels(done.name).observe(time.perf_counter() - started)
+        return done.reply
 
     # -- settling ----------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from onboarding.model import ProvisioningStatus
 from onboarding.providers.webex import WebexProvider
 from onboarding.providers.webex_http import RetryPolicy
 from onboarding.service import Actor, OnboardingService
-from storage.uow import Database
+from storage.uow import Database, UnitOfWork
 from tests.integration import test_ask_webex as webex_cli
 from tests.integration import test_webex_provider as contract
 from tests.support.specs import check_exchanges
@@ -65,7 +65,14 @@ def chat(provider: WebexProvider, database: Database, clock: ManualClock, tmp_pa
     service = OnboardingService(database, provider, clock)
 
     def say(text: str) -> Said:
-        ctx = CommandContext(
+        with database.uow() as uow:
+            reply = run_text(text, _context(uow)).reply
+            uow.commit()
+        return reply.ok, render_markdown(reply.view, "en")
+
+    def _context(uow: UnitOfWork) -> CommandContext:
+        return CommandContext(
+            uow=uow,
             service=service,
             actor=Actor("admin@partner.example", via="chat"),
             role=Role.ADMIN,
@@ -75,8 +82,6 @@ def chat(provider: WebexProvider, database: Database, clock: ManualClock, tmp_pa
             locale="en",
             page_size=100,
         )
-        reply = run_text(text, ctx)
-        return reply.ok, render_markdown(reply.view, "en")
 
     return say
 
