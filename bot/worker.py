@@ -50,7 +50,6 @@ from bot.replies import RenderedReply, render
 from bot.webex import WebexGateway, WebexRejected, WebexUnavailable
 from commands.parsing import strip_mention
 from commands.replies import Reply
-from commands.views import Msg, NoticeView
 from storage.events import WebhookEventRepository
 from storage.models import WebhookEventRow
 from storage.outbox import OutgoingMessage
@@ -168,7 +167,7 @@ class EventWorker:
         try:
             envelope = WebhookEnvelope.parse(row.payload)
             job = self._job(envelope, cid)
-            reply = self._reply(job.request, cid)
+            reply = self._reply(job.request)
             messages: list[OutgoingMessage] = []
             if not is_silent(reply):  # e.g. a space already told it may not use the bot
                 rendered = self.renderer(reply, self.bot.settings.locale)
@@ -268,17 +267,8 @@ class EventWorker:
         )
         return _Job(request, action.room_id, parent)
 
-    def _reply(self, request: Request, cid: str) -> Reply:
-        with self.bot.db.uow() as uow:
-            done_actions = WebhookEventRepository(uow.session).service_actions(cid)
-        if done_actions:
-            log.warning(
-                "event already carried out %s before a restart; not repeating it",
-                ", ".join(done_actions),
-                extra={"correlation_id": cid},
-            )
-            actions = ", ".join(a.removeprefix("service.") for a in done_actions)
-            return Reply(NoticeView((Msg("web.already_done", {"actions": actions}),)))
+    def _reply(self, request: Request) -> Reply:
+        # The chain's already_handled link keeps a resumed event from repeating its action.
         started = time.perf_counter()
         done = dispatch(self.bot, request)
         self.metrics.commands.labels(done.name, done.result).inc()
