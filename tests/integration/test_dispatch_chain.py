@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from bot.cards import render_markdown
 from bot.chain.access import access
@@ -20,7 +21,7 @@ from commands.replies import Reply
 from commands.runner import Handled
 from commands.views import ErrorKind, Msg, NoticeView
 from onboarding.service import OnboardingService
-from storage.models import AuditEntryRow
+from storage.models import AuditEntryRow, ConfirmationRow
 from tests.support.chat import ADMIN, ORG, STRANGER, VIEWER, Chat
 
 
@@ -71,10 +72,17 @@ def test_a_confirmation_and_its_audit_entry_are_one_unit_of_work(chat: Chat, mon
         raise RuntimeError("the audit table is full")
 
     monkeypatch.setattr("storage.repositories.AuditRepository.record", no_entry)
+    before = _codes(chat)
     said = chat.say("delete 420580183919@voip.novlog.example")
-    assert said.ok and said.result == "pending"  # the person still gets the answer
-    with chat.bot.db.uow() as uow:  # but no code was issued without its entry
-        assert uow.confirmations.get(said.view.code) is None  # type: ignore[union-attr]
+    # No code is issued without its entry, and none is offered that was not kept.
+    assert not said.ok and said.result == "unavailable"
+    assert "I could not record this request, so I set nothing up." in said.markdown
+    assert _codes(chat) == before
+
+
+def _codes(chat: Chat) -> list[str]:
+    with chat.bot.db.uow() as uow:
+        return list(uow.session.scalars(sa.select(ConfirmationRow.code)))
 
 
 def test_the_audit_reads_what_ran_not_the_text(chat: Chat):
