@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DEFAULT_REQUEST_TIMEOUT = 20  # seconds; the outbox lease must stay longer than this
+CONNECTIONS = 64  # kept-alive connections to Webex: enough for the worker and sender pools
 _RETRYABLE_STATUS = frozenset({408, 423, 425, 429})
 
 
@@ -149,6 +150,11 @@ class WebexGateway:
             single_request_timeout=timeout,
             wait_on_rate_limit=False,
         )
+        # One pooled connection per worker and sender thread (requests keeps 10 by default).
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=CONNECTIONS)
+        session = api._session._req_session
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         return cls(api)
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
