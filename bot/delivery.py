@@ -86,6 +86,10 @@ class RetryPolicy:
         return now >= since + timedelta(seconds=self.horizon)
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:g} h" if seconds >= 3600 else f"{seconds:g} s"
+
+
 def notice_time(at: datetime) -> str:
     """How a notice names the time of the command it is about (``14:02 UTC``)."""
     return at.strftime("%H:%M UTC")
@@ -272,15 +276,15 @@ class OutboxSender:
         self.metrics.replies_failed.inc()
 
     def _expire(self, row: OutboxRow, error: str, extra: Mapping[str, object]) -> None:
-        hours = self.policy.horizon / 3600
+        horizon = _duration(self.policy.horizon)
         log.error(
-            "reply %s expired after %.4g h without reaching Webex: %s",
+            "reply %s expired after %s without reaching Webex: %s",
             row.id,
-            hours,
+            horizon,
             error,
             extra=extra,
         )
-        self._settle(row, "expired", error=f"expired after {hours:.4g} h: {error}")
+        self._settle(row, "expired", error=f"expired after {horizon}: {error}")
         self.metrics.replies_expired.inc()
         self.metrics.replies_failed.inc()
 
