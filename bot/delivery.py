@@ -125,7 +125,8 @@ class OutboxSender:
             rows = uow.outbox.claim_due(by=self.claimant, now=self.clock.now(), limit=self.batch)
             uow.commit()
         for row in rows:
-            self.deliver(row)
+            with self.claimant.held.holding(OutboxRow, row.id):
+                self.deliver(row)
         return len(rows)
 
     def seconds_until_due(self) -> float | None:

@@ -281,7 +281,10 @@ class Runtime:
             try:
                 with self.bot.db.uow() as uow:
                     claims.heartbeat(
-                        uow.session, _CLAIMED, self.claimant.identity, self.bot.clock.now()
+                        uow.session,
+                        self.claimant.held,
+                        self.claimant.identity,
+                        self.bot.clock.now(),
                     )
                     uow.commit()
             except Exception as exc:  # a database blip: the claims may go stale, nothing worse

@@ -182,7 +182,8 @@ class EventWorker:
             rows = uow.events.claim(by=self.claimant, now=self.bot.clock.now(), limit=self.batch)
             uow.commit()
         for row in rows:
-            self.process(row)
+            with self.claimant.held.holding(WebhookEventRow, row.id):
+                self.process(row)
         return len(rows)
 
     def process(self, row: WebhookEventRow) -> None:

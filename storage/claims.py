@@ -1,7 +1,8 @@
 """Claims on work rows (webhook events, outbox messages): who holds them, and whether they live.
 
 A claim is ``claimed_by`` (the claiming process's identity, ``<instance>#<token>``) plus
-``heartbeat_at``, which that process refreshes every second or so for everything it holds. A
+``heartbeat_at``, which that process refreshes every second or so for the rows it is working on
+right now (``Held``). A
 claim whose heartbeat is older than ``stale_after`` (a few seconds) belongs to a process that died
 (or hangs) and anyone may take the row. A process that restarts under the same instance name
 releases its previous claims at once, without waiting for them to go stale.
@@ -13,7 +14,10 @@ rows of one space at the same time, and a later row never overtakes an earlier o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,12 +25,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Claimant:
-    """A process claiming work: its identity and how long a silent claim stays its own."""
+    """A process claiming work: its identity, how long a silent claim stays its own, and what
+    it holds right now (kept alive by its heartbeat)."""
 
     identity: str
     stale_after: timedelta = timedelta(seconds=5)
+    held: Held = field(default_factory=lambda: Held(), compare=False)
 
     @property
     def instance(self) -> str:
@@ -55,12 +61,41 @@ def head_of_space(
     )
 
 
-def heartbeat(session: Session, models: tuple[Any, ...], me: str, now: datetime) -> None:
-    """Refresh the heartbeat of every row ``me`` holds."""
-    for model in models:
+class Held:
+    """The rows this process is working on right now (thread-safe), so only those stay alive.
+
+    A row whose handling ended without settling it (the database failed at that moment) is
+    dropped from here, so its claim goes stale within seconds and it is taken again, instead of
+    being kept alive forever by a heartbeat of a process that has forgotten it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: dict[Any, set[int]] = {}
+
+    @contextmanager
+    def holding(self, model: Any, row_id: int) -> Iterator[None]:
+        """Keep ``row_id`` of ``model`` alive while the block runs."""
+        with self._lock:
+            self._rows.setdefault(model, set()).add(row_id)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._rows[model].discard(row_id)
+
+    def snapshot(self) -> list[tuple[Any, list[int]]]:
+        """Each model with the ids held now."""
+        with self._lock:
+            return [(model, sorted(ids)) for model, ids in self._rows.items() if ids]
+
+
+def heartbeat(session: Session, held: Held, me: str, now: datetime) -> None:
+    """Refresh the heartbeat of the rows ``me`` is working on."""
+    for model, ids in held.snapshot():
         session.execute(
             sa.update(model)
-            .where(model.claimed_by == me)
+            .where(model.claimed_by == me, model.id.in_(ids))
             .values(heartbeat_at=now)
             .execution_options(synchronize_session=False)
         )

@@ -44,7 +44,8 @@ def test_a_claim_is_held_while_its_heartbeat_lives(database: Database, clock: Ma
     clock.advance(timedelta(seconds=4))
     with database.uow() as uow:
         assert uow.outbox.claim_due(by=OTHER, now=clock.now()) == []
-        claims.heartbeat(uow.session, (OutboxRow,), ONE.identity, clock.now())
+        with ONE.held.holding(OutboxRow, first[0].id):
+            claims.heartbeat(uow.session, ONE.held, ONE.identity, clock.now())
         uow.commit()
     clock.advance(timedelta(seconds=4))  # 8 s after the claim, 4 s after the heartbeat
     with database.uow() as uow:
