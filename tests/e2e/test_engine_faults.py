@@ -9,16 +9,24 @@ a database blip before "delivered" was written).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Mapping
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from bot.delivery import RetryPolicy
+from bot.local.emulator_webhooks import urllib_transport
 from storage.events import WebhookEventRepository
 from storage.models import OutboxRow
 from storage.outbox import OutboxRepository
 from tests.e2e.test_webhook_harness import serving_bot
-from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, eventually
+from tests.support.emulator import (
+    ADMIN_EMAIL,
+    BOT_EMAIL,
+    EmulatorHarness,
+    eventually,
+    running_emulator,
+)
 from tests.support.engine import Burst
 
 MESSAGES = r"^/v1/messages$"
@@ -206,3 +214,40 @@ def test_a_database_blip_when_settling_an_event_does_not_double_its_reply(
         time.sleep(0.5)
     assert blips == [event.id] and event.attempts == 2
     assert len(webex.emulator.replies_to(asked["id"])) == 1
+
+
+@pytest.fixture
+def timed_webex() -> Iterator[tuple[EmulatorHarness, list[float]]]:
+    """The stand-in, noting how long the bot took to acknowledge each webhook it posted."""
+    acks: list[float] = []
+
+    def timed(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> int:
+        started = time.perf_counter()
+        try:
+            return urllib_transport(url, body, headers, timeout)
+        finally:
+            acks.append(time.perf_counter() - started)
+
+    with running_emulator(transport=timed) as harness:
+        yield harness, acks
+
+
+def test_the_intake_answers_at_once_while_every_worker_waits_on_a_slow_webex(
+    timed_webex, database, tmp_path
+):
+    webex, acks = timed_webex
+    webex.emulator.latency = 0.3  # each Webex call takes 300 ms: workers and senders are busy
+    burst = Burst(webex, spaces=10)
+    with serving_bot(webex, database, tmp_path, workers=10) as served:
+        acks.clear()
+        burst.send(60, "help")
+        burst.wait_deliveries()
+        burst.wait_answered(timeout=60)
+        outcome = burst.outcome(settle=0.2)
+        assert served.metrics.value("onboard_replies_delivered_total") == 60
+    assert outcome.unanswered == [] and outcome.doubled == []
+    ordered = sorted(acks)
+    median, p95 = ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.95)]
+    print(f"webhook acks under load: median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+    # A worker holding a lock across a Webex call would make acks wait 300 ms or more.
+    assert len(acks) == 60 and median < 0.1 and p95 < 0.3
