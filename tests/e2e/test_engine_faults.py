@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Mapping
 
 import pytest
+import requests
 from sqlalchemy.exc import OperationalError
 
 from bot.delivery import RetryPolicy
@@ -251,3 +252,20 @@ def test_the_intake_answers_at_once_while_every_worker_waits_on_a_slow_webex(
     print(f"webhook acks under load: median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
     # A worker holding a lock across a Webex call would make acks wait 300 ms or more.
     assert len(acks) == 60 and median < 0.1 and p95 < 0.3
+
+
+def test_a_fetch_webex_refuses_shows_on_readyz_until_reading_works_again(webex, database, tmp_path):
+    room = webex.group_room()
+    webex.emulator.fail_next("GET", r"^/v1/messages/", 403, times=1, headers={})
+    with serving_bot(webex, database, tmp_path, retry=SHORT) as served:
+        first = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
+        eventually(served.runtime.problems)
+        ready = requests.get(f"{served.url}/readyz", timeout=5)
+        assert ready.status_code == 503
+        assert any("may not read it" in p for p in ready.json()["problems"])
+        # The event is retried (a 403 may pass); once reading works, the problem is gone.
+        webex.emulator.wait_for_message(
+            room["id"], from_email=BOT_EMAIL, parent_id=first["id"], timeout=90
+        )
+        assert served.runtime.problems() == []
+    assert len(webex.emulator.replies_to(first["id"])) == 1
