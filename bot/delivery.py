@@ -22,8 +22,9 @@ Webex first (``WebexGateway.find_sent``) and only posts when the message is not 
 What can still double (Webex has no idempotency key): a message to a group space outside a thread
 (digests, a reply to a click on a card whose message is gone) — a bot may only list group messages
 that mention it, so such a row is re-sent unchecked (counted as ``unverifiable``); and a message
-that lands *after* the check found nothing (a POST still in flight at Webex when its sender died,
-older than the claim's stale time).
+that lands *after* the check found nothing: a POST still in flight when its sender was killed, or
+the POST of a sender that stalled (no heartbeat) for longer than ``claim_stale_seconds``, so that
+another process took its row while the POST was still on its way.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from i18n import t
 from onboarding.clock import Clock
 from storage.claims import Claimant
 from storage.models import OutboxRow
-from storage.outbox import SENDING, OutgoingMessage, message_of
+from storage.outbox import DELIVERED, SENDING, WAITING, OutgoingMessage, message_of
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,9 @@ class OutboxSender:
         if self.policy.expired(row.created_at, self.clock.now()):
             self._expire(row, row.last_error or "not sent", extra)
             return
-        self._settle(row, "sending")
+        if not self._settle(row, "sending"):
+            log.warning("reply %s was taken over by another sender meanwhile", row.id, extra=extra)
+            return
         try:
             message_id = self.gateway.post(message)
         except WebexUnavailable as exc:
@@ -253,7 +256,7 @@ class OutboxSender:
         deadline = time.monotonic() + 60.0
         while True:
             try:
-                self._settle(row, "delivered", message_id=message_id)
+                first = self._settle(row, "delivered", message_id=message_id)
                 break
             except SQLAlchemyError as exc:
                 if time.monotonic() > deadline:
@@ -268,7 +271,8 @@ class OutboxSender:
                 log.warning("marking reply %s delivered failed, retrying: %s", row.id, exc)
                 time.sleep(pause)
                 pause = min(pause * 2, 5.0)
-        self.metrics.replies_delivered.inc()
+        if first:  # counted once, even when a sender that stalled settles it too
+            self.metrics.replies_delivered.inc()
         log.info("reply %s delivered as %s", row.id, message_id, extra=extra)
 
     def _fail(self, row: OutboxRow, error: str, extra: Mapping[str, object]) -> None:
@@ -315,12 +319,18 @@ class OutboxSender:
         delay: float = 0.0,
         message_id: str | None = None,
         uncertain: bool = False,
-    ) -> None:
+    ) -> bool:
+        """Record ``outcome``; False when the row was already delivered (nothing changed)."""
         now = self.clock.now()
         with self.db.uow() as uow:
             current = uow.session.get(OutboxRow, row.id)
-            if current is None:
-                return
+            if current is None or current.status == DELIVERED:
+                return False
+            if outcome == "sending" and (
+                current.status not in WAITING or current.claimed_by != self.claimant.identity
+            ):
+                # Another sender took it (this one stalled past the stale time): it sends.
+                return False
             if outcome == "sending":
                 uow.outbox.mark_sending(current, now=now)
             elif outcome == "delivered":
@@ -339,3 +349,4 @@ class OutboxSender:
             uow.commit()
         row.status = current.status
         row.sending_at = current.sending_at
+        return True

@@ -59,7 +59,9 @@ def test_rows_claimed_by_a_dead_sender_go_out_when_its_heartbeat_stops(webex, da
         with first.bot.db.uow() as uow:  # a sender claims the row, then its process dies
             (claimed,) = uow.outbox.claim_due(by=DEAD, now=first.bot.clock.now())
             uow.commit()
-    with serving_bot(webex, database, tmp_path, register=False) as second:
+    with serving_bot(
+        webex, database, tmp_path, register=False, stale_after=timedelta(seconds=1)
+    ) as second:
         webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, parent_id=asked["id"])
         (row,) = second.wait_settled()
         assert row.id == claimed.id

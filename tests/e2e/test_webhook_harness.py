@@ -132,7 +132,7 @@ def serving_bot(
     sender: bool = True,
     register: bool = True,
     identity: str | None = None,
-    stale_after: timedelta = timedelta(seconds=1),
+    stale_after: timedelta = timedelta(seconds=5),
     workers: int = 4,
     timeout: int = 20,
 ) -> Iterator[ServedBot]:
