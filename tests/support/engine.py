@@ -48,7 +48,7 @@ class BotProcess:
         self.workdir = workdir
         self.database_url = database_url
         self.instance = instance
-        self.engine = {"instance": instance, "claim_stale_seconds": 2, **(engine or {})}
+        self.engine = {"instance": instance, "claim_stale_seconds": 3, **(engine or {})}
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
         self.started_at = 0.0
