@@ -264,7 +264,7 @@ class Runtime:
         if claimed:
             self._workers.wake_one(besides=loop)  # more may be waiting: fan out
             return 0.0
-        return self.idle
+        return self._idle_for(self._workers, loop)
 
     def _send_step(self, loop: _Loop) -> float:
         claimed = self.sender.run_once()
@@ -272,9 +272,15 @@ class Runtime:
             self._senders.wake_one(besides=loop)
             return 0.0
         due = self.sender.seconds_until_due()
+        idle = self._idle_for(self._senders, loop)
         # Due now yet not claimed means held by another sender, or behind an older reply of its
         # space: poll at leisure; the sender that settles it wakes us.
-        return self.idle if due is None or due <= 0 else min(due, self.idle)
+        return idle if due is None or due <= 0 else min(due, idle)
+
+    def _idle_for(self, pool: _Pool, loop: _Loop) -> float:
+        # One thread per pool polls (work of other processes, claims gone stale); the others
+        # sleep until woken, so an idle process does not query the database 32 times a poll.
+        return self.idle if loop is pool.loops[0] else max(self.idle, 30.0)
 
     def _beat_loop(self) -> None:
         while not self._beat_stop.wait(self.heartbeat):
