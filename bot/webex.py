@@ -26,7 +26,7 @@ from storage.outbox import OutgoingMessage
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-DEFAULT_REQUEST_TIMEOUT = 20  # seconds; the outbox lease must stay longer than this
+DEFAULT_REQUEST_TIMEOUT = 20  # seconds; a call held longer is retried (after a check, for a POST)
 CONNECTIONS = 64  # kept-alive connections to Webex: enough for the worker and sender pools
 _RETRYABLE_STATUS = frozenset({408, 423, 425, 429})
 

@@ -2,7 +2,7 @@
 
 For each claimed event (new ones, and unfinished ones left by a process that died), the worker
 fetches the message or card action through the SDK, drops the bot's own messages, strips the
-@mention in group spaces, runs ``pipeline.handle`` (access check, command or card action, audit)
+@mention in group spaces, runs ``run_pipeline`` (access check, command or card action, audit)
 and puts the rendered replies in the outbox *in the same transaction* that marks the event done.
 Replies are threaded under the asking message in group spaces.
 
@@ -15,9 +15,9 @@ worker looks for such entries: if a previous attempt got as far as a provider ac
 before its replies and the "done" mark were committed, the action is *not* run again; the person
 gets a short notice that the request was already carried out instead. Read-only commands leave no
 ``service.*`` entry and are simply answered again. The outbox rows are keyed by the correlation
-id and the reply's position, so an event handled twice (a lease that ran out under a slow
-provider) still enqueues each reply once. The one window left is a crash between the provider's
-answer and the audit commit, a few milliseconds wide.
+id and the reply's position, so an event handled twice (a claim taken from a worker that
+stalled past the stale time) still enqueues each reply once. The one window left is a crash
+between the provider's answer and the audit commit, a few milliseconds wide.
 
 Retries, by time
 ----------------
