@@ -274,3 +274,20 @@ def test_a_fetch_webex_refuses_shows_on_readyz_until_reading_works_again(webex, 
         )
         assert served.runtime.problems() == []
     assert len(webex.emulator.replies_to(first["id"])) == 1
+
+
+def test_a_space_is_answered_in_order_when_its_first_command_is_held_up(webex, database, tmp_path):
+    room = webex.group_room()
+    other = webex.group_room("Another space")
+    with serving_bot(webex, database, tmp_path, retry=SHORT) as served:
+        first = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
+        # Reading the first command fails for a while: the second one waits for it.
+        webex.emulator.fail_next("GET", f"^/v1/messages/{first['id']}$", 503, times=6, headers={})
+        second = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "help")
+        elsewhere = webex.emulator.send_as(ADMIN_EMAIL, other["id"], "help")
+        served.wait_settled(delivered=3)
+    replies = [m for m in webex.emulator.messages_in(room["id"], person_email=BOT_EMAIL)]
+    assert [m["parentId"] for m in replies] == [first["id"], second["id"]]
+    # The other space did not wait for this one.
+    (answer,) = webex.emulator.replies_to(elsewhere["id"])
+    assert answer["created"] <= replies[0]["created"]
