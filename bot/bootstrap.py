@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,7 +33,8 @@ class Bot:
     access: AccessPolicy
     files_dir: Path
     page_size: int = 10  # rows per page of a chat list
-    extras: dict[str, object] = field(default_factory=dict)  # the serving process's metrics
+    #: Told how long each digest took to build (serve points it at its metrics histogram).
+    digest_built: Callable[[float], None] | None = None
 
     @property
     def confirmation_ttl(self) -> timedelta:

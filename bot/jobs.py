@@ -210,9 +210,7 @@ def run_digest(
 
 def digest_timer(bot: Bot) -> Callable[[float], None] | None:
     """Where a digest's build time goes: the serving process's metrics, when there are some."""
-    metrics = bot.extras.get("metrics")
-    histogram = getattr(metrics, "digest_build_seconds", None)
-    return None if histogram is None else histogram.observe
+    return bot.digest_built
 
 
 # --- digests from app.yaml -----------------------------------------------------------------------

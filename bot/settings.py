@@ -175,6 +175,24 @@ class SyncSettings(_Model):
     """The most one Webex call may wait on Retry-After and backoff, in total."""
 
 
+class EngineSettings(_Model):
+    """How events and replies are worked off (bot/runtime.py): retries, pool sizes, claims."""
+
+    retry_hours: float = Field(default=24.0, gt=0)
+    """Keep retrying Webex this long (fetches and replies), then tell the space and give up."""
+    max_backoff_seconds: float = Field(default=60.0, gt=0)
+    """The longest wait between two tries after a 5xx or a timeout."""
+    workers: int = Field(default=16, ge=1, le=256)
+    """Event worker threads; sized for 100-300 ms Webex calls (spaces run in parallel)."""
+    senders: int = Field(default=16, ge=1, le=256)
+    """Reply sender threads (each space stays in order)."""
+    claim_stale_seconds: float = Field(default=5.0, gt=0)
+    """A claim whose heartbeat stopped this long ago may be taken by any process."""
+    instance: str | None = None
+    """This process's name (default host:port); a restart under the same name frees its claims
+    at once."""
+
+
 class Settings(BaseSettings):
     """Everything the bot is configured by."""
 
@@ -222,6 +240,8 @@ class Settings(BaseSettings):
     """The embedded demo provider."""
     sync: SyncSettings = SyncSettings()
     """How the Webex provider keeps its snapshot fresh."""
+    engine: EngineSettings = EngineSettings()
+    """How events and replies are worked off: retries by time, pool sizes, claims."""
 
     @property
     def local_mode(self) -> bool:
@@ -250,6 +270,7 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "WEBEX_API_URL": ("webex", "api_url"),
     "WEBEX_ADMIN_TOKEN": ("webex", "admin_token"),
     "DATABASE_URL": ("database_url",),
+    "ONBOARD_INSTANCE": ("engine", "instance"),
 }
 
 _LOADING: ContextVar[tuple[PydanticBaseSettingsSource, ...] | None] = ContextVar(

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from storage import events, outbox
 from storage.models import OutboxRow, WebhookEventRow
 
-_WAITING_REPLY = ("pending",)  # a reply being sent is still pending, under a lease
-_WAITING_EVENT = "pending"
+_WAITING_REPLY = outbox.WAITING  # a reply being sent (its outcome unknown) still waits
+_WAITING_EVENT = events.PENDING
 
 
 class BacklogRepository:

@@ -31,7 +31,7 @@ from tests.e2e.test_webhook_harness import SECRET, ServedBot, _Quiet, make_setti
 from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, EmulatorHarness, eventually
 
 # Patient enough to outlast the outage below: retries are bounded by time, not by a low count.
-OUTAGE_RETRY = RetryPolicy(max_attempts=200, base_delay=0.05, max_delay=0.2)
+OUTAGE_RETRY = RetryPolicy(base_delay=0.05, max_delay=0.2)
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
@@ -29,6 +30,8 @@ from bot.settings import DigestSettings, load_settings
 from bot.webex import WebexGateway
 from bot.webhooks_admin import sync_webhooks, target_url_from
 from onboarding.clock import ManualClock
+from storage import migrations
+from storage.claims import Claimant
 from storage.outbox import OutgoingMessage
 from storage.uow import Database
 
@@ -107,7 +110,7 @@ def test_a_healthy_deployment_passes_every_check_and_exits_0(world: World) -> No
     for label in ("BroadWorks read", "BroadWorks write", "People read", "People write", "SCIM"):
         assert checks[f"scope {label}"].detail.startswith("granted")
     assert checks["webhooks"].detail.endswith(f"{PUBLIC_URL}/webhooks/webex")
-    assert checks["database"].detail.endswith("at the latest migration (0002)")
+    assert checks["database"].detail.endswith(f"at the latest migration ({_head()})")
     result = CliRunner(env=world.env).invoke(main, ["doctor"])
     assert result.exit_code == 0, result.output
     assert all(line.startswith("✔ ") for line in result.output.splitlines())
@@ -145,7 +148,7 @@ def test_an_unreachable_database_is_reported_with_the_fix(world: World) -> None:
 def test_a_database_not_migrated_says_run_db_upgrade(world: World, tmp_path: Path) -> None:
     world.env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.db'}"
     check = failed(run_doctor(env=world.env))["database"]
-    assert "is empty, latest is 0002" in check.detail
+    assert f"is empty, latest is {_head()}" in check.detail
     assert check.fix == "run `onboard-bot db upgrade` (serve also migrates at start)"
 
 
@@ -328,7 +331,7 @@ def test_a_reply_waiting_for_long_is_a_stuck_backlog(world: World) -> None:
     assert "the oldest reply has waited 25 min" in check.detail
     # Delivered at last; a reply enqueued just now is a busy outbox, not a stuck one.
     with database.uow() as uow:
-        [row] = uow.outbox.claim_due(now=now, lease=timedelta(seconds=60))
+        [row] = uow.outbox.claim_due(by=Claimant("doctor-test#1"), now=now)
         uow.outbox.mark_delivered(row, now=now, message_id="m-1")
         fresh = OutgoingMessage(room_id="room-ops", markdown="fresh")
         uow.outbox.enqueue(fresh, dedupe_key="fresh", now=now)
@@ -390,3 +393,8 @@ def test_the_background_probe_reports_the_admin_token(world: World, tmp_path: Pa
     assert metrics.value("onboard_webex_admin_token_valid") == 0.0
     assert metrics.value("onboard_webex_bot_token_valid") == 1.0
     bot.db.dispose()
+
+
+def _head() -> str:
+    (head,) = ScriptDirectory(str(Path(migrations.__file__).parent)).get_heads()
+    return head
