@@ -30,6 +30,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     from waitress.server import create_server
 
     from bot.cli import bot_from, fail, settings_from
+    from bot.intake_websocket import websocket_intake
     from bot.runtime import Runtime
     from bot.scheduler import DigestScheduler
     from bot.web import create_app
@@ -37,10 +38,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
 
     settings = settings_from(ctx)
     local = None
+    websocket = settings.webex.intake_mode == "websocket"
     if settings.local_mode:
         local = start_local_webex(settings)
         settings = local.settings
-    elif settings.webex.webhook_secret is None:
+    elif not websocket and settings.webex.webhook_secret is None:
         fail("WEBEX_WEBHOOK_SECRET is not set: webhooks cannot be verified without it")
     ctx.obj["settings"] = settings
     bot = bot_from(ctx)
@@ -48,7 +50,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     runtime = Runtime(bot, gateway)
     # Every process runs a scheduler; only the one holding the leader lock fires digests.
     runtime.add_service(DigestScheduler(bot))
-    app = create_app(bot, runtime=runtime)
+    intake = websocket_intake(bot, gateway, runtime) if websocket else None
+    if intake is not None:
+        runtime.add_service(intake)
+    app = create_app(bot, runtime=runtime, intake=intake)
     stopped = threading.Event()
     try:
         # Bind first: a port already in use must not leave worker threads or a scheduler lease.
@@ -60,13 +65,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
             ident="onboard-bot",
         )
         runtime.start()
-        if local is not None:
+        if local is not None and not websocket:
             from bot.webhooks_admin import sync_webhooks
 
             target = f"http://127.0.0.1:{server.effective_port}/webhooks/webex"
             secret = settings.webex.webhook_secret
             assert secret is not None
             sync_webhooks(gateway, target_url=target, secret=secret.get_secret_value())
+        if local is not None:
             click.echo(f"Local mode: open the console at {local.console_url}")
 
         def shut_down(signum: int, frame: FrameType | None) -> None:
@@ -109,6 +115,7 @@ class LocalWebex:
         update: dict[str, object] = {
             "bot_token": SecretStr(self.world.bot_token),
             "api_url": self.server.api_url,
+            "u2c_url": self.server.u2c_url,
             # A fresh secret per run: the stand-in signs with it, nothing else knows it.
             "webhook_secret": SecretStr(secrets.token_hex(16)),
         }

@@ -25,6 +25,7 @@ from pydantic import (
 
 DEFAULT_CONFIG = "app.yaml"
 DEFAULT_API_URL = "https://webexapis.com/v1/"
+DEFAULT_U2C_URL = "https://u2c.wbx2.com/u2c/api/v1"  # Webex's service catalog (websocket intake)
 DEFAULT_DATABASE_URL = "sqlite:///var/onboard-bot.db"
 
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -49,6 +50,25 @@ class WebexSettings(_Model):
     public_url: str | None = None  # where Webex reaches our webhook endpoint
     org_id: str | None = None  # the Control Hub org; unset: the admin token's own
     control_hub: bool = True  # False: BroadWorks subscribers only, no People/SCIM reads
+    # How events arrive: websocket (outbound only) or webhook (needs public_url and a secret);
+    # unset: webhook when public_url is set, websocket otherwise (see ``intake_mode``).
+    intake: Literal["websocket", "webhook"] | None = None
+    u2c_url: str = DEFAULT_U2C_URL
+    reconnect_max_seconds: float = Field(default=60.0, gt=0)
+
+    @property
+    def intake_mode(self) -> Literal["websocket", "webhook"]:
+        """The intake in use: ``intake``, else webhook with a public URL and websocket without."""
+        if self.intake is not None:
+            return self.intake
+        return "webhook" if self.public_url else "websocket"
+
+    @field_validator("u2c_url")
+    @classmethod
+    def _u2c(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as " + DEFAULT_U2C_URL)
+        return value.rstrip("/")
 
     @field_validator("api_url")
     @classmethod
@@ -152,6 +172,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "WEBEX_WEBHOOK_SECRET": ("webex", "webhook_secret"),
     "WEBEX_API_URL": ("webex", "api_url"),
     "WEBEX_ADMIN_TOKEN": ("webex", "admin_token"),
+    "WEBEX_INTAKE": ("webex", "intake"),
+    "WEBEX_U2C_URL": ("webex", "u2c_url"),
     "DATABASE_URL": ("database_url",),
     "ONBOARD_PROVIDER": ("provider",),
     "ONBOARD_LOCALE": ("locale",),

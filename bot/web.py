@@ -34,6 +34,7 @@ from bot.webhooks_admin import target_url_from, webhook_problems
 from storage.events import WebhookEventRepository
 
 if TYPE_CHECKING:
+    from bot.intake_websocket import WebsocketIntake
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,9 @@ class _ReadyCache:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _webex_problems(runtime: Runtime, bot: Bot, cache: _ReadyCache) -> list[str]:
+def _webex_problems(
+    runtime: Runtime, bot: Bot, cache: _ReadyCache, *, webhooks: bool = True
+) -> list[str]:
     with cache.lock:
         if time.monotonic() - cache.checked_at < cache.seconds:
             return list(cache.problems)
@@ -76,7 +79,8 @@ def _webex_problems(runtime: Runtime, bot: Bot, cache: _ReadyCache) -> list[str]
             try:
                 public = bot.settings.webex.public_url
                 target = target_url_from(public) if public else None
-                problems += webhook_problems(runtime.gateway.webhooks(), target_url=target)
+                if webhooks:  # the websocket intake needs none
+                    problems += webhook_problems(runtime.gateway.webhooks(), target_url=target)
             except WebexError as exc:
                 problems.append(f"webhooks: {exc}")
         cache.problems, cache.checked_at = problems, time.monotonic()
@@ -84,15 +88,19 @@ def _webex_problems(runtime: Runtime, bot: Bot, cache: _ReadyCache) -> list[str]
 
 
 def create_app(
-    bot: Bot, *, runtime: Runtime, ready_cache_seconds: float = READY_CACHE_SECONDS
+    bot: Bot,
+    *,
+    runtime: Runtime,
+    ready_cache_seconds: float = READY_CACHE_SECONDS,
+    intake: WebsocketIntake | None = None,
 ) -> Flask:
-    """The Flask app of one ``serve`` process."""
+    """The Flask app of one ``serve`` process (``intake``: the websocket one, if in use)."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     metrics = runtime.metrics
     secret_value = bot.settings.webex.webhook_secret
     secret = secret_value.get_secret_value() if secret_value is not None else None
-    if secret is None:
+    if secret is None and intake is None:
         log.error("WEBEX_WEBHOOK_SECRET is not set: every webhook will be refused")
     cache = _ReadyCache(ready_cache_seconds)
 
@@ -162,11 +170,14 @@ def create_app(
         except Exception as exc:
             problems.append(f"database: {type(exc).__name__}")
             checks["database"] = "unreachable"
-        if secret is None:
+        if secret is None and intake is None:
             problems.append("webhook secret: WEBEX_WEBHOOK_SECRET is not set")
-        webex = _webex_problems(runtime, bot, cache)
+        webex = _webex_problems(runtime, bot, cache, webhooks=intake is None)
         checks["webex"] = "ok" if not webex else "failing"
         problems += webex
+        if intake is not None:
+            checks["intake"], intake_problems = intake.readiness()
+            problems += intake_problems
         if problems:
             return jsonify(status="not ready", checks=checks, problems=problems), 503
         return jsonify(status="ready", checks=checks), 200
