@@ -456,9 +456,12 @@ class WebsocketIntake:
     # -- recording -----------------------------------------------------------------------------
 
     def record(self, event: IntakeEvent, payload: dict[str, Any] | None = None) -> bool:
-        """Store the event under its key (the webhook intake's path); True when it is new."""
+        """Store the event under its key (the webhook intake's path); True when it is new.
+
+        Without ``payload`` the event came from the backfill and is stored as such.
+        """
         key = event.event_key
-        body = payload or event.payload(envelope_id=None, sequence=None)
+        body = payload or event.payload(via="backfill")
         now = self.bot.clock.now()
         with self.bot.db.uow() as uow:
             fresh = uow.events.record(

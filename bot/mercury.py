@@ -147,14 +147,20 @@ class IntakeEvent:
         """Resource, event and id: the key a webhook for the same message shares."""
         return f"{self.resource}/{self.event}/{self.data['id']}"
 
-    def payload(self, *, envelope_id: str | None, sequence: int | None) -> dict[str, Any]:
+    def payload(
+        self,
+        *,
+        via: str = "websocket",
+        envelope_id: str | None = None,
+        sequence: int | None = None,
+    ) -> dict[str, Any]:
         """The body to store: webhook-shaped (the worker reads it so), plus where it came from."""
         return {
             "resource": self.resource,
             "event": self.event,
             "actorId": self.data.get("personId"),
             "data": dict(self.data),
-            "source": {"intake": "websocket", "envelopeId": envelope_id, "sequence": sequence},
+            "source": {"intake": via, "envelopeId": envelope_id, "sequence": sequence},
         }
 
 

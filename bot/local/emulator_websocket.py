@@ -11,7 +11,7 @@ else's device), then gets a ``mercury.buffer_state`` event, ``pong`` for each ``
 Like Webex (webex-facts.md §9), nothing is replayed: an activity for a device with no open
 socket is lost, which is what the bot's backfill is for. Faults for tests: ``drop()`` (no close
 frame), ``close(code)``, ``refuse_handshake(status)``, ``skip_next()`` (a sequence number with
-no envelope) and ``redeliver_last()``.
+no envelope) and ``redeliver(id)``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class StandInDevice:
     body: JsonDict
     connection: ServerConnection | None = None
     sequence: int = 0
-    last_envelope: str | None = None
+    sent: dict[str, str] = field(default_factory=dict)  # activity uuid -> its envelope
     acked: set[str] = field(default_factory=set)
 
 
@@ -229,12 +229,14 @@ class MercuryStandIn:
         with self._lock:
             self._skips += times
 
-    def redeliver_last(self) -> int:
-        """Send each open socket's last envelope again, unchanged; how many were sent."""
+    def redeliver(self, rest_id: str) -> int:
+        """Send the envelope of a message or card action again, unchanged; to how many sockets."""
         sent = 0
+        activity = raw_uuid(rest_id)
         for device in self._open():
-            if device.last_envelope is not None and device.connection is not None:
-                self._outgoing.put(_sender(device.connection, device.last_envelope))
+            envelope = device.sent.get(activity)
+            if envelope is not None and device.connection is not None:
+                self._outgoing.put(_sender(device.connection, envelope))
                 sent += 1
         return sent
 
@@ -319,7 +321,9 @@ class MercuryStandIn:
             if conn is None:
                 self.lost += 1
                 return
-            device.last_envelope = envelope
+            activity = data.get("activity")
+            if isinstance(activity, dict):
+                device.sent[str(activity.get("id"))] = envelope
             self.pushed += 1
         self._outgoing.put(_sender(conn, envelope))
 
