@@ -293,16 +293,11 @@ class WebsocketIntake:
                 if self.status.disconnected_at is None:
                     self.status.disconnected_at = time.monotonic()
             self._set("reconnecting", connected_since=None)
-            delay = self._backoff(attempt)
+            delay = backoff_delay(attempt, self.options.reconnect_base, self.options.reconnect_max)
             attempt += 1
             log.info("websocket reconnecting in %.1fs", delay)
             self._stopping.wait(delay)
         self._metrics.connected.set(0)
-
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.options.reconnect_max, self.options.reconnect_base * 2**attempt)
-        # Equal jitter: never a hot loop, and many bots dropped at once do not return in step.
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
 
     def _lead(self) -> bool:
         try:
@@ -514,6 +509,16 @@ class WebsocketIntake:
                     if self._backfill_since is None or since < self._backfill_since:
                         self._backfill_since = since
                 self._stopping.wait(self.options.backfill_retry)
+
+
+def backoff_delay(attempt: int, base: float, cap: float) -> float:
+    """Seconds to wait before reconnect ``attempt`` (0-based): doubling from ``base`` to ``cap``.
+
+    Equal jitter (half fixed, half random): never a hot loop, and many bots dropped at once by
+    the same outage do not come back in step.
+    """
+    ceiling = min(cap, base * 2 ** min(attempt, 30))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 def _describe(exc: BaseException) -> str:
