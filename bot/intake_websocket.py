@@ -367,7 +367,8 @@ class WebsocketIntake:
         pending_ping: str | None = None
         pong_due = float("inf")
         while not self._stopping.is_set():
-            wait = max(0.0, min(next_ping, pong_due, next_lead) - time.monotonic())
+            ping_at = next_ping if pending_ping is None else pong_due
+            wait = max(0.0, min(ping_at, pong_due, next_lead) - time.monotonic())
             try:
                 raw = sock.recv(timeout=wait)
             except TimeoutError:
@@ -387,15 +388,16 @@ class WebsocketIntake:
                 if frame.is_pong:
                     if frame.id == pending_ping:
                         pending_ping, pong_due = None, float("inf")
-                    continue
-                if frame.is_ready and not self._ready:
-                    self._ready = True
-                    self._connected(anchor)
-                self._handle(sock, frame)
+                else:
+                    if frame.is_ready and not self._ready:
+                        self._ready = True
+                        self._connected(anchor)
+                    self._handle(sock, frame)
             if now >= pong_due:
                 log.warning("no pong within %.0fs: the websocket is dead", o.pong_timeout)
                 return
-            if now >= next_ping:
+            if now >= next_ping and pending_ping is None:
+                # One ping at a time: a new one must not push the pong deadline back.
                 pending_ping = str(uuid.uuid4())
                 sock.send(mercury.ping(pending_ping))
                 pong_due = now + o.pong_timeout

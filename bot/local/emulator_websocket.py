@@ -11,7 +11,8 @@ else's device), then gets a ``mercury.buffer_state`` event, ``pong`` for each ``
 Like Webex (webex-facts.md §9), nothing is replayed: an activity for a device with no open
 socket is lost, which is what the bot's backfill is for. Faults for tests: ``drop()`` (no close
 frame), ``close(code)``, ``refuse_handshake(status)``, ``skip_next()`` (a sequence number with
-no envelope) and ``redeliver(id)``.
+no envelope), ``redeliver(id)`` and
+``answer_pings = False`` (a socket that looks open but is dead).
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class MercuryStandIn:
         self._devices: dict[str, StandInDevice] = {}
         self._refusals: list[int] = []
         self._skips = 0
+        self.answer_pings = True
         self.pushed = 0
         self.lost = 0  # activities for a device whose socket was closed
         self.handshakes = 0
@@ -289,7 +291,7 @@ class MercuryStandIn:
         try:
             for raw in conn:
                 frame = json.loads(raw)
-                if frame.get("type") == "ping":
+                if frame.get("type") == "ping" and self.answer_pings:
                     reply = json.dumps({"id": frame.get("id"), "type": "pong"})
                     self._outgoing.put(_sender(conn, reply))
                 elif frame.get("type") == "ack":

@@ -186,3 +186,15 @@ def test_readyz_reports_the_intake_and_needs_no_webhook_secret(ws_webex, databas
         for name in ("reconnects", "sequence_gaps", "backfilled_messages"):
             assert f"onboard_websocket_{name}_total" in text
         assert served.bot.settings.webex.webhook_secret is None
+
+
+def test_a_socket_that_stops_answering_pings_is_replaced(ws_webex, database, tmp_path):
+    room = ws_webex.group_room()
+    mercury = ws_webex.server.mercury
+    with serving_websocket_bot(ws_webex, database, tmp_path) as served:
+        mercury.answer_pings = False  # open as far as TCP knows, dead as far as Mercury goes
+        eventually(lambda: served.intake is not None and served.intake.status.reconnects >= 1, 10)
+        mercury.answer_pings = True
+        served.wait_connected(reconnects=1)
+        asked = ask_and_wait(ws_webex, room)
+        assert bot_replies(ws_webex, asked["id"]) == 1

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bot.bootstrap import build_bot
 from bot.delivery import RetryPolicy
-from bot.intake_websocket import IntakeOptions, WebsocketIntake
+from bot.intake_websocket import IntakeOptions, WebsocketIntake, leadership_for
 from bot.runtime import Runtime
 from bot.settings import AccessSettings, SandboxSettings, Settings, WebexSettings
 from bot.wdm import DeviceRegistry
@@ -98,8 +99,12 @@ def serving_websocket_bot(
     options: IntakeOptions = FAST,
     webhooks: bool = False,
     connect: bool = True,
+    lead: bool = False,
 ) -> Iterator[WebsocketBot]:
-    """Build and start the bot with the websocket intake; stop everything on exit."""
+    """Build and start the bot with the websocket intake; stop everything on exit.
+
+    ``lead``: take the cross-process leadership of ``serve`` (else lead alone, as one process).
+    """
     settings = Settings(
         webex=WebexSettings(
             bot_token=BOT_TOKEN,
@@ -128,6 +133,7 @@ def serving_websocket_bot(
         metrics=runtime.metrics,
         on_event=runtime.wake_worker,
         options=options,
+        leadership=leadership_for(bot, lease=timedelta(seconds=3)) if lead else None,
     )
     runtime.add_service(intake)
     runtime.start()
