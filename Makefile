@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench fuzz clean db
+.PHONY: run test lint fmt bench fuzz soak clean db
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ bench: $(STAMP)
 
 fuzz: $(STAMP)
 	ONBOARD_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest tests -m fuzz -q
+
+# The websocket intake under a fault every SOAK_FAULT_SECONDS for SOAK_MINUTES (not in `make test`).
+SOAK_MINUTES ?= 30
+SOAK_FAULT_SECONDS ?= 120
+soak: $(STAMP)
+	$(BIN)/python -m tests.soak_websocket --minutes $(SOAK_MINUTES) --fault-every $(SOAK_FAULT_SECONDS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,144 @@
+"""Soak the websocket intake: hours of chat with the socket broken every few minutes.
+
+``make soak`` (30 minutes, a fault every 2 minutes) or, shorter,
+``make soak SOAK_MINUTES=3 SOAK_FAULT_SECONDS=20``. The bot runs in-process against the local
+stand-in over real sockets, on a SQLite database of its own. Ten people write ``help`` in ten
+spaces (five groups, five 1:1s) at a steady rate; the faults take turns: a dropped socket, close
+1011, close 4401, a refused handshake (404) after a drop, a skipped sequence number, and a
+redelivered envelope. At the end every message must have exactly one reply. Prints the figures
+and exits 1 when anything was lost or doubled. Not part of ``make test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.events import correlation_id_of
+from bot.intake_websocket import IntakeOptions
+from bot.local.emulator_websocket import MercuryStandIn
+from storage.uow import Database
+from tests.e2e.websocket_harness import WebsocketBot, serving_websocket_bot
+from tests.support.emulator import BOT_EMAIL, EmulatorHarness, running_emulator
+
+PEOPLE = 10
+
+
+def faults(mercury: MercuryStandIn, last_asked: Callable[[], str | None]) -> list[Any]:
+    """The faults, in the order they take turns."""
+
+    def refused_after_drop() -> None:
+        mercury.refuse_handshake(404)
+        mercury.drop()
+
+    def redeliver() -> None:
+        asked = last_asked()
+        if asked is not None:
+            mercury.redeliver(asked)
+
+    return [
+        ("drop", mercury.drop),
+        ("close 1011", lambda: mercury.close(1011)),
+        ("close 4401", lambda: mercury.close(4401)),
+        ("404 handshake", refused_after_drop),
+        ("skipped sequence number", mercury.skip_next),
+        ("redelivered envelope", redeliver),
+    ]
+
+
+def tally(
+    webex: EmulatorHarness, served: WebsocketBot, asked: list[dict[str, Any]]
+) -> Counter[str]:
+    """Lost and doubled replies."""
+    delivered = Counter(r.correlation_id for r in served.outbox() if r.status == "delivered")
+    result: Counter[str] = Counter()
+    direct_asked: Counter[str] = Counter()
+    for message in asked:
+        if not delivered[correlation_id_of(f"messages/created/{message['id']}")]:
+            result["lost"] += 1
+        if message["roomType"] == "group":
+            replies = [
+                m for m in webex.emulator.replies_to(message["id"]) if m["personEmail"] == BOT_EMAIL
+            ]
+            result["doubled"] += max(0, len(replies) - 1)
+        else:
+            direct_asked[message["roomId"]] += 1
+    for room_id, count in direct_asked.items():
+        answers = len(webex.emulator.messages_in(room_id, person_email=BOT_EMAIL))
+        result["doubled"] += max(0, answers - count)
+    return result
+
+
+def soak(minutes: float, fault_seconds: float, rate: float) -> int:
+    """Run the soak; the process exit code."""
+    with tempfile.TemporaryDirectory() as tmp, running_emulator(check_spec=False) as webex:
+        database = Database.from_url(f"sqlite:///{Path(tmp) / 'soak.db'}")
+        database.upgrade()
+        people = [f"person{i}@example.com" for i in range(PEOPLE)]
+        for i, email in enumerate(people):
+            webex.emulator.add_person(email, f"Person {i}")
+        rooms = [webex.group_room(f"Space {i}", people[i]) for i in range(PEOPLE // 2)]
+        rooms += [
+            webex.emulator.create_room("direct", "direct", [email, BOT_EMAIL])
+            for email in people[PEOPLE // 2 :]
+        ]
+        mercury = webex.server.mercury
+        asked: list[dict[str, Any]] = []
+        turns = faults(mercury, lambda: asked[-1]["id"] if asked else None)
+        options = IntakeOptions(reconnect_base=0.5)
+        with serving_websocket_bot(webex, database, Path(tmp), options=options) as served:
+            started = time.monotonic()
+            end = started + minutes * 60
+            next_fault = started + fault_seconds
+            fault_count: Counter[str] = Counter()
+            n = 0
+            while time.monotonic() < end:
+                i = n % len(rooms)
+                asked.append(webex.emulator.send_as(people[i], rooms[i]["id"], "help"))
+                n += 1
+                if time.monotonic() >= next_fault:
+                    name, inject = turns[sum(fault_count.values()) % len(turns)]
+                    inject()
+                    fault_count[name] += 1
+                    next_fault += fault_seconds
+                    print(f"{time.monotonic() - started:7.1f}s  fault: {name}", flush=True)
+                time.sleep(1 / rate)
+            deadline = time.monotonic() + 120
+            counts = tally(webex, served, asked)
+            while counts["lost"] and time.monotonic() < deadline:
+                time.sleep(1)
+                counts = tally(webex, served, asked)
+            intake = served.intake
+            assert intake is not None
+            m = served.metrics
+            print(f"messages sent:        {len(asked)}")
+            print(f"faults injected:      {sum(fault_count.values())} {dict(fault_count)}")
+            print(f"reconnects:           {intake.status.reconnects}")
+            print(f"sequence gaps:        {m.value('onboard_websocket_sequence_gaps_total'):.0f}")
+            backfilled = m.value("onboard_websocket_backfilled_messages_total")
+            print(f"backfilled messages:  {backfilled:.0f}")
+            print(f"pushed while down:    {mercury.lost}")
+            print(f"lost:                 {counts['lost']}")
+            print(f"doubled:              {counts['doubled']}")
+        database.dispose()
+        return 1 if counts["lost"] or counts["doubled"] else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options and soak."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--fault-every", type=float, default=120.0, help="seconds between faults")
+    parser.add_argument("--rate", type=float, default=2.0, help="messages per second")
+    args = parser.parse_args(argv)
+    return soak(args.minutes, args.fault_every, args.rate)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
