@@ -26,7 +26,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,7 @@ from bot import mercury
 from bot.bootstrap import Bot
 from bot.events import correlation_id_of
 from bot.intake_backfill import backfill
+from bot.intake_ids import ActivityIds
 from bot.mercury import Frame, FrameError, IntakeEvent
 from bot.metrics import Metrics
 from bot.scheduler import AdvisoryLock, Leadership, LeaseLock
@@ -169,6 +170,7 @@ class WebsocketIntake:
         self._device: Device | None = None
         self._me_id: str | None = None
         self._me_uuid: str | None = None
+        self._ids: ActivityIds | None = None
         self._started_at = bot.clock.now()
         self._last_alive: datetime | None = None
         self._ready = False
@@ -431,6 +433,8 @@ class WebsocketIntake:
         activity = frame.activity
         if activity is not None:
             event = mercury.event_of(activity)
+            if event is not None and self._wanted(event):
+                event = self._resolve(activity, event)
             if event is None or not self._wanted(event):
                 self._metrics.events.labels("ignored").inc()
             else:
@@ -446,9 +450,22 @@ class WebsocketIntake:
             return False  # the bot's own messages and clicks
         mentioned = event.data.get("mentionedPeople")
         if event.data.get("roomType") == "group" and isinstance(mentioned, list):
-            # A bot hears group messages only when @mentioned, as with webhooks.
-            return self._me_id in mentioned
+            # A bot hears group messages only when @mentioned, as with webhooks. By UUID:
+            # the cluster part of an id may differ from the one /people/me gave.
+            return self._me_uuid in {mercury.uuid_of(p) for p in mentioned}
         return True
+
+    def _resolve(self, activity: Mapping[str, Any], event: IntakeEvent) -> IntakeEvent | None:
+        """The event with a REST id Webex confirmed when ours is unsure; None to skip it."""
+        if self._ids is None:
+            self._ids = ActivityIds(self.registry.conversation_url(), self.registry.get)
+        try:
+            return self._ids.resolve(activity, event)
+        except WdmError as exc:
+            if exc.status is None or exc.status >= 500 or exc.token_refused:
+                raise  # not acked: reconnect, and the backfill finds it
+            log.warning("activity %s skipped: its id lookup failed: %s", event.event_key, exc)
+            return None
 
     # -- recording -----------------------------------------------------------------------------
 

@@ -95,6 +95,7 @@ class DeviceRegistry:
         self._token = token
         self._session = session or requests.Session()
         self._wdm_url: str | None = None
+        self._links: dict[str, Any] = {}
 
     def _call(self, method: str, url: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
@@ -123,8 +124,19 @@ class DeviceRegistry:
             wdm = links.get("wdm") if isinstance(links, dict) else None
             if not isinstance(wdm, str) or not wdm:
                 raise WdmError("the service catalog names no wdm service")
+            self._links = dict(links) if isinstance(links, dict) else {}
             self._wdm_url = wdm.rstrip("/")
         return self._wdm_url
+
+    def conversation_url(self) -> str | None:
+        """The catalog's conversation service (where the usual cluster's activities live)."""
+        self.wdm_url()
+        found = self._links.get("conversation")
+        return found if isinstance(found, str) and found else None
+
+    def get(self, url: str) -> Any:
+        """GET a URL of a Webex internal service with the bot token (the JSON answer)."""
+        return self._call("GET", url)
 
     def ours(self) -> list[dict[str, Any]]:
         """This bot's devices (by name), as WDM lists them."""

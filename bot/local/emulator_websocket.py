@@ -1,6 +1,7 @@
 """The stand-in's websocket side: service catalog, WDM devices, and a Mercury-like socket.
 
-Served next to the REST emulator: ``GET /u2c/api/v1/catalog`` names ``serviceLinks.wdm``;
+Served next to the REST emulator: ``GET /u2c/api/v1/catalog`` names ``serviceLinks.wdm`` (and
+``conversation``, which answers ``GET .../messages/{uuid}`` with the REST id);
 ``/wdm/api/v1/devices`` lists, creates, reads and deletes the caller's devices; each device's
 ``webSocketUrl`` points at a ``websockets`` server on a port of its own. A connection must send
 an ``authorization`` frame with the device owner's token (else close 4401, or 4403 for someone
@@ -35,7 +36,7 @@ from websockets.http11 import Request
 from websockets.http11 import Response as WsResponse
 from websockets.sync.server import Server, ServerConnection, serve
 
-from bot.local.emulator_model import ApiFailure, JsonDict, Person, Room
+from bot.local.emulator_model import ApiFailure, JsonDict, Person, Room, webex_id
 
 if TYPE_CHECKING:
     from bot.local.emulator_state import EmulatorState
@@ -72,6 +73,9 @@ class MercuryStandIn:
         self.state = state
         self.host = host
         self.http_base = "http://127.0.0.1"
+        # Where activities say their conversation lives; another host than the catalog's
+        # conversation service (e.g. http://localhost:PORT) makes the bot look ids up.
+        self.conversation_base: str | None = None
         self._lock = threading.RLock()
         self._devices: dict[str, StandInDevice] = {}
         self._refusals: list[int] = []
@@ -80,6 +84,7 @@ class MercuryStandIn:
         self.pushed = 0
         self.lost = 0  # activities for a device whose socket was closed
         self.handshakes = 0
+        self.lookups = 0  # REST ids asked of the conversation service
         self._outgoing: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._server: Server | None = None
         self._threads: list[threading.Thread] = []
@@ -147,6 +152,14 @@ class MercuryStandIn:
         def devices_get(device_id: str) -> Response:
             return answer(200, self._own(g.caller, device_id).body)
 
+        @app.get("/conversation/api/v1/messages/<item>")
+        def conversation_message(item: str) -> Response:
+            return answer(200, {"id": self.rest_id(g.caller, "MESSAGE", item)})
+
+        @app.get("/conversation/api/v1/attachment/actions/<item>")
+        def conversation_action(item: str) -> Response:
+            return answer(200, {"id": self.rest_id(g.caller, "ATTACHMENT_ACTION", item)})
+
         @app.delete("/wdm/api/v1/devices/<device_id>")
         def devices_delete(device_id: str) -> Response:
             self.delete_device(g.caller, device_id)
@@ -161,6 +174,16 @@ class MercuryStandIn:
             },
             "format": "hostmap",
         }
+
+    def rest_id(self, caller: Person, kind: str, item: str) -> str:
+        """The REST id of a message or card action the caller may read, by its UUID (else 404)."""
+        rest = webex_id(kind, item)
+        if kind == "MESSAGE":
+            self.state.api_get_message(caller, rest)
+        else:
+            self.state.api_get_action(caller, rest)
+        self.lookups += 1
+        return rest
 
     def devices_of(self, caller: Person) -> list[JsonDict]:
         """The caller's devices."""
@@ -347,7 +370,8 @@ class MercuryStandIn:
         target: JsonDict = {
             "id": room_uuid,
             "objectType": "conversation",
-            "url": f"{self.http_base}/conversation/api/v1/conversations/{room_uuid}",
+            "url": f"{self.conversation_base or self.http_base}"
+            f"/conversation/api/v1/conversations/{room_uuid}",
             "tags": ["ONE_ON_ONE"] if room.type == "direct" else [],
         }
         return {

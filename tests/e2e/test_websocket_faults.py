@@ -198,3 +198,17 @@ def test_a_socket_that_stops_answering_pings_is_replaced(ws_webex, database, tmp
         served.wait_connected(reconnects=1)
         asked = ask_and_wait(ws_webex, room)
         assert bot_replies(ws_webex, asked["id"]) == 1
+
+
+def test_ids_are_asked_of_webex_when_the_conversation_is_elsewhere(ws_webex, database, tmp_path):
+    room = ws_webex.group_room()
+    mercury = ws_webex.server.mercury
+    # Activities now name a conversation service the catalog did not: derivation is unsure.
+    mercury.conversation_base = f"http://localhost:{ws_webex.server.port}"
+    with serving_websocket_bot(ws_webex, database, tmp_path) as served:
+        asked = ask_and_wait(ws_webex, room, "status pending")
+        served.wait_settled()
+        assert bot_replies(ws_webex, asked["id"]) == 1
+        assert mercury.lookups == 1  # the id came from Webex, not from our derivation
+        (event,) = served.events()
+        assert event.event_key == f"messages/created/{asked['id']}"

@@ -5,9 +5,9 @@ and websocket intake (``WebsocketIntake`` against the stand-in's catalog, WDM an
 serves ``create_app`` on a free port for /readyz, /metrics and (when asked) webhooks too.
 
 The ``ws_webex`` fixture is the emulator whose REST traffic must validate against
-webex-messaging.json at the end. The service catalog (``/u2c/...``) and WDM (``/wdm/...``) are
-not in Webex's public OpenAPI specs (webex-facts.md §9), so those exchanges alone are left out of
-the check, by path.
+webex-messaging.json at the end. The service catalog (``/u2c/...``), WDM (``/wdm/...``) and the
+conversation service's id lookup (``/conversation/...``) are not in Webex's public OpenAPI specs
+(webex-facts.md §9), so those exchanges alone are left out of the check, by path.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ FAST = IntakeOptions(
     lead_check=1.0,
     backfill_retry=0.2,
 )
-NOT_IN_PUBLIC_SPEC = ("/u2c/", "/wdm/")
+NOT_IN_PUBLIC_SPEC = ("/u2c/", "/wdm/", "/conversation/")
 
 
 class _Quiet(WSGIRequestHandler):

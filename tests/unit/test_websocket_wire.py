@@ -163,3 +163,32 @@ def test_the_catalog_url_and_reconnect_cap_come_from_env_and_yaml(tmp_path):
 def test_a_bad_intake_setting_names_its_key(tmp_path, text, env, key):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         load_settings(write(tmp_path, text), env=env)
+
+
+def test_an_id_is_looked_up_only_when_the_conversation_is_elsewhere():
+    from bot.intake_ids import ActivityIds, lookup_url
+
+    asked: list[str] = []
+
+    def fetch(url: str) -> dict[str, str]:
+        asked.append(url)
+        return {"id": "FETCHED"}
+
+    ids = ActivityIds("https://conv-a.wbx2.com/conversation/api/v1", fetch)
+    here = activity("post")
+    here["target"] = {
+        "id": ROOM,
+        "url": f"https://conv-a.wbx2.com/conversation/api/v1/conversations/{ROOM}",
+    }
+    event = event_of(here)
+    assert event is not None and ids.resolve(here, event) is event
+    away = activity("cardAction", parent={"id": CARD})
+    away["target"] = {
+        "id": ROOM,
+        "url": f"https://conv-k.wbx2.com/conversation/api/v1/conversations/{ROOM}",
+    }
+    card = event_of(away)
+    assert card is not None
+    assert ids.resolve(away, card).data == {"id": "FETCHED", "created": "2026-12-01T18:00:00.000Z"}
+    assert asked == [f"https://conv-k.wbx2.com/conversation/api/v1/attachment/actions/{MESSAGE}"]
+    assert lookup_url({"id": MESSAGE, "target": {"id": ROOM, "url": "https://x/other"}}) is None
