@@ -221,6 +221,8 @@ class WebsocketIntake:
             problems: list[str] = []
             if s.state == "stopped":
                 problems.append(f"websocket intake stopped: {s.stopped_reason}")
+            elif s.state in ("starting", "connecting"):
+                problems.append("websocket not connected yet")
             elif s.disconnected_at is not None and s.state != "standby":
                 down = time.monotonic() - s.disconnected_at
                 if down > self.options.not_ready_after:

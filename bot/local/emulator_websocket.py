@@ -36,6 +36,7 @@ from websockets.http11 import Request
 from websockets.http11 import Response as WsResponse
 from websockets.sync.server import Server, ServerConnection, serve
 
+from bot.local.console import is_loopback
 from bot.local.emulator_model import ApiFailure, JsonDict, Person, Room, webex_id
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 _SOCKET_PATH = re.compile(r"^/v1/apps/wx2/registrations/([0-9a-f-]+)/messages$")
 AUTH_TIMEOUT = 5.0
+FAULTS = ("drop", "close", "refuse", "skip", "redeliver")
 
 
 def raw_uuid(rest_id: str) -> str:
@@ -165,6 +167,22 @@ class MercuryStandIn:
             self.delete_device(g.caller, device_id)
             return answer(204)
 
+        if is_loopback(self.host):
+            # Next to the console (loopback only, no token): break the socket by hand.
+            @app.get("/console/api/websocket")
+            def websocket_state() -> Response:
+                return answer(200, self.summary())
+
+            @app.post("/console/api/websocket/faults")
+            def websocket_fault() -> Response:
+                body = request.get_json(silent=True)
+                if not isinstance(body, dict):
+                    return answer(400, {"error": "send a JSON object with a fault"})
+                done = self.inject(body)
+                if done is None:
+                    return answer(400, {"error": f"faults: {', '.join(FAULTS)}"})
+                return answer(200, {"fault": body.get("fault"), "sockets": done})
+
     def catalog(self) -> JsonDict:
         """The hostmap catalog: where WDM is."""
         return {
@@ -219,6 +237,38 @@ class MercuryStandIn:
             device.connection.close(1000, "device deleted")
 
     # -- faults --------------------------------------------------------------------------------
+
+    def summary(self) -> JsonDict:
+        """Devices, open sockets and push counts, for the console."""
+        with self._lock:
+            return {
+                "devices": len(self._devices),
+                "connected": sum(1 for d in self._devices.values() if d.connection is not None),
+                "pushed": self.pushed,
+                "lost": self.lost,
+                "handshakes": self.handshakes,
+            }
+
+    def inject(self, body: JsonDict) -> int | None:
+        """Apply one fault by name (``FAULTS``); how many sockets it touched, None if unknown."""
+        fault = body.get("fault")
+        if fault == "drop":
+            return self.drop()
+        if fault == "close":
+            code = body.get("code", 1011)
+            return self.close(code) if isinstance(code, int) else None
+        if fault == "refuse":
+            status = body.get("status", 404)
+            if not isinstance(status, int):
+                return None
+            self.refuse_handshake(status)
+            return self.drop()
+        if fault == "skip":
+            self.skip_next()
+            return self.connected()
+        if fault == "redeliver" and isinstance(body.get("id"), str):
+            return self.redeliver(body["id"])
+        return None
 
     def _open(self) -> list[StandInDevice]:
         with self._lock:

@@ -212,3 +212,20 @@ def test_ids_are_asked_of_webex_when_the_conversation_is_elsewhere(ws_webex, dat
         assert mercury.lookups == 1  # the id came from Webex, not from our derivation
         (event,) = served.events()
         assert event.event_key == f"messages/created/{asked['id']}"
+
+
+def test_the_console_breaks_the_socket_by_hand_and_the_bot_comes_back(ws_webex, database, tmp_path):
+    console = f"http://127.0.0.1:{ws_webex.server.port}/console/api/websocket"
+    with serving_websocket_bot(ws_webex, database, tmp_path) as served:
+        assert requests.get(console, timeout=5).json()["connected"] == 1
+        dropped = requests.post(f"{console}/faults", json={"fault": "drop"}, timeout=5)
+        assert dropped.json() == {"fault": "drop", "sockets": 1}
+        served.wait_connected(reconnects=1)
+        closed = requests.post(
+            f"{console}/faults", json={"fault": "close", "code": 1011}, timeout=5
+        )
+        assert closed.json()["sockets"] == 1
+        served.wait_connected(reconnects=2)
+        unknown = requests.post(f"{console}/faults", json={"fault": "unplug"}, timeout=5)
+        assert unknown.status_code == 400
+        assert "drop" in unknown.json()["error"]
