@@ -319,6 +319,9 @@ class WebsocketIntake:
 
     def _give_up(self, reason: str) -> None:
         log.error("websocket intake stopped: %s; fix it and restart onboard-bot serve", reason)
+        self._stopping.set()  # the backfill too: with this token it can only fail
+        with self._backfill_wake:
+            self._backfill_wake.notify_all()
         self._metrics.connected.set(0)
         self._set("stopped", stopped_reason=reason, connected_since=None)
 

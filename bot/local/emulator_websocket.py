@@ -84,7 +84,7 @@ class MercuryStandIn:
         self._skips = 0
         self.answer_pings = True
         self.pushed = 0
-        self.lost = 0  # activities for a device whose socket was closed
+        self.lost = 0  # activities for a device whose socket was closed (or closing)
         self.handshakes = 0
         self.lookups = 0  # REST ids asked of the conversation service
         self._outgoing: queue.Queue[Callable[[], None] | None] = queue.Queue()
@@ -400,7 +400,12 @@ class MercuryStandIn:
             if isinstance(activity, dict):
                 device.sent[str(activity.get("id"))] = envelope
             self.pushed += 1
-        self._outgoing.put(_sender(conn, envelope))
+        self._outgoing.put(_sender(conn, envelope, self._count_lost))
+
+    def _count_lost(self) -> None:
+        with self._lock:
+            self.pushed -= 1
+            self.lost += 1
 
     def _send_loop(self) -> None:
         while True:
@@ -477,11 +482,14 @@ class MercuryStandIn:
             self._push_to(device, data)
 
 
-def _sender(conn: ServerConnection, text: str) -> Callable[[], None]:
+def _sender(
+    conn: ServerConnection, text: str, on_lost: Callable[[], None] = lambda: None
+) -> Callable[[], None]:
     def send() -> None:
         try:
             conn.send(text)
         except (ConnectionClosed, OSError):
             log.debug("stand-in push to a closed socket dropped")
+            on_lost()
 
     return send

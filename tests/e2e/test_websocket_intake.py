@@ -151,7 +151,10 @@ def test_a_drop_mid_burst_of_100_messages_from_10_spaces_loses_none_and_doubles_
         for n in range(100):
             i = n % 10
             if n == 40:
-                assert mercury.drop() == 1  # the socket dies mid-burst
+                # The socket dies mid-burst, and Mercury is unavailable for two more tries.
+                mercury.refuse_handshake(503, times=2)
+                assert mercury.drop() == 1
+                ws_webex.emulator.wait_for(lambda: mercury.connected() == 0)
             asked.append(ws_webex.emulator.send_as(authors[i], rooms[i]["id"], "help"))
         served.wait_connected(reconnects=1)
 
