@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,36 @@ def tally(
     return result
 
 
+def _ms(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp() * 1000
+
+
+def latencies(webex: EmulatorHarness, asked: list[dict[str, Any]]) -> list[float]:
+    """Milliseconds from each question to the bot's answer, as the stand-in stamped them."""
+    found: list[float] = []
+    by_room: dict[str, list[dict[str, Any]]] = {}
+    for message in asked:
+        if message["roomType"] == "group":
+            replies = webex.emulator.replies_to(message["id"])
+            found += [_ms(r["created"]) - _ms(message["created"]) for r in replies[:1]]
+        else:
+            by_room.setdefault(message["roomId"], []).append(message)
+    for room_id, questions in by_room.items():
+        answers = webex.emulator.messages_in(room_id, person_email=BOT_EMAIL)
+        # 1:1 answers are not threaded; within a space they come in the order asked.
+        found += [
+            _ms(a["created"]) - _ms(q["created"]) for q, a in zip(questions, answers, strict=False)
+        ]
+    return sorted(found)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of ``values`` lie (nearest rank)."""
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, max(0, round(share * len(values)) - 1))]
+
+
 def soak(minutes: float, fault_seconds: float, rate: float) -> int:
     """Run the soak; the process exit code."""
     with tempfile.TemporaryDirectory() as tmp, running_emulator(check_spec=False) as webex:
@@ -124,6 +155,9 @@ def soak(minutes: float, fault_seconds: float, rate: float) -> int:
             backfilled = m.value("onboard_websocket_backfilled_messages_total")
             print(f"backfilled messages:  {backfilled:.0f}")
             print(f"pushed while down:    {mercury.lost}")
+            waits = latencies(webex, asked)
+            p50, p99 = percentile(waits, 0.5), percentile(waits, 0.99)
+            print(f"question -> answer:   p50 {p50:.0f} ms, p99 {p99:.0f} ms (faults included)")
             print(f"lost:                 {counts['lost']}")
             print(f"doubled:              {counts['doubled']}")
         database.dispose()
