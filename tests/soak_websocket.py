@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.events import correlation_id_of
 from bot.intake_websocket import IntakeOptions
-from bot.local.emulator_websocket import MercuryStandIn
+from bot.local.emulator_websocket import MercuryStandIn, raw_uuid
 from storage.uow import Database
 from tests.e2e.websocket_harness import WebsocketBot, serving_websocket_bot
 from tests.support.emulator import BOT_EMAIL, EmulatorHarness, running_emulator
@@ -154,7 +154,8 @@ def soak(minutes: float, fault_seconds: float, rate: float) -> int:
             print(f"sequence gaps:        {m.value('onboard_websocket_sequence_gaps_total'):.0f}")
             backfilled = m.value("onboard_websocket_backfilled_messages_total")
             print(f"backfilled messages:  {backfilled:.0f}")
-            print(f"pushed while down:    {mercury.lost}")
+            lost_questions = {raw_uuid(a["id"]) for a in asked} & set(mercury.lost_activities)
+            print(f"questions pushed while the socket was down: {len(lost_questions)}")
             waits = latencies(webex, asked)
             p50, p99 = percentile(waits, 0.5), percentile(waits, 0.99)
             print(f"question -> answer:   p50 {p50:.0f} ms, p99 {p99:.0f} ms (faults included)")

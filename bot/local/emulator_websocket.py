@@ -85,6 +85,7 @@ class MercuryStandIn:
         self.answer_pings = True
         self.pushed = 0
         self.lost = 0  # activities for a device whose socket was closed (or closing)
+        self.lost_activities: list[str] = []  # their UUIDs, in order
         self.handshakes = 0
         self.lookups = 0  # REST ids asked of the conversation service
         self._outgoing: queue.Queue[Callable[[], None] | None] = queue.Queue()
@@ -393,19 +394,22 @@ class MercuryStandIn:
                 }
             )
             conn = device.connection
+            activity_id = str((data.get("activity") or {}).get("id"))
             if conn is None:
                 self.lost += 1
+                self.lost_activities.append(activity_id)
                 return
             activity = data.get("activity")
             if isinstance(activity, dict):
                 device.sent[str(activity.get("id"))] = envelope
             self.pushed += 1
-        self._outgoing.put(_sender(conn, envelope, self._count_lost))
+        self._outgoing.put(_sender(conn, envelope, lambda: self._count_lost(activity_id)))
 
-    def _count_lost(self) -> None:
+    def _count_lost(self, activity_id: str) -> None:
         with self._lock:
             self.pushed -= 1
             self.lost += 1
+            self.lost_activities.append(activity_id)
 
     def _send_loop(self) -> None:
         while True:

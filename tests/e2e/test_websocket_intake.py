@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from bot.events import correlation_id_of
+from bot.local.emulator_websocket import raw_uuid
 from bot.settings import AccessSettings
 from storage.models import AuditEntryRow, ConfirmationRow, SubscriberRow
 from tests.e2e.test_cards_e2e import submit_data, the_card
@@ -167,12 +168,14 @@ def test_a_drop_mid_burst_of_100_messages_from_10_spaces_loses_none_and_doubles_
 
         replies = eventually(answered, timeout=60)
         served.wait_settled(delivered=100)
-        assert mercury.lost > 0  # some were sent while no socket was open
+        # Some questions were pushed while no socket was open (the bot's own replies may be too).
+        lost = {raw_uuid(a["id"]) for a in asked} & set(mercury.lost_activities)
+        assert lost
         assert dict(Counter(answered().values())) == {1: 100}  # one reply per message
         assert sum(len(answers_in(ws_webex, r["id"])) for r in rooms) == 100
         groups = [a for a in asked if a["roomType"] == "group"]
         assert all(len(replies_to(ws_webex, a["id"])) == 1 for a in groups)  # threaded
         assert len(served.events()) == 100
         assert set(replies) == expected
-        assert metric(served, "onboard_websocket_backfilled_messages_total") >= mercury.lost
+        assert metric(served, "onboard_websocket_backfilled_messages_total") >= len(lost)
         assert metric(served, "onboard_websocket_reconnects_total") >= 1
