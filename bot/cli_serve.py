@@ -24,8 +24,16 @@ log = logging.getLogger(__name__)
 @click.option("--host", default=None, help="Address to listen on (default: app.yaml host).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default: app.yaml port).")
 @click.option("--threads", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option(
+    "--console-port",
+    type=click.IntRange(min=0, max=65535),
+    default=None,
+    help="Local mode: the console's port (default 8765, a free one when taken; 0: any).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) -> None:
+def serve(
+    ctx: click.Context, host: str | None, port: int | None, threads: int, console_port: int | None
+) -> None:
     """Serve Webex webhooks, deliver replies, run the background jobs."""
     from waitress.server import create_server
 
@@ -40,7 +48,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     local = None
     websocket = settings.webex.intake_mode == "websocket"
     if settings.local_mode:
-        local = start_local_webex(settings)
+        local = start_local_webex(settings, console_port=console_port)
+        if local.port_taken is not None:
+            click.echo(
+                f"Console port {local.port_taken} is taken; the console uses "
+                f"{local.server.port} this time (--console-port chooses another)."
+            )
         settings = local.settings
     elif not websocket and settings.webex.webhook_secret is None:
         fail("WEBEX_WEBHOOK_SECRET is not set: webhooks cannot be verified without it")
@@ -101,7 +114,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
 class LocalWebex:
     """The built-in Webex stand-in with its demo people, and the settings that point at it."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, console_port: int | None = 0) -> None:
+        from bot.local.console_port import console_socket
         from bot.local.demo import console_url, setup_local_world
         from bot.local.emulator import WebexEmulator
 
@@ -110,7 +124,10 @@ class LocalWebex:
         # With the real provider, the same server also stands in for the admin APIs.
         self.admin_token = f"local-admin-{secrets.token_urlsafe(24)}"
         self.admin = _admin_standin(self.admin_token) if settings.provider == "webex" else None
-        self.server = self.emulator.start(host="127.0.0.1", port=0, admin=self.admin)
+        # ``console_port`` None: the console's own port, so its address survives restarts.
+        bound = console_socket(console_port, host="127.0.0.1")
+        self.port_taken = bound.taken
+        self.server = self.emulator.start(host="127.0.0.1", admin=self.admin, sock=bound.sock)
         self.console_url = console_url(self.server)
         update: dict[str, object] = {
             "bot_token": SecretStr(self.world.bot_token),
@@ -145,6 +162,6 @@ def _admin_standin(token: str) -> AdminApiState:
     return admin
 
 
-def start_local_webex(settings: Settings) -> LocalWebex:
-    """Start the stand-in for local mode (no WEBEX_BOT_TOKEN)."""
-    return LocalWebex(settings)
+def start_local_webex(settings: Settings, *, console_port: int | None = None) -> LocalWebex:
+    """Start the stand-in for local mode (no WEBEX_BOT_TOKEN); ``console_port`` None: 8765."""
+    return LocalWebex(settings, console_port=console_port)

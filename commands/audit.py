@@ -56,7 +56,7 @@ def parse_filter(words: str | None, me: str) -> AuditFilter:
     args=(FILTER,),
     role=Role.ADMIN,
     usage_key="cmd.audit.usage",
-    examples=("audit", "audit me", "audit jana@example.cz 30"),
+    examples=("audit", "audit me", "audit lucie.vesela@acme-cz.example 30"),
 )
 def audit(ctx: CommandContext, args: Args) -> Reply:
     """Who did what, newest first (everyone's, yours or a user's), over the last days."""

@@ -13,7 +13,7 @@ from commands.context import CommandContext
 from commands.parsing import Args
 from commands.registry import ArgKind, ArgSpec, Role, card_action, command
 from commands.replies import Reply
-from commands.views import DigestListView, DigestSavedView, DigestStoppedView, DigestView
+from commands.views import DigestListView, DigestSavedView, DigestStoppedView, DigestView, Label
 from onboarding.digest import (
     Content,
     DigestOptions,
@@ -22,6 +22,7 @@ from onboarding.digest import (
     Source,
     add_digest,
     check_timezone,
+    describe_cron,
     find_digest,
     list_digests,
     looks_like_timezone,
@@ -30,7 +31,8 @@ from onboarding.digest import (
     schedule_cron,
     stop_digest,
 )
-from onboarding.errors import InvalidInput
+from onboarding.errors import InvalidInput, Refused
+from storage.digests import DigestRepository
 
 DEFAULT_TIMEZONE = "UTC"
 _QUIET_WORDS = frozenset({"quiet", "tiše", "tise"})
@@ -102,7 +104,7 @@ def digest_cron(ctx: CommandContext, args: Args) -> Reply:
     return _add(ctx, cron, Args({"digest_options": " ".join(words[5:]) or None}))
 
 
-@command("digest off", args=(DIGEST_ID,), role=Role.ADMIN, examples=("digest off 3",))
+@command("digest off", args=(DIGEST_ID,), role=Role.ADMIN, examples=("digest off 1",))
 def digest_off(ctx: CommandContext, args: Args) -> Reply:
     """Stop a digest of this space."""
     digest_id = args.opt_int("digest_id") or 0
@@ -155,6 +157,7 @@ def _add(ctx: CommandContext, cron: str, args: Args) -> Reply:
     space = _space(ctx)
     timezone, content, quiet = parse_options(args.opt_text("digest_options"))
     now = ctx.clock.now()
+    _refuse_a_twin(ctx, space, cron, timezone, content)
     spec = add_digest(
         ctx.db,
         space_id=space,
@@ -167,3 +170,30 @@ def _add(ctx: CommandContext, cron: str, args: Args) -> Reply:
         now=now,
     )
     return Reply(DigestSavedView(spec, spec.next_fire(now)))
+
+
+def _refuse_a_twin(
+    ctx: CommandContext, space: str, cron: str, timezone: str, content: Content
+) -> None:
+    """Refuse a digest this space already has (same schedule, zone and content), naming it.
+
+    Two identical digests would post the same message twice at the same minute.
+    """
+    with ctx.db.uow() as uow:
+        twin = DigestRepository(uow.session).same_schedule(
+            space, cron=cron, timezone=timezone, content=content.value
+        )
+        if twin is None:
+            return
+        kind, value = describe_cron(twin.cron)
+        if kind is ScheduleKind.CRON:
+            schedule = Label("digest.schedule.cron", {"cron": value})
+        else:
+            schedule = Label(f"digest.schedule.{kind.value}", {"time": value})
+        raise Refused(
+            "digest.duplicate",
+            id=twin.id,
+            schedule=schedule,
+            timezone=twin.timezone,
+            content=Label(f"digest.content.{twin.content}"),
+        )

@@ -18,7 +18,7 @@ from commands.views import ExportView
     aliases=("csv",),
     args=(FILTERS,),
     role=Role.SUPPORT,
-    examples=("export", "export all", "export errors customer acme"),
+    examples=("export", "export all", "export errors customer novlog-cz"),
 )
 def export(ctx: CommandContext, args: Args) -> Reply:
     """Write the users matching the filters (``page`` ignored) to a CSV file and send it."""

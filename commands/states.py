@@ -39,7 +39,7 @@ def states(ctx: CommandContext, args: Args) -> Reply:
 
 
 @card_action("user.state")
-@command("state", args=(USER,), examples=("state jana@example.cz",))
+@command("state", args=(USER,), examples=("state lukas.novak@acme-partners.example",))
 def state(ctx: CommandContext, args: Args) -> Reply:
     """A Control Hub user's state: what it means, how they got there, what moves them on."""
     user = ctx.service.find_org_user(args.text("user"))
@@ -85,7 +85,7 @@ def explain(ctx: CommandContext, args: Args) -> Reply:
     "resend",
     args=(ArgSpec("users", ArgKind.USER_REF, required=False, variadic=True),),
     role=Role.ADMIN,
-    examples=("resend jana@example.cz", "resend"),
+    examples=("resend lukas.novak@acme-partners.example", "resend"),
 )
 def resend(ctx: CommandContext, args: Args) -> Reply:
     """Re-send the invitation to Not verified users (all of them if none named)."""

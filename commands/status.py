@@ -44,9 +44,9 @@ _TRUE, _FALSE = "true", "false"
     examples=(
         "status",
         "status errors",
-        "status all customer acme",
+        "status all customer acme-cz",
         "status pending package basic page 2",
-        "status jana@example.com",
+        "status lucie.vesela@acme-cz.example",
         "status --refresh errors",
     ),
 )
@@ -64,7 +64,13 @@ def status(ctx: CommandContext, args: Args) -> Reply:
         filters.query, page=filters.page, page_size=ctx.page_size, refresh=not forced
     )
     view = StatusListView(
-        result.page, result.query, filters.words, result.fresh_as_of, ctx.clock.now()
+        result.page,
+        result.query,
+        filters.words,
+        result.fresh_as_of,
+        ctx.clock.now(),
+        error_text=may_read_error_text(ctx),
+        actions=ctx.allowed_actions(["export"]),
     )
     return Reply(view)
 
@@ -160,7 +166,16 @@ def _detail(ctx: CommandContext, report: ErrorReport) -> UserDetailView:
         ctx.service.provider.freshness(),
         ctx.clock.now(),
         actions=user_actions(ctx, sub),
+        error_text=may_read_error_text(ctx),
     )
+
+
+def may_read_error_text(ctx: CommandContext) -> bool:
+    """Whether the asker may read error text: exactly when they may run ``error <user>``.
+
+    One rule for every view, so ``status <user>`` never shows a viewer what ``error`` refuses.
+    """
+    return bool(ctx.allowed_actions(["user.error"]))
 
 
 def user_actions(ctx: CommandContext, sub: Subscriber) -> tuple[str, ...]:

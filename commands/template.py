@@ -15,7 +15,7 @@ from commands.views import TemplateRow, TemplatesView, TemplateView
     "template check",
     aliases=("template",),
     args=(CUSTOMER,),
-    examples=("template check acme",),
+    examples=("template check novlog-cz",),
 )
 def template_check(ctx: CommandContext, args: Args) -> Reply:
     """Check a customer's template: *Untrusted emails* on, *Share link* to the *Activation link*."""

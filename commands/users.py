@@ -18,7 +18,7 @@ from onboarding.errors import Refused
     aliases=("onboard",),
     args=(USER, EMAIL),
     role=Role.ADMIN,
-    examples=("retry 420555123456 jana.novakova@example.cz",),
+    examples=("retry 420600278947@voip.acme-cz.example lucie.vesela@acme.example",),
 )
 def retry(ctx: CommandContext, args: Args) -> Reply:
     """Retry activation of a pending or failed user with a valid email (*Retry activation*)."""
@@ -28,7 +28,11 @@ def retry(ctx: CommandContext, args: Args) -> Reply:
 
 @card_action("user.delete")
 @command(
-    "delete", aliases=("remove",), args=(USER,), role=Role.ADMIN, examples=("delete jan@x.cz",)
+    "delete",
+    aliases=("remove",),
+    args=(USER,),
+    role=Role.ADMIN,
+    examples=("delete petr.cerny@acme-cz.example",),
 )
 def delete(ctx: CommandContext, args: Args) -> Reply:
     """Delete a user so they can onboard again (*Delete user*); asks to confirm first."""
@@ -44,7 +48,7 @@ def delete(ctx: CommandContext, args: Args) -> Reply:
     "package",
     args=(USER, PACKAGE),
     role=Role.ADMIN,
-    examples=("package jana@example.cz premium",),
+    examples=("package petr.cerny@acme-cz.example premium",),
 )
 def package(ctx: CommandContext, args: Args) -> Reply:
     """Move a user to another package (*Change package type*)."""
@@ -59,7 +63,7 @@ def package(ctx: CommandContext, args: Args) -> Reply:
     aliases=("errortext", "copy"),
     args=(USER,),
     role=Role.SUPPORT,
-    examples=("error 420555123456",),
+    examples=("error 420600278947@voip.acme-cz.example",),
 )
 def error(ctx: CommandContext, args: Args) -> Reply:
     """A user's exact error text and codes, to paste into a ticket (*Copy error text*)."""

@@ -46,6 +46,8 @@ class StatusListView:
     words: tuple[str, ...]  # the filters as typed, canonical, without the page
     fresh_as_of: datetime | None
     now: datetime
+    error_text: bool = False  # may the asker read error text (the support role, as ``error``)
+    actions: tuple[str, ...] = ()  # list-wide card actions the asker may use (``export``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class UserDetailView:
     fresh_as_of: datetime | None
     now: datetime
     actions: tuple[str, ...] = ()
+    error_text: bool = False  # may the asker read error text (the support role, as ``error``)
 
 
 @dataclass(frozen=True, slots=True)

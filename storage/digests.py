@@ -50,6 +50,19 @@ class DigestRepository:
             stmt = stmt.where(DigestRow.enabled.is_(True))
         return list(self.session.scalars(stmt.order_by(DigestRow.id)))
 
+    def same_schedule(
+        self, space_id: str, *, cron: str, timezone: str, content: str
+    ) -> DigestRow | None:
+        """The enabled digest of ``space_id`` posting ``content`` on this cron line in this zone."""
+        stmt = sa.select(DigestRow).where(
+            DigestRow.space_id == space_id,
+            DigestRow.enabled.is_(True),
+            DigestRow.cron == cron,
+            DigestRow.timezone == timezone,
+            DigestRow.content == content,
+        )
+        return self.session.scalars(stmt.order_by(DigestRow.id).limit(1)).first()
+
     def enabled(self) -> list[DigestRow]:
         """Every digest that should be scheduled."""
         stmt = sa.select(DigestRow).where(DigestRow.enabled.is_(True)).order_by(DigestRow.id)

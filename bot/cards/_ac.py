@@ -84,7 +84,12 @@ def _md_runs(value: str, state: dict[str, bool], base: Mapping[str, Any]) -> lis
             key = "bold" if part == "**" else "italic"
             state[key] = not state[key]
         elif part:
-            out.append(run(part, **_style(state, base)))
+            piece = run(part, **_style(state, base))
+            if out and {**out[-1], "text": ""} == {**piece, "text": ""}:
+                # One run per styled stretch: an asterisk inside a code span stays in its run.
+                out[-1] = {**piece, "text": out[-1]["text"] + part}
+            else:
+                out.append(piece)
     return out
 
 

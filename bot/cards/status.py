@@ -23,11 +23,15 @@ from bot.cards._md import (
     when,
 )
 from commands.parsing import ALL, GROUP_WORDS, VALUED_FILTERS, convert_status, quote, tokenize
-from commands.views import ErrorTextView, ExportView, StatusListView, UserDetailView
+from commands.registry import Role
+from commands.views import ErrorTextView, ExportView, Label, StatusListView, UserDetailView
 from i18n import t
 from onboarding.errors import InvalidInput
 from onboarding.model import Package, ProvisioningStatus, StatusGroup, Subscriber
 from onboarding.queries import SubscriberQuery
+
+#: The role that reads error text (``error <user>``), worded in the reply's locale.
+_SUPPORT = Label(Role.SUPPORT.key)
 
 #: The typed command each card action of a user stands for, with its arguments.
 _ACTION_COMMANDS = {
@@ -97,7 +101,9 @@ def _status_list(view: StatusListView, locale: str) -> str:
     if page.has_next:
         nxt = " ".join(["status", *view.words, "page", str(page.page + 1)])
         tail.append(msg("md.status.next", locale, command=nxt))
-    tail.append(msg("md.status.hint", locale))
+    tail.append(
+        msg("md.status.hint" if view.error_text else "md.status.hint_no_error_text", locale)
+    )
     tail.append(freshness(view.fresh_as_of, view.now, locale))
     return fit(head, items, tail, lambda n: msg("md.more", locale, n=n))
 
@@ -119,9 +125,11 @@ def _user_detail(view: UserDetailView, locale: str) -> str:
     ]
     if sub.errors:
         codes = ", ".join(str(e.code) for e in sub.errors)
-        lines.append(
-            f"- {msg('md.field.error_codes', locale, codes=codes, command=f'error {ref}')}"
-        )
+        if view.error_text:
+            line = msg("md.field.error_codes", locale, codes=codes, command=f"error {ref}")
+        else:
+            line = msg("md.field.error_codes_no_text", locale, codes=codes, role=_SUPPORT)
+        lines.append(f"- {line}")
     for key in view.advice:
         lines.append(f"> {msg(key, locale, customer=sub.customer)}")
     if view.actions:
@@ -219,7 +227,7 @@ def _status_runs(sub: Subscriber, locale: str) -> list[dict[str, Any]]:
     ]
 
 
-def _row(sub: Subscriber, locale: str) -> dict[str, Any]:
+def _row(sub: Subscriber, locale: str, error_text: bool) -> dict[str, Any]:
     name = sub.display_name or sub.user_id
     email = ac.run(sub.email) if sub.email else ac.run(t("md.no_email", locale), isSubtle=True)
     items = [
@@ -231,11 +239,14 @@ def _row(sub: Subscriber, locale: str) -> dict[str, Any]:
             spacing="None",
         ),
     ]
-    if sub.errors:
+    if sub.errors and error_text:
         first = sub.errors[0]
         more = f" (+{len(sub.errors) - 1})" if len(sub.errors) > 1 else ""
         summary, _ = ac.clip(ac.one_line(f"{first.code}: {first.description}"), ERROR_SUMMARY_CHARS)
         items.append(ac.literal(summary + more, color="attention", spacing="None"))
+    elif sub.errors:
+        codes = ", ".join(str(e.code) for e in sub.errors)
+        items.append(ac.msg("md.error.codes", locale, block={"spacing": "None"}, codes=codes))
     return ac.container(items, separator=True)
 
 
@@ -270,7 +281,7 @@ def _list_card(view: StatusListView, locale: str) -> dict[str, Any]:
         )
     )
     subs = list(page.items)[:CARD_ROWS]
-    rows, cut = ac.fit_rows([_row(s, locale) for s in subs], _ROWS_BUDGET)
+    rows, cut = ac.fit_rows([_row(s, locale, view.error_text) for s in subs], _ROWS_BUDGET)
     subs = subs[: len(rows)]
     cut += len(page.items) - min(len(page.items), CARD_ROWS)
     body += rows
@@ -292,16 +303,27 @@ def _list_card(view: StatusListView, locale: str) -> dict[str, Any]:
             )
         )
         actions.append(ac.submit(t("card.open", locale), "user.status", {"user": first}))
-    body.append(ac.md(freshness(view.fresh_as_of, view.now, locale).strip("_"), isSubtle=True))
+    form = _filter_form(view.query, view.words, locale)
     if page.has_previous:
         prev = " ".join([*view.words, "page", str(page.page - 1)])
         actions.append(ac.submit(t("card.previous", locale), "status.list", {"filters": prev}))
     if page.has_next:
         nxt = " ".join([*view.words, "page", str(page.page + 1)])
         actions.append(ac.submit(t("card.next", locale), "status.list", {"filters": nxt}))
+    if "export" in view.actions:
+        # Partner Hub's *Export*: the list as filtered now, every page (as `export` does).
+        words = " ".join(view.words)
+        used = ac.count_actions({"type": "AdaptiveCard", "actions": [*actions, form]})
+        if used < ac.MAX_ACTIONS:
+            actions.append(ac.submit(t("action.export", locale), "export", {"filters": words}))
+        else:
+            # Five buttons at most (Webex): between two page buttons, the export is typed.
+            command = f"export {words}".strip()
+            body.append(ac.msg("card.export_typed", locale, command=command))
+    body.append(ac.md(freshness(view.fresh_as_of, view.now, locale).strip("_"), isSubtle=True))
     # The filter form lives in a show-card: per the spec, the main card's buttons do not gather
     # its input, so the page buttons keep their own ``filters``.
-    actions.append(_filter_form(view.query, view.words, locale))
+    actions.append(form)
     return ac.card(body, actions)
 
 
@@ -492,8 +514,19 @@ def _detail_card(view: UserDetailView, locale: str) -> dict[str, Any]:
         ),
         *_fields(sub, locale),
     ]
-    if sub.errors:
+    if sub.errors and view.error_text:
         body += error_block(sub, locale)
+    elif sub.errors:
+        codes = ", ".join(str(e.code) for e in sub.errors)
+        body.append(
+            ac.msg(
+                "md.field.error_codes_no_text",
+                locale,
+                block={"separator": True},
+                codes=codes,
+                role=_SUPPORT,
+            )
+        )
     for key in view.advice:
         body.append(ac.rich(ac.run("💡 "), *ac.msg_runs(key, locale, customer=sub.customer)))
     allowed = set(view.actions)

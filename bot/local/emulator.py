@@ -13,6 +13,7 @@ Used by tests and by ``make run`` in local mode. Typical use::
 from __future__ import annotations
 
 import copy
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -45,10 +46,15 @@ class WebexEmulator(EmulatorState):
         return create_app(self)
 
     def start(
-        self, host: str = "127.0.0.1", port: int = 0, *, admin: AdminApiState | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        admin: AdminApiState | None = None,
+        sock: socket.socket | None = None,
     ) -> EmulatorServer:
         """Serve the REST API from a background thread; see ``EmulatorServer``."""
-        return EmulatorServer(self, host=host, port=port, admin=admin).start()
+        return EmulatorServer(self, host=host, port=port, admin=admin, sock=sock).start()
 
     def close(self) -> None:
         """Stop the webhook delivery thread (it restarts on the next delivery)."""
@@ -319,6 +325,7 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         admin: AdminApiState | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
         self.emulator = emulator
         self.admin = admin
@@ -333,9 +340,18 @@ class EmulatorServer:
         # The websocket intake's side: catalog, WDM devices and the Mercury-like socket.
         self.mercury = MercuryStandIn(emulator, host=host)
         self.mercury.mount(app)
+        # ``sock``: already bound and listening (the console's chosen port); the server uses a
+        # duplicate of it, so ours is closed here.
         self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=_QuietHandler
+            host,
+            port,
+            app,
+            threaded=True,
+            request_handler=_QuietHandler,
+            fd=None if sock is None else sock.fileno(),
         )
+        if sock is not None:
+            sock.close()
         self._thread = threading.Thread(
             # A short poll keeps stop() fast: shutdown() waits for the next poll.
             target=self._server.serve_forever,
@@ -343,8 +359,8 @@ class EmulatorServer:
             name="webex-emulator-http",
             daemon=True,
         )
-        self.api_url = f"http://{host}:{self._server.server_port}/v1/"
-        self.mercury.http_base = f"http://{host}:{self._server.server_port}"
+        self.api_url = f"http://{host}:{self._server.server_address[1]}/v1/"
+        self.mercury.http_base = f"http://{host}:{self._server.server_address[1]}"
         self.u2c_url = f"{self.mercury.http_base}/u2c/api/v1"
         self.host = host
         emulator.api_url = self.api_url
@@ -352,7 +368,7 @@ class EmulatorServer:
     @property
     def port(self) -> int:
         """The TCP port actually bound."""
-        return int(self._server.server_port)
+        return int(self._server.server_address[1])
 
     def start(self) -> EmulatorServer:
         """Start serving; returns self."""

@@ -11,6 +11,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "card.open": {"en": "Open", "cs": "Otevřít"},
     "card.previous": {"en": "◀ Previous page", "cs": "◀ Předchozí strana"},
     "card.next": {"en": "Next page ▶", "cs": "Další strana ▶"},
+    "card.export_typed": {
+        "en": "Export this list: `{command}`",
+        "cs": "Exportovat tento seznam: `{command}`",
+    },
     "card.filter": {"en": "Filter", "cs": "Filtrovat"},
     "card.apply": {"en": "Apply", "cs": "Použít"},
     "card.more_filters": {"en": "More filters", "cs": "Další filtry"},

@@ -271,6 +271,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Details: `status <user>` · error text: `error <user>`",
         "cs": "Podrobnosti: `status <uživatel>` · text chyby: `error <uživatel>`",
     },
+    "md.status.hint_no_error_text": {
+        "en": "Details: `status <user>`",
+        "cs": "Podrobnosti: `status <uživatel>`",
+    },
     # One subscriber
     "md.field.broadworks_id": {"en": "BroadWorks ID", "cs": "ID BroadWorks"},
     "md.field.email": {"en": "Email", "cs": "E-mail"},
@@ -282,6 +286,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "md.field.error_codes": {
         "en": "Error codes: {codes} (full text: `{command}`)",
         "cs": "Kódy chyb: {codes} (celý text: `{command}`)",
+    },
+    # A viewer sees the codes only: error text is for the support role, as ``error`` says.
+    "md.field.error_codes_no_text": {
+        "en": "Error codes: {codes} (the error text is shown to the {role} role)",
+        "cs": "Kódy chyb: {codes} (text chyby se zobrazuje roli {role})",
     },
     # Error text
     "md.error.title": {"en": "**{action}**:", "cs": "**{action}**:"},

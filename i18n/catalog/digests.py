@@ -21,8 +21,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Posílat sem přehled od pondělí do pátku v HH:MM (volby jako u digest daily).",
     },
     "cmd.digest_cron.help": {
-        "en": 'Post a digest here on a cron schedule: five fields in quotes, e.g. "0 8 * * 1-5".',
-        "cs": 'Posílat sem přehled podle cronu: pět polí v uvozovkách, např. "0 8 * * 1-5".',
+        "en": "Post a digest here on a cron schedule: five fields in quotes, e.g. "
+        '`digest cron "0 8 * * 1-5"`.',
+        "cs": "Posílat sem přehled podle cronu: pět polí v uvozovkách, např. "
+        '`digest cron "0 8 * * 1-5"`.',
     },
     "cmd.digest_off.help": {
         "en": "Stop a digest of this space (its number is in the digest list).",
@@ -47,9 +49,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "digest.bad_cron": {
         "en": "{cron} is not a cron line ({reason}): five fields, minute hour day month weekday, "
-        'e.g. "0 8 * * 1-5".',
+        'e.g. `"0 8 * * 1-5"`.',
         "cs": "{cron} není řádek cronu ({reason}): pět polí, minuta hodina den měsíc den v týdnu, "
-        'např. "0 8 * * 1-5".',
+        'např. `"0 8 * * 1-5"`.',
     },
     "digest.bad_option": {
         "en": "I don't understand {word}: after the time give a time zone (Europe/Prague), "
@@ -68,6 +70,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "digest.from_config": {
         "en": "Digest {id} is defined in app.yaml; change or remove it there.",
         "cs": "Přehled {id} je definován v app.yaml; změňte ho nebo odstraňte tam.",
+    },
+    "digest.duplicate": {
+        "en": "This space already has digest **#{id}**: {schedule} ({timezone}), {content}. "
+        "Stop it first with `digest off {id}` to replace it.",
+        "cs": "Tento prostor už má přehled **#{id}**: {schedule} ({timezone}), {content}. "
+        "Chcete-li ho nahradit, nejdřív ho zastavte příkazem `digest off {id}`.",
     },
     # --- commands: answers --------------------------------------------------------------------
     "digest.list.title": {

@@ -72,7 +72,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Exclude provisioned users",
         "cs": "Vyloučit zřízené uživatele",
     },
-    "action.onboard": {"en": "Onboard", "cs": "Onboard"},
+    "action.onboard": {"en": "Onboard", "cs": "Připojit"},
     # Email validation: say which part of the address is wrong
     "email.empty": {
         "en": "An email address is needed.",

@@ -280,6 +280,26 @@ def test_type_a_command_see_the_card_submit_and_see_the_result(
     expect(page.locator(".ac-feedback")).to_contain_text("Submitted as Alice Admin")
 
 
+def test_an_empty_space_says_so_and_what_to_type(page: Any, stack: LocalStack) -> None:
+    # After a fresh `make run` both spaces once showed "Loading…" until someone wrote.
+    from playwright.sync_api import expect
+
+    direct = stack.world.person("admin").direct_room_id
+    for room in (stack.world.group_room_id, direct):
+        open_console(page, stack, ADMIN, room)
+        log = page.get_by_role("log")
+        expect(log).to_contain_text("No messages yet — type help to see what the bot can do.")
+        expect(log.locator("code")).to_have_text("help")
+        expect(log).not_to_contain_text("Loading")
+    log.get_by_role("button", name="Type it for me").click()
+    expect(page.get_by_role("textbox", name="Message to the bot")).to_have_value("help")
+
+    # The first message replaces the note.
+    stack.emulator.send_as(ADMIN, direct, "hello", mention_bot=False)
+    expect(page.locator("article.msg.mine")).to_contain_text("hello")
+    expect(log).not_to_contain_text("No messages yet")
+
+
 def test_cards_and_markdown_are_drawn_readably_and_safely(page: Any, stack: LocalStack) -> None:
     from playwright.sync_api import expect
 

@@ -13,6 +13,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -84,34 +85,46 @@ def fresh_env() -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    """``onboard-bot serve --port 0`` started in an empty directory; stopped with SIGTERM."""
+def spawn(workdir: Path, *args: str) -> Served:
+    """``onboard-bot serve --port 0 ARGS`` started in ``workdir`` with a newcomer's environment."""
     if not ONBOARD_BOT.exists():
         pytest.skip(f"{ONBOARD_BOT} is missing: install the project (pip install -e '.[dev]')")
-    workdir = tmp_path / "fresh"
-    workdir.mkdir()
     started = time.monotonic()
     process = subprocess.Popen(
-        [str(ONBOARD_BOT), "serve", "--port", "0"],
+        [str(ONBOARD_BOT), "serve", "--port", "0", *args],
         cwd=workdir,
         env=fresh_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    running = Served(process, started)
+    return Served(process, started)
+
+
+def stop(running: Served) -> None:
+    """SIGTERM, as Ctrl+C would; it must stop cleanly."""
+    process = running.process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, "serve did not stop cleanly:\n" + "\n".join(running.lines)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """``onboard-bot serve --port 0`` started in an empty directory; stopped with SIGTERM."""
+    workdir = tmp_path / "fresh"
+    workdir.mkdir()
+    # Any free console port: tests never take fixed ports (others run at the same time).
+    running = spawn(workdir, "--console-port", "0")
     try:
         yield running
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    assert process.returncode == 0, "serve did not stop cleanly:\n" + "\n".join(running.lines)
+        stop(running)
 
 
 def bot_reply(console: str, room_id: str, asked_id: str, left: float) -> dict[str, Any]:
@@ -153,3 +166,37 @@ def test_a_fresh_checkout_without_a_token_serves_a_working_console_within_a_minu
     assert elapsed < BUDGET_SECONDS, f"console answered after {elapsed:.1f} s"
     # A fresh checkout gets its own database in ./var, created on the way.
     assert (tmp_path / "fresh" / "var" / "onboard-bot.db").exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _console_port(running: Served) -> int:
+    url = running.wait_for_line(CONSOLE_LINE).group(1)
+    assert requests.get(url, timeout=5).status_code == 200
+    return int(url.split(":")[2].split("/")[0])
+
+
+def test_the_console_keeps_its_port_across_restarts_unless_it_is_taken(tmp_path: Path) -> None:
+    port = _free_port()
+    for _ in range(2):  # a restart gets the same address (and the browser's remembered space)
+        running = spawn(tmp_path, "--console-port", str(port))
+        try:
+            assert _console_port(running) == port
+        finally:
+            stop(running)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        running = spawn(tmp_path, "--console-port", str(port))
+        try:
+            other = _console_port(running)
+            assert other != port
+            assert f"Console port {port} is taken; the console uses {other}" in "\n".join(
+                running.lines
+            )
+        finally:
+            stop(running)

@@ -116,7 +116,10 @@ def test_serve_in_local_mode_answers_from_the_seeded_stand_in(tmp_path: Path) ->
     )
     log = (tmp_path / "serve.log").open("w+", encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--port", "0"],
+        [
+            *(sys.executable, "-c", "from bot.cli import main; main()"),
+            *("serve", "--port", "0", "--console-port", "0"),
+        ],
         cwd=tmp_path,
         env=env,
         stdout=log,

@@ -107,3 +107,77 @@ def test_seed_reports_what_it_wrote(run) -> None:
     assert "seeded 0 of 500 subscribers" in out
     code, out = run("ask", "status all")
     assert code == 0 and "found" in out
+
+
+ROLES_CONFIG = (
+    "access:\n"
+    "  admins: [alice@partner.example]\n"
+    "  support: ['*@support.partner.example']\n"
+    "  viewers: ['*@viewers.example']\n"
+)
+LUCIE = "lucie.vesela@acme-cz.example"  # a demo user in error 10048
+
+
+def _card_text(body: dict) -> str:
+    """The words a person reads on the reply's card: each block's runs joined, one a line."""
+    lines: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "RichTextBlock":
+                lines.append("".join(r["text"] for r in node["inlines"]))
+            elif node.get("type") == "TextBlock":
+                lines.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(body["attachments"][0]["content"])
+    return "\n".join(lines)
+
+
+def _error_text(run, user: str) -> str:
+    code, out = run("ask", "--as", "alice@partner.example", f"error {user}")
+    assert code == 0
+    return out.split("```")[1].strip()
+
+
+@pytest.mark.parametrize(
+    ("asker", "sees_text"),
+    [
+        ("bob@viewers.example", False),
+        ("sam@support.partner.example", True),
+        ("alice@partner.example", True),
+    ],
+)
+def test_status_of_a_user_shows_the_error_text_only_to_whom_error_would(
+    run, asker: str, sees_text: bool
+) -> None:
+    run.config.write_text(ROLES_CONFIG, encoding="utf-8")  # type: ignore[attr-defined]
+    text = _error_text(run, LUCIE)
+    code, out = run("ask", "--as", asker, "--json", f"status {LUCIE}")
+    assert code == 0
+    (body,) = json.loads(out)
+    card = _card_text(body)
+    assert "10048" in body["markdown"] and "10048" in card  # the code is for everyone
+    assert (text in body["markdown"] or text in card) is sees_text
+    assert (text in card) is sees_text
+    shown_to_support = "the error text is shown to the support role"
+    assert (shown_to_support in body["markdown"]) is not sees_text
+    assert (shown_to_support in card) is not sees_text
+    code, out = run("ask", "--as", asker, f"error {LUCIE}")
+    assert (code == 0) is sees_text
+
+
+def test_a_viewer_list_card_shows_error_codes_without_their_text(run) -> None:
+    run.config.write_text(ROLES_CONFIG, encoding="utf-8")  # type: ignore[attr-defined]
+    text = _error_text(run, LUCIE)
+    for asker, sees_text in (("bob@viewers.example", False), ("alice@partner.example", True)):
+        code, out = run("ask", "--as", asker, "--json", f"status errors search {LUCIE}")
+        assert code == 0
+        (body,) = json.loads(out)
+        card = _card_text(body)
+        assert "10048" in card
+        assert (text in card) is sees_text

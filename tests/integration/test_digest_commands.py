@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import commands
 import commands.digest  # noqa: F401
 from bot.bootstrap import Bot, build_bot
+from bot.cards import render_card, render_markdown
 from bot.cards.digest import markdown
 from bot.jobs import sync_configured_digests
 from bot.settings import DigestSettings, Settings
@@ -22,6 +23,7 @@ from commands.views import ErrorKind, ErrorView
 from onboarding.clock import ManualClock
 from onboarding.service import Actor
 from storage.models import DigestRow, DigestRunRow
+from tests.unit.test_cards import card_text
 
 ROOM = "room-1"
 OTHER = "room-2"
@@ -152,3 +154,38 @@ def test_the_card_button_runs_digest_now(bot):
     )
     reply = run_action("digest.now", {"action": "digest.now"}, ctx)
     assert reply.ok and isinstance(reply.view, DigestView)
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "named"),
+    [
+        (
+            "digest daily 08:00 Europe/Prague errors",
+            "digest daily 8:00 Europe/Prague errors",
+            "every day at 08:00 (Europe/Prague), errors",
+        ),
+        ("digest weekdays 07:30", 'digest cron "30 7 * * 1-5"', "Monday to Friday at 07:30 (UTC)"),
+        ('digest cron "0 8 1 * *"', "digest cron 0  8 1 * *", "cron `0 8 1 * *` (UTC)"),
+    ],
+)
+def test_a_second_identical_digest_is_refused_naming_the_first(bot, first, again, named):
+    assert say(bot, first).ok
+    reply = say(bot, again)
+    assert not reply.ok and isinstance(reply.view, ErrorView), reply
+    text = render_markdown(reply.view, "en")
+    assert "already has digest **#1**" in text and named in text, text
+    assert "`digest off 1`" in text
+    assert len(_digests(bot)) == 1
+    card = render_card(reply.view, "cs")
+    assert card is not None and "už má přehled #1: " in card_text(card)
+    assert "už má přehled **#1**" in render_markdown(reply.view, "cs")
+
+
+def test_the_same_time_with_other_content_or_zone_or_space_is_a_new_digest(bot):
+    assert say(bot, "digest daily 08:00 errors").ok
+    assert say(bot, "digest daily 08:00 pending").ok
+    assert say(bot, "digest daily 08:00 Europe/Prague errors").ok
+    assert say(bot, "digest daily 08:00 errors", space=OTHER).ok
+    assert say(bot, "digest off 1").ok
+    assert say(bot, "digest daily 08:00 errors").ok  # the stopped one is no twin
+    assert len(_digests(bot)) == 5

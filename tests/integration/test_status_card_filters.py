@@ -14,6 +14,7 @@ import pytest
 
 from bot import cards
 from bot.bootstrap import Bot, build_bot
+from bot.cards import _ac as ac
 from bot.settings import Settings
 from commands import views as v
 from commands.registry import Role
@@ -21,7 +22,7 @@ from commands.replies import Reply
 from commands.runner import run_action
 from onboarding.clock import ManualClock
 from onboarding.model import ControlHubState, ProvisioningStatus, StatusGroup
-from tests.unit.test_cards import NOW, ask, check, context, walk
+from tests.unit.test_cards import NOW, ask, card_text, check, context, walk
 from tests.unit.test_cards_actions import Click, card_of, click, clicks
 
 ERRORS = frozenset({StatusGroup.ERROR})
@@ -239,3 +240,36 @@ def test_no_resend_for_a_user_who_is_not_waiting_for_verification(bot: Bot) -> N
     assert others, "the sandbox seeds stuck users in other states (delayed claim)"
     reply = ask(bot, f"state {others[0].email}")
     assert isinstance(reply.view, v.UserStateView) and reply.view.actions == ()
+
+
+# --- Partner Hub's *Export* of the list ---------------------------------------------------------
+
+
+def _button(reply: Reply, action: str) -> list[Click]:
+    return [c for c in clicks(card_of(reply)) if c[0]["data"]["action"] == action]
+
+
+@pytest.mark.parametrize("words", ["errors", f"all customer {CUSTOMER}", "errors page 2"])
+def test_the_list_card_exports_what_it_lists(bot: Bot, words: str) -> None:
+    shown = ask(bot, f"status {words}", role=Role.SUPPORT)
+    (export,) = _button(shown, "export")
+    assert export[0]["title"] == "Export"
+    reply = click(bot, export, role=Role.SUPPORT, who="sam@support.partner.example")
+    assert reply.ok and reply.file is not None, reply
+    rows = reply.file.path.read_text(encoding="utf-8").splitlines()[1:]
+    assert len(rows) == listing(shown).page.total  # every page of the list, no other user
+
+
+def test_a_middle_page_keeps_its_page_buttons_and_types_the_export(bot: Bot) -> None:
+    shown = ask(bot, "status all page 2", role=Role.ADMIN)
+    card = card_of(shown)
+    assert ac.count_actions(card) == ac.MAX_ACTIONS
+    assert {c[0]["title"] for c in clicks(card)} >= {"◀ Previous page", "Next page ▶"}
+    assert _button(shown, "export") == []
+    assert "Export this list: export all" in card_text(card)
+
+
+def test_viewers_get_no_export_button(bot: Bot) -> None:
+    shown = ask(bot, "status errors", role=Role.VIEWER)
+    assert _button(shown, "export") == []
+    assert [c for c in clicks(card_of(shown)) if c[0]["title"] == "Export"] == []

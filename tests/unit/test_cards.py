@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+import re
 import typing
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ import commands
 from bot import cards
 from bot.bootstrap import Bot, build_bot
 from bot.cards import _ac as ac
+from bot.cards._md import code
 from bot.replies import CARD_CONTENT_TYPE, render
 from bot.settings import Settings
 from commands import views as v
@@ -27,7 +29,7 @@ from commands.context import CommandContext
 from commands.registry import REGISTRY, Role
 from commands.replies import Reply
 from commands.runner import run_text
-from i18n import LOCALES
+from i18n import LOCALES, t
 from onboarding.clock import ManualClock
 from onboarding.digest import Content, DigestReport, Section
 from onboarding.model import (
@@ -251,6 +253,9 @@ def test_czech_cards_use_partner_hubs_labels(bot):
         "Kopírovat text chyby",
     ):
         assert label in titles, (label, titles)
+    (onboard,) = [n for n in walk(card) if n.get("data", {}).get("action") == "user.retry"]
+    # The retry form's button in Czech words, as Partner Hub's Czech page says: "připojit".
+    assert onboard["title"] == "Připojit" != t("action.onboard", "en")
     listing = check(cards.render_card(ask(bot, "status").view, "cs"))
     runs = run_texts(listing)
     assert "Vyloučit zřízené uživatele: zapnuto" in "".join(runs)
@@ -293,7 +298,10 @@ def test_status_list_filters_default_to_excluding_provisioned_users(bot):
 
 
 def _detail(sub: Subscriber, actions: tuple[str, ...]) -> v.UserDetailView:
-    return v.UserDetailView(sub, ("advice.check_template",), NOW, NOW, actions=actions)
+    # As the support role or above sees it: with the error text.
+    return v.UserDetailView(
+        sub, ("advice.check_template",), NOW, NOW, actions=actions, error_text=True
+    )
 
 
 def _subscriber(**kw: Any) -> Subscriber:
@@ -398,7 +406,9 @@ def test_hostile_provider_text_renders_literally(locale):
 
     page = Page([sub], total=1, page=1, page_size=10)
     query = SubscriberQuery(groups=frozenset({StatusGroup.ERROR}), text="*boss*")
-    listing = check(cards.render_card(v.StatusListView(page, query, ("errors",), NOW, NOW), locale))
+    listing = check(
+        cards.render_card(v.StatusListView(page, query, ("errors",), NOW, NOW, True), locale)
+    )
     _no_provider_text_in_markdown(listing)
     assert any("*boss*" in r for r in run_texts(listing))
 
@@ -466,3 +476,42 @@ def test_every_card_button_names_a_registered_action(bot):
         card = cards.render_card(view, "en")
         if card is not None:
             assert submit_actions(card) <= names, type(view).__name__
+
+
+# --- help: command examples show verbatim -------------------------------------------------------
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _monospace_runs(card: dict[str, Any]) -> set[str]:
+    return {n["text"] for n in walk(card) if n.get("fontType") == "monospace"}
+
+
+def card_text(card: dict[str, Any]) -> str:
+    """The card's text as a person reads it: each block's runs joined."""
+    blocks = [n for n in walk(card) if n.get("type") == "RichTextBlock"]
+    return "\n".join("".join(r["text"] for r in b["inlines"]) for b in blocks)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_help_example_shows_verbatim_in_card_and_markdown(bot, locale):
+    # `digest cron "0 8 * * 1-5"` once read "0 8  1-5": its asterisks had become italics.
+    listing = ask(bot, "help", locale=locale).view
+    listing_card = check(cards.render_card(listing, locale))
+    listing_md = cards.render_markdown(listing, locale)
+    for spec in REGISTRY.commands():
+        text = t(spec.help_key, locale)
+        # A quoted command line is an example: it belongs in a code span, never in bare markdown.
+        assert not _QUOTED.search(_CODE_SPAN.sub("", text)), (spec.name, text)
+        for snippet in _CODE_SPAN.findall(text):
+            assert snippet in _monospace_runs(listing_card), (spec.name, snippet)
+            assert code(snippet) in listing_md, (spec.name, snippet)
+        detail = ask(bot, f"help {spec.name}", locale=locale).view
+        detail_card = check(cards.render_card(detail, locale))
+        detail_md = cards.render_markdown(detail, locale)
+        for example in spec.examples:
+            assert example in _monospace_runs(detail_card), (spec.name, example)
+            assert code(example) in detail_md, (spec.name, example)
+        for snippet in _CODE_SPAN.findall(text):
+            assert snippet in card_text(detail_card), (spec.name, snippet)

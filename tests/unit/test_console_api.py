@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from html.parser import HTMLParser
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.local.console import ConsoleRefused, is_loopback, mount_console
 from bot.local.console_markdown import ALLOWED_TAGS, render_markdown, render_plain
+from bot.local.console_port import console_socket
 from bot.local.demo import BOT_EMAIL, LocalWorld, console_url, setup_local_world
 from bot.local.emulator import WebexEmulator
 from bot.local.emulator_model import Content
@@ -402,3 +404,26 @@ def test_html_sent_by_the_bot_shows_as_text(
     for message in client.get(f"/console/api/rooms/{room}/messages").get_json()["items"]:
         assert_only_allowed_markup(message["rendered"])
         assert "&lt;" in message["rendered"]
+
+
+def test_the_default_console_port_falls_back_to_a_free_one_when_taken() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        bound = console_socket(None, default=taken)  # as `serve` without --console-port
+        try:
+            assert bound.taken == taken and bound.sock.getsockname()[1] != taken
+        finally:
+            bound.sock.close()
+    bound = console_socket(None, default=taken)  # free again: the same port as before
+    try:
+        assert bound.taken is None and bound.sock.getsockname()[1] == taken
+        emulator = WebexEmulator()
+        server = emulator.start(sock=bound.sock)
+        try:
+            assert server.port == taken and console_url(server).endswith(f":{taken}/console/")
+        finally:
+            server.stop()
+    finally:
+        bound.sock.close()

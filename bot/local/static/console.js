@@ -731,6 +731,20 @@
     state.shown.set(message.id, article);
   }
 
+  // An empty space says so and what to type, so a new user never waits on a blank log.
+  function emptySpaceNote() {
+    if (state.room && !state.room.hasBot) {
+      return el("p", { class: "empty", text: "No messages yet. The bot is not in this space." });
+    }
+    const tryHelp = () => {
+      $("text").value = "help";
+      $("text").focus();
+    };
+    return el("p", { class: "empty" },
+      "No messages yet — type ", el("code", { text: "help" }), " to see what the bot can do. ",
+      el("button", { type: "button", class: "link-button", onclick: tryHelp, text: "Type it for me" }));
+  }
+
   function startReply(message) {
     state.replyTo = message;
     $("replying").hidden = false;
@@ -765,9 +779,9 @@
         }
       }
       state.lastId = data.ids.length ? data.ids[data.ids.length - 1] : null;
-      if (!state.shown.size && !log.querySelector(".empty")) {
-        log.append(el("p", { class: "empty", text: "No messages yet. Say hello to the bot." }));
-      }
+      const loading = log.querySelector(".loading");
+      if (loading) loading.remove(); // answered: whatever the space holds is now shown
+      if (!state.shown.size && !log.querySelector(".empty")) log.append(emptySpaceNote());
       if (fresh.length && nearBottom) log.scrollTop = log.scrollHeight;
       if ($("status").classList.contains("error") && $("status").dataset.kind === "poll") setStatus("");
     } catch (error) {
@@ -883,7 +897,7 @@
     const names = state.room.members.map((m) => m.displayName).join(", ");
     $("room-sub").textContent = `${kind}: ${names}`;
     $("mention-option").hidden = state.room.type !== "group";
-    log.append(el("p", { class: "empty", text: "Loading…" }));
+    log.append(el("p", { class: "empty loading", text: "Loading…" }));
     schedulePoll(0);
   }
 
