@@ -12,11 +12,8 @@ backoff (capped at ``reconnect_max``); a 404/410 on the handshake means the devi
 new one is registered; 4401 re-reads the device (and so checks the token) before reconnecting.
 4400, 4403, and a token Webex refuses (401) stop the intake with a log line and /readyz says why.
 
-Several ``serve`` processes on one database: one leads (a PostgreSQL advisory lock, or a lease on
-SQLite), the others stand by and take over within a heartbeat or a lease. The device is one per
-bot, found by name: two processes sharing it would each see the other's device as stale, and what
-Mercury does with two sockets on one registration is not documented. A takeover's gap is covered
-by the backfill, an overlap by the event store's dedupe.
+Several ``serve`` processes on one database: one leads, the others stand by and take over within
+a heartbeat or a lease (bot.intake_leader says why).
 """
 
 from __future__ import annotations
@@ -27,11 +24,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import Counter, Gauge
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
@@ -40,9 +36,11 @@ from bot.bootstrap import Bot
 from bot.events import correlation_id_of
 from bot.intake_backfill import backfill
 from bot.intake_ids import ActivityIds
+from bot.intake_leader import SoleLeader, leadership_for
+from bot.intake_status import IntakeMetrics, IntakeState, readiness
 from bot.mercury import Frame, FrameError, IntakeEvent
 from bot.metrics import Metrics
-from bot.scheduler import AdvisoryLock, Leadership, LeaseLock
+from bot.scheduler import Leadership
 from bot.wdm import Device, DeviceRegistry, WdmError
 from bot.webex import WebexError, WebexGateway
 from storage.events import WebhookEventRepository
@@ -52,23 +50,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Any fixed 64-bit number, distinct from the scheduler's and the migration lock's.
-ADVISORY_LOCK_ID = 7_416_032_813
-LEASE_NAME = "websocket-intake"
 REREGISTER_STATUS = frozenset({404, 410})
 GIVE_UP_CODES = {4400: "bad request (4400)", 4403: "forbidden (4403)"}
 REFRESH_CODE = 4401
-
-
-class SoleLeader:
-    """Leadership for a process that never shares its database (tests, one-off runs)."""
-
-    def acquire(self) -> bool:
-        """Lead alone: always True."""
-        return True
-
-    def release(self) -> None:
-        """Nothing to release."""
 
 
 @dataclass(frozen=True)
@@ -101,46 +85,6 @@ class _Refresh(Exception):
     """Re-read the device (and so check the token) before reconnecting."""
 
 
-@dataclass
-class IntakeState:
-    """What /readyz reports."""
-
-    state: str = "starting"  # starting, connecting, connected, reconnecting, standby, stopped
-    connected_since: datetime | None = None
-    disconnected_at: float | None = None  # monotonic
-    last_event_at: datetime | None = None
-    reconnects: int = 0
-    stopped_reason: str | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class _IntakeMetrics:
-    def __init__(self, metrics: Metrics) -> None:
-        r = metrics.registry
-        self.reconnects = Counter(
-            "onboard_websocket_reconnects", "Websocket connections opened again", registry=r
-        )
-        self.gaps = Counter(
-            "onboard_websocket_sequence_gaps",
-            "Gaps in the websocket's sequence numbers (events Mercury did not send)",
-            registry=r,
-        )
-        self.backfilled = Counter(
-            "onboard_websocket_backfilled_messages",
-            "Messages the backfill found that the socket had not delivered",
-            registry=r,
-        )
-        self.events = Counter(
-            "onboard_websocket_events",
-            "Websocket activities, by outcome (recorded, duplicate, ignored)",
-            ["outcome"],
-            registry=r,
-        )
-        self.connected = Gauge(
-            "onboard_websocket_connected", "1 while the websocket is open and ready", registry=r
-        )
-
-
 class WebsocketIntake:
     """The websocket intake of one ``serve`` process: a service with ``start``/``stop``."""
 
@@ -164,7 +108,7 @@ class WebsocketIntake:
         self.on_event = on_event
         self.leadership: Leadership = leadership or SoleLeader()
         self.status = IntakeState()
-        self._metrics = _IntakeMetrics(metrics)
+        self._metrics = IntakeMetrics(metrics)
         self._stopping = threading.Event()
         self._socket: ClientConnection | None = None
         self._device: Device | None = None
@@ -209,25 +153,7 @@ class WebsocketIntake:
 
     def readiness(self) -> tuple[dict[str, Any], list[str]]:
         """The intake's part of /readyz: its state, and what is wrong (empty when fine)."""
-        s = self.status
-        with s.lock:
-            info: dict[str, Any] = {
-                "intake": "websocket",
-                "state": s.state,
-                "connected_since": s.connected_since.isoformat() if s.connected_since else None,
-                "last_event_at": s.last_event_at.isoformat() if s.last_event_at else None,
-                "reconnects": s.reconnects,
-            }
-            problems: list[str] = []
-            if s.state == "stopped":
-                problems.append(f"websocket intake stopped: {s.stopped_reason}")
-            elif s.state in ("starting", "connecting"):
-                problems.append("websocket not connected yet")
-            elif s.disconnected_at is not None and s.state != "standby":
-                down = time.monotonic() - s.disconnected_at
-                if down > self.options.not_ready_after:
-                    problems.append(f"websocket not connected for {int(down)}s")
-            return info, problems
+        return readiness(self.status, not_ready_after=self.options.not_ready_after)
 
     # -- the connection loop -------------------------------------------------------------------
 
@@ -550,13 +476,6 @@ def _describe(exc: BaseException) -> str:
         code = exc.rcvd.code if exc.rcvd is not None else None
         return f"close code {code}" if code is not None else "connection lost (no close frame)"
     return f"{type(exc).__name__}: {exc}"
-
-
-def leadership_for(bot: Bot, lease: timedelta = timedelta(seconds=30)) -> Leadership:
-    """One websocket leader across the processes sharing this database."""
-    if bot.db.engine.dialect.name == "postgresql":
-        return AdvisoryLock(bot.db.engine.url, key=ADVISORY_LOCK_ID)
-    return LeaseLock(bot.db, name=LEASE_NAME, ttl=lease)
 
 
 def websocket_intake(bot: Bot, gateway: WebexGateway, runtime: Runtime) -> WebsocketIntake:

@@ -26,7 +26,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bot.bootstrap import build_bot
 from bot.delivery import RetryPolicy
-from bot.intake_websocket import IntakeOptions, WebsocketIntake, leadership_for
+from bot.intake_leader import leadership_for
+from bot.intake_websocket import IntakeOptions, WebsocketIntake
 from bot.runtime import Runtime
 from bot.settings import AccessSettings, SandboxSettings, Settings, WebexSettings
 from bot.wdm import DeviceRegistry
