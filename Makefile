@@ -39,8 +39,10 @@ fuzz: $(STAMP)
 # The websocket intake under a fault every SOAK_FAULT_SECONDS for SOAK_MINUTES (not in `make test`).
 SOAK_MINUTES ?= 30
 SOAK_FAULT_SECONDS ?= 120
+SOAK_FAULTS ?=
 soak: $(STAMP)
-	$(BIN)/python -m tests.soak_websocket --minutes $(SOAK_MINUTES) --fault-every $(SOAK_FAULT_SECONDS)
+	$(BIN)/python -m tests.soak_websocket --minutes $(SOAK_MINUTES) \
+		--fault-every $(SOAK_FAULT_SECONDS) --faults "$(SOAK_FAULTS)"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

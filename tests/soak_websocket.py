@@ -5,7 +5,8 @@
 stand-in over real sockets, on a SQLite database of its own. Ten people write ``help`` in ten
 spaces (five groups, five 1:1s) at a steady rate; the faults take turns: a dropped socket, close
 1011, close 4401, a refused handshake (404) after a drop, a skipped sequence number, and a
-redelivered envelope. At the end every message must have exactly one reply. Prints the figures
+redelivered envelope (``--faults drop`` / ``SOAK_FAULTS=drop``: drops only). At the end every
+message must have exactly one reply. Prints the figures
 and exits 1 when anything was lost or doubled. Not part of ``make test``.
 """
 
@@ -106,7 +107,7 @@ def percentile(values: list[float], share: float) -> float:
     return values[min(len(values) - 1, max(0, round(share * len(values)) - 1))]
 
 
-def soak(minutes: float, fault_seconds: float, rate: float) -> int:
+def soak(minutes: float, fault_seconds: float, rate: float, only: set[str] | None = None) -> int:
     """Run the soak; the process exit code."""
     with tempfile.TemporaryDirectory() as tmp, running_emulator(check_spec=False) as webex:
         database = Database.from_url(f"sqlite:///{Path(tmp) / 'soak.db'}")
@@ -122,6 +123,7 @@ def soak(minutes: float, fault_seconds: float, rate: float) -> int:
         mercury = webex.server.mercury
         asked: list[dict[str, Any]] = []
         turns = faults(mercury, lambda: asked[-1]["id"] if asked else None)
+        turns = [t for t in turns if only is None or t[0].split()[0] in only]
         options = IntakeOptions(reconnect_base=0.5)
         with serving_websocket_bot(webex, database, Path(tmp), options=options) as served:
             started = time.monotonic()
@@ -171,8 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--fault-every", type=float, default=120.0, help="seconds between faults")
     parser.add_argument("--rate", type=float, default=2.0, help="messages per second")
+    parser.add_argument(
+        "--faults",
+        default="",
+        help="comma-separated first words of the faults to use (drop,close,404,skipped,"
+        "redelivered); default all, in turn",
+    )
     args = parser.parse_args(argv)
-    return soak(args.minutes, args.fault_every, args.rate)
+    only = {f.strip() for f in args.faults.split(",") if f.strip()} or None
+    return soak(args.minutes, args.fault_every, args.rate, only)
 
 
 if __name__ == "__main__":
