@@ -6,8 +6,8 @@ stand-in over real sockets, on a SQLite database of its own. Ten people write ``
 spaces (five groups, five 1:1s) at a steady rate; the faults take turns: a dropped socket, close
 1011, close 4401, a refused handshake (404) after a drop, a skipped sequence number, and a
 redelivered envelope (``--faults drop`` / ``SOAK_FAULTS=drop``: drops only). At the end every
-message must have exactly one reply. Prints the figures
-and exits 1 when anything was lost or doubled. Not part of ``make test``.
+message must have exactly one reply. Prints the figures and exits 1 when anything was lost or
+doubled. Not part of ``make test``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ def ask_and_wait(
     """Admin asks in a group space; returns the question once the bot's reply is there."""
     asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], text)
     webex.emulator.wait_for_message(
-        room["id"], from_email=BOT_EMAIL, parent_id=asked["id"], timeout=15
+        room["id"], from_email=BOT_EMAIL, parent_id=asked["id"], timeout=20
     )
     return asked
 
@@ -56,7 +56,8 @@ def test_an_envelope_delivered_twice_and_a_webhook_for_it_give_one_reply(
             lambda: (
                 served.metrics.value("onboard_websocket_events_total", {"outcome": "duplicate"})
                 >= 1
-            )
+            ),
+            15,
         )
         served.wait_settled()
         assert bot_replies(ws_webex, asked["id"]) == 1
@@ -100,7 +101,9 @@ def test_a_revoked_token_stops_the_intake_and_readyz_says_why(ws_webex, database
     with serving_websocket_bot(ws_webex, database, tmp_path) as served:
         assert served.ready().status_code == 200
         ws_webex.server.mercury.revoke(BOT_TOKEN)
-        eventually(lambda: served.intake is not None and served.intake.status.state == "stopped")
+        eventually(
+            lambda: served.intake is not None and served.intake.status.state == "stopped", 15
+        )
         answer = served.ready()
         assert answer.status_code == 503
         problems = " ".join(answer.json()["problems"])
@@ -112,7 +115,9 @@ def test_a_revoked_token_stops_the_intake_and_readyz_says_why(ws_webex, database
 def test_close_4403_stops_with_the_reason(ws_webex, database, tmp_path):
     with serving_websocket_bot(ws_webex, database, tmp_path) as served:
         ws_webex.server.mercury.close(4403)
-        eventually(lambda: served.intake is not None and served.intake.status.state == "stopped")
+        eventually(
+            lambda: served.intake is not None and served.intake.status.state == "stopped", 15
+        )
         assert "forbidden (4403)" in " ".join(served.ready().json()["problems"])
 
 
@@ -127,7 +132,7 @@ def test_a_skipped_sequence_number_is_counted_and_the_backfill_finds_the_message
         assert bot_replies(ws_webex, missed["id"]) == 0
         later = ask_and_wait(ws_webex, room)  # the next envelope shows the gap
         ws_webex.emulator.wait_for_message(
-            room["id"], from_email=BOT_EMAIL, parent_id=missed["id"], timeout=15
+            room["id"], from_email=BOT_EMAIL, parent_id=missed["id"], timeout=20
         )
         served.wait_settled(delivered=2)
         assert (bot_replies(ws_webex, missed["id"]), bot_replies(ws_webex, later["id"])) == (1, 1)
@@ -143,12 +148,12 @@ def test_messages_sent_while_the_bot_was_stopped_are_answered_at_the_next_start(
     room = ws_webex.direct_room()
     with serving_websocket_bot(ws_webex, database, tmp_path):
         ws_webex.emulator.send_as(ADMIN_EMAIL, room["id"], "help")
-        ws_webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, timeout=15)
+        ws_webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, timeout=20)
     while_down = ws_webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
     with serving_websocket_bot(ws_webex, database, tmp_path) as served:
         eventually(
             lambda: len(ws_webex.emulator.messages_in(room["id"], person_email=BOT_EMAIL)) == 2,
-            timeout=15,
+            timeout=20,
         )
         served.wait_settled(delivered=1)
         keys = [e.event_key for e in served.events()]
@@ -193,7 +198,7 @@ def test_a_socket_that_stops_answering_pings_is_replaced(ws_webex, database, tmp
     mercury = ws_webex.server.mercury
     with serving_websocket_bot(ws_webex, database, tmp_path) as served:
         mercury.answer_pings = False  # open as far as TCP knows, dead as far as Mercury goes
-        eventually(lambda: served.intake is not None and served.intake.status.reconnects >= 1, 10)
+        eventually(lambda: served.intake is not None and served.intake.status.reconnects >= 1, 20)
         mercury.answer_pings = True
         served.wait_connected(reconnects=1)
         asked = ask_and_wait(ws_webex, room)

@@ -49,7 +49,7 @@ def test_a_message_in_a_group_space_gets_one_threaded_card_reply(ws_webex, datab
     with serving_websocket_bot(ws_webex, database, tmp_path) as served:
         asked = ws_webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status pending")
         reply = ws_webex.emulator.wait_for_message(
-            room["id"], from_email=BOT_EMAIL, parent_id=asked["id"], timeout=10
+            room["id"], from_email=BOT_EMAIL, parent_id=asked["id"], timeout=20
         )
         the_card(reply)
         served.wait_settled()
@@ -76,7 +76,7 @@ def test_a_message_in_a_1to1_space_gets_one_unthreaded_card_reply(ws_webex, data
     room = ws_webex.direct_room()
     with serving_websocket_bot(ws_webex, database, tmp_path) as served:
         ws_webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status pending")
-        reply = ws_webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, timeout=10)
+        reply = ws_webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, timeout=20)
         the_card(reply)
         assert "parentId" not in reply
         served.wait_settled()
@@ -95,14 +95,14 @@ def test_a_card_click_goes_through_the_access_check_and_single_use_tokens(
         user = served.provisioned_user()
         asked = ws_webex.emulator.send_as(ADMIN_EMAIL, room["id"], f"status {user.email}")
         detail = ws_webex.emulator.wait_for_message(
-            room["id"], from_email=BOT_EMAIL, parent_id=asked["id"], timeout=10
+            room["id"], from_email=BOT_EMAIL, parent_id=asked["id"], timeout=20
         )
         delete = submit_data(the_card(detail), "user.delete")
 
         # Support may not delete: refused, and nothing asked of the provider.
         ws_webex.emulator.click(SUPPORT_EMAIL, detail["id"], delete)
         refused = ws_webex.emulator.wait_for_message(
-            room["id"], from_email=BOT_EMAIL, after=detail["id"], timeout=10
+            room["id"], from_email=BOT_EMAIL, after=detail["id"], timeout=20
         )
         assert "role; yours is" in refused["markdown"]
         assert served.rows(ConfirmationRow) == []
@@ -111,18 +111,18 @@ def test_a_card_click_goes_through_the_access_check_and_single_use_tokens(
 
         ws_webex.emulator.click(ADMIN_EMAIL, detail["id"], delete)
         asking = ws_webex.emulator.wait_for_message(
-            room["id"], from_email=BOT_EMAIL, after=refused["id"], timeout=10
+            room["id"], from_email=BOT_EMAIL, after=refused["id"], timeout=20
         )
         confirm = submit_data(the_card(asking), "confirm")
         ws_webex.emulator.click(ADMIN_EMAIL, asking["id"], confirm)
         done = ws_webex.emulator.wait_for_message(
-            room["id"], from_email=BOT_EMAIL, after=asking["id"], timeout=10
+            room["id"], from_email=BOT_EMAIL, after=asking["id"], timeout=20
         )
         assert served.rows(SubscriberRow, SubscriberRow.id == user.id) == []
 
         ws_webex.emulator.click(ADMIN_EMAIL, asking["id"], confirm)  # the used token again
         again = ws_webex.emulator.wait_for_message(
-            room["id"], from_email=BOT_EMAIL, after=done["id"], timeout=10
+            room["id"], from_email=BOT_EMAIL, after=done["id"], timeout=20
         )
         assert "already been used" in again["markdown"]
         deleted = served.audit(AuditEntryRow.action == "service.delete")

@@ -83,7 +83,7 @@ class WebsocketBot(ServedBot):
         """GET /readyz."""
         return requests.get(self.url + "/readyz", timeout=5)
 
-    def wait_connected(self, *, reconnects: int = 0, timeout: float = 10.0) -> None:
+    def wait_connected(self, *, reconnects: int = 0, timeout: float = 20.0) -> None:
         """Wait until the socket is ready (after at least ``reconnects`` reconnects)."""
         assert self.intake is not None
         status = self.intake.status
