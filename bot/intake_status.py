@@ -23,6 +23,7 @@ class IntakeState:
     last_event_at: datetime | None = None
     reconnects: int = 0
     stopped_reason: str | None = None
+    connected_once: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -72,7 +73,7 @@ def readiness(s: IntakeState, *, not_ready_after: float) -> tuple[dict[str, Any]
         problems: list[str] = []
         if s.state == "stopped":
             problems.append(f"websocket intake stopped: {s.stopped_reason}")
-        elif s.state in ("starting", "connecting"):
+        elif not s.connected_once and s.state != "standby":
             problems.append("websocket not connected yet")
         elif s.disconnected_at is not None and s.state != "standby":
             down = time.monotonic() - s.disconnected_at

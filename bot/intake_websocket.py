@@ -202,9 +202,8 @@ class WebsocketIntake:
                         return
                     self._device = None
             except WdmError as exc:
-                if self._fatal(exc):
+                if self._fatal(exc):  # logs it otherwise
                     return
-                log.warning("websocket device: %s", exc)
             except WebexError as exc:
                 if exc.status == 401:
                     self._give_up(f"Webex refused the bot token: {exc}")
@@ -349,6 +348,7 @@ class WebsocketIntake:
                 anchor = WebhookEventRepository(uow.session).last_received_at() or self._started_at
         with self.status.lock:
             self.status.state = "connected"
+            self.status.connected_once = True
             self.status.connected_since = now
             self.status.disconnected_at = None
         self._metrics.connected.set(1)

@@ -234,3 +234,17 @@ def test_the_console_breaks_the_socket_by_hand_and_the_bot_comes_back(ws_webex, 
         unknown = requests.post(f"{console}/faults", json={"fault": "unplug"}, timeout=5)
         assert unknown.status_code == 400
         assert "drop" in unknown.json()["error"]
+
+
+def test_a_catalog_outage_at_start_is_waited_out(ws_webex, database, tmp_path):
+    # Six refusals: with the test's backoff (from 0.05 s, capped at 0.5 s) about a second down.
+    ws_webex.emulator.fail_next("GET", r"^/u2c/api/v1/catalog$", 503, times=6)
+    with serving_websocket_bot(ws_webex, database, tmp_path, connect=False) as served:
+        assert served.intake is not None
+        early = served.ready()
+        assert early.status_code == 503
+        assert "websocket not connected yet" in early.json()["problems"]
+        served.wait_connected(reconnects=6)
+        assert served.ready().json()["status"] == "ready"
+        catalog = [e for e in ws_webex.emulator.exchanges if e.path == "/u2c/api/v1/catalog"]
+        assert [e.status for e in catalog] == [503] * 6 + [200]
