@@ -282,7 +282,10 @@ class WebsocketIntake:
             code = exc.rcvd.code if exc.rcvd is not None else None
             if code in GIVE_UP_CODES:
                 raise _Stop(f"Webex closed the websocket: {GIVE_UP_CODES[code]}") from exc
-            log.warning("websocket closed: %s", _describe(exc))
+            if self._stopping.is_set():
+                log.info("websocket closed on shutdown")
+            else:
+                log.warning("websocket closed: %s", _describe(exc))
             if code == REFRESH_CODE:
                 raise _Refresh() from exc
         finally:
