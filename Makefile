@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench fuzz clean db docs lock
+.PHONY: run test lint fmt bench fuzz soak clean db docs lock
 
 # Exact versions from the lock file (constraints: a dependency added to pyproject.toml but not
 # yet locked still installs, at the newest version, until `make lock` pins it).
@@ -54,6 +54,14 @@ bench: $(STAMP)
 
 fuzz: $(STAMP)
 	ONBOARD_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest tests -m fuzz -q
+
+# The websocket intake under a fault every SOAK_FAULT_SECONDS for SOAK_MINUTES (not in `make test`).
+SOAK_MINUTES ?= 30
+SOAK_FAULT_SECONDS ?= 120
+SOAK_FAULTS ?=
+soak: $(STAMP)
+	$(BIN)/python -m tests.soak_websocket --minutes $(SOAK_MINUTES) \
+		--fault-every $(SOAK_FAULT_SECONDS) --faults "$(SOAK_FAULTS)"
 
 clean:
 	rm -rf $(VENV) $(LOCKVENV) var .pytest_cache .ruff_cache .hypothesis

@@ -42,6 +42,7 @@ def serve(
     from bot.cli import bot_from, fail, settings_from
     from bot.expiry import RefreshTokenWatch
     from bot.health import PROBE_SECONDS
+    from bot.intake_websocket import websocket_intake
     from bot.runtime import Runtime, process_identity
     from bot.scheduler import DigestScheduler
     from bot.server_drain import Drain
@@ -50,6 +51,7 @@ def serve(
 
     settings = settings_from(ctx)
     local = None
+    websocket = settings.webex.intake_mode == "websocket"
     if settings.local_mode:
         local = start_local_webex(settings, console_port=console_port)
         if local.port_taken is not None:
@@ -58,7 +60,7 @@ def serve(
                 f"{local.server.port} this time (--console-port chooses another)."
             )
         settings = local.settings
-    elif settings.webex.webhook_secret is None:
+    elif not websocket and settings.webex.webhook_secret is None:
         fail("WEBEX_WEBHOOK_SECRET is not set: webhooks cannot be verified without it")
     ctx.obj["settings"] = settings
     bot = bot_from(ctx)
@@ -76,7 +78,10 @@ def serve(
     runtime.add_service(RefreshTokenWatch(bot, runtime.metrics))
     # Every process runs a scheduler; only the one holding the leader lock fires digests.
     runtime.add_service(DigestScheduler(bot))
-    app = create_app(bot, runtime=runtime)
+    intake = websocket_intake(bot, gateway, runtime) if websocket else None
+    if intake is not None:
+        runtime.add_service(intake)
+    app = create_app(bot, runtime=runtime, intake=intake)
     stopped = threading.Event()
     try:
         # Bind first: a port already in use must not leave worker threads or a scheduler lease.
@@ -89,13 +94,14 @@ def serve(
         )
         drain = Drain(server)
         runtime.start()
-        if local is not None:
+        if local is not None and not websocket:
             from bot.webhooks_admin import sync_webhooks
 
             target = f"http://127.0.0.1:{server.effective_port}/webhooks/webex"
             secret = settings.webex.webhook_secret
             assert secret is not None
             sync_webhooks(gateway, target_url=target, secret=secret.get_secret_value())
+        if local is not None:
             click.echo(f"Local mode: open the console at {local.console_url}")
         else:
             register_webhooks(gateway, settings)
@@ -141,7 +147,7 @@ def register_webhooks(gateway: WebexGateway, settings: Settings) -> None:
     from bot.webhooks_admin import sync_webhooks, target_url_from
 
     public, secret = settings.webex.public_url, settings.webex.webhook_secret
-    if getattr(settings.webex, "intake", "webhook") != "webhook" or not public or secret is None:
+    if settings.webex.intake_mode != "webhook" or not public or secret is None:
         return
     try:
         changes = sync_webhooks(
@@ -175,6 +181,7 @@ class LocalWebex:
         update: dict[str, object] = {
             "bot_token": SecretStr(self.world.bot_token),
             "api_url": self.server.api_url,
+            "u2c_url": self.server.u2c_url,
             # A fresh secret per run: the stand-in signs with it, nothing else knows it.
             "webhook_secret": SecretStr(secrets.token_hex(16)),
         }

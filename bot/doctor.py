@@ -199,7 +199,6 @@ def run_doctor(
 ) -> Report:
     """Every check, in the order an operator fixes things."""
     from bot.doctor_webex import (
-        CATALOG_URL,
         check_admin,
         check_bot_token,
         check_intake,
@@ -217,7 +216,7 @@ def run_doctor(
         checks.append(check_bot_token(settings))
         checks += check_admin(settings, database, clock)
         checks.append(check_refresh_token(settings, database, clock))
-        checks += check_intake(settings, catalog_url or CATALOG_URL)
+        checks += check_intake(settings, catalog_url)
         checks.append(check_scheduler(database, clock))
         checks.append(check_backlog(database, clock))
     finally:

@@ -18,8 +18,12 @@ from bot.settings import Settings
 from onboarding.clock import Clock
 from storage.uow import Database
 
-#: Where the websocket intake starts (webex-facts.md §9): the service catalog.
-CATALOG_URL = "https://u2c.wbx2.com/u2c/api/v1/catalog?format=hostmap"
+
+def catalog_url_of(settings: Settings) -> str:
+    """Where the websocket intake starts (webex-facts.md §9): the configured service catalog."""
+    return f"{settings.webex.u2c_url}/catalog?format=hostmap"
+
+
 PROBE_TIMEOUT = 10.0
 
 
@@ -48,16 +52,16 @@ def check_bot_token(settings: Settings) -> Check:
     return Check("bot token", True, f"valid: the bot is {me.display_name} <{me.email}>")
 
 
-def check_intake(settings: Settings, catalog_url: str = CATALOG_URL) -> list[Check]:
+def check_intake(settings: Settings, catalog_url: str | None = None) -> list[Check]:
     """The webhooks (registered, active, at public_url, secret set) or the websocket's catalog."""
     from bot.webex import WebexError, WebexGateway
     from bot.webhooks_admin import target_url_from, webhook_problems
 
     if settings.local_mode:
         return []
-    intake = str(getattr(settings.webex, "intake", "webhook"))
+    intake = settings.webex.intake_mode
     if intake == "websocket":
-        return [check_websocket_catalog(settings, catalog_url)]
+        return [check_websocket_catalog(settings, catalog_url or catalog_url_of(settings))]
     checks: list[Check] = []
     if settings.webex.webhook_secret is None:
         fix = "set WEBEX_WEBHOOK_SECRET (any long random string), then `onboard-bot webhooks sync`"
@@ -84,8 +88,9 @@ def check_intake(settings: Settings, catalog_url: str = CATALOG_URL) -> list[Che
     return checks
 
 
-def check_websocket_catalog(settings: Settings, catalog_url: str = CATALOG_URL) -> Check:
+def check_websocket_catalog(settings: Settings, catalog_url: str | None = None) -> Check:
     """The websocket intake's first step answers: the service catalog, with the device service."""
+    catalog_url = catalog_url or catalog_url_of(settings)
     token = settings.webex.bot_token
     assert token is not None  # not in local mode
     try:

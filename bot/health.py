@@ -43,9 +43,9 @@ class HasProblems(Protocol):
         ...
 
 
-def readiness(bot: Bot, services: list[Any]) -> tuple[dict[str, str], list[str]]:
+def readiness(bot: Bot, services: list[Any]) -> tuple[dict[str, Any], list[str]]:
     """The readiness checks and the problems found (none: ready)."""
-    checks: dict[str, str] = {}
+    checks: dict[str, Any] = {}
     problems: list[str] = []
     try:
         with bot.db.engine.connect() as conn:
@@ -66,8 +66,8 @@ def readiness(bot: Bot, services: list[Any]) -> tuple[dict[str, str], list[str]]
 
 
 def intake_of(bot: Bot) -> str:
-    """``webhook`` or ``websocket`` (the setting ``webex.intake``, where it exists)."""
-    return str(getattr(bot.settings.webex, "intake", "webhook"))
+    """``webhook`` or ``websocket``: the intake in use (``webex.intake``, or its default)."""
+    return bot.settings.webex.intake_mode
 
 
 def store_figures(bot: Bot) -> StoreFigures:

@@ -48,6 +48,7 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 DEFAULT_CONFIG = "app.yaml"
 DEFAULT_API_URL = "https://webexapis.com/v1/"
+DEFAULT_U2C_URL = "https://u2c.wbx2.com/u2c/api/v1"  # Webex's service catalog (websocket intake)
 DEFAULT_DATABASE_URL = "sqlite:///var/onboard-bot.db"
 ENV_PREFIX = "ONBOARD_"
 ENV_NESTING = "__"
@@ -84,6 +85,27 @@ class WebexSettings(_Model):
     """The Control Hub org; unset: the admin token's own."""
     control_hub: bool = True
     """False: BroadWorks subscribers only, no People/SCIM reads."""
+    intake: Literal["websocket", "webhook"] | None = None
+    """How events arrive: ``websocket`` (outbound only) or ``webhook`` (needs ``public_url`` and a
+    secret); unset: webhook when ``public_url`` is set, websocket otherwise."""
+    u2c_url: str = DEFAULT_U2C_URL
+    """Webex's service catalog (U2C), where the websocket intake finds the device service."""
+    reconnect_max_seconds: float = Field(default=60.0, gt=0)
+    """The cap of the websocket's jittered reconnect backoff."""
+
+    @property
+    def intake_mode(self) -> Literal["websocket", "webhook"]:
+        """The intake in use: ``intake``, else webhook with a public URL and websocket without."""
+        if self.intake is not None:
+            return self.intake
+        return "webhook" if self.public_url else "websocket"
+
+    @field_validator("u2c_url")
+    @classmethod
+    def _u2c(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as " + DEFAULT_U2C_URL)
+        return value.rstrip("/")
 
     @field_validator("api_url")
     @classmethod
@@ -269,6 +291,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "WEBEX_WEBHOOK_SECRET": ("webex", "webhook_secret"),
     "WEBEX_API_URL": ("webex", "api_url"),
     "WEBEX_ADMIN_TOKEN": ("webex", "admin_token"),
+    "WEBEX_INTAKE": ("webex", "intake"),
+    "WEBEX_U2C_URL": ("webex", "u2c_url"),
     "DATABASE_URL": ("database_url",),
     "ONBOARD_INSTANCE": ("engine", "instance"),
 }

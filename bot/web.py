@@ -31,6 +31,7 @@ from bot.metrics import CONTENT_TYPE_LATEST
 from bot.webhook_json import loads_storable
 
 if TYPE_CHECKING:
+    from bot.intake_websocket import WebsocketIntake
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -51,15 +52,19 @@ def signature_ok(secret: str, body: bytes, signature: str | None) -> bool:
 
 
 def create_app(
-    bot: Bot, *, runtime: Runtime, ready_cache_seconds: float = READY_CACHE_SECONDS
+    bot: Bot,
+    *,
+    runtime: Runtime,
+    ready_cache_seconds: float = READY_CACHE_SECONDS,
+    intake: WebsocketIntake | None = None,
 ) -> Flask:
-    """The Flask app of one ``serve`` process."""
+    """The Flask app of one ``serve`` process (``intake``: the websocket one, if in use)."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     metrics = runtime.metrics
     secret_value = bot.settings.webex.webhook_secret
     secret = secret_value.get_secret_value() if secret_value is not None else None
-    if secret is None:
+    if secret is None and intake is None:
         log.error("WEBEX_WEBHOOK_SECRET is not set: every webhook will be refused")
     from bot.health import WebexProbe, readiness
 
@@ -130,8 +135,11 @@ def create_app(
 
     @app.get("/readyz")
     def readyz() -> tuple[Response, int]:
-        checks, problems = readiness(bot, list(getattr(runtime, "services", [])))
+        checks, problems = readiness(bot, list(runtime.services))
         problems += runtime.problems()
+        if intake is not None:
+            checks["intake"], intake_problems = intake.readiness()
+            problems += intake_problems
         if problems:
             return jsonify(status="not ready", checks=checks, problems=problems), 503
         return jsonify(status="ready", checks=checks), 200

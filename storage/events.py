@@ -151,6 +151,10 @@ class WebhookEventRepository:
         row.error = error
         row.claimed_by = row.heartbeat_at = None
 
+    def last_received_at(self) -> datetime | None:
+        """When the newest event (of any intake) was recorded; None before the first."""
+        return self.session.scalar(sa.select(sa.func.max(WebhookEventRow.received_at)))
+
     def pending_count(self) -> int:
         """How many events wait to be handled."""
         stmt = sa.select(sa.func.count(WebhookEventRow.id)).where(WebhookEventRow.status == PENDING)

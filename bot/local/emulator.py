@@ -28,6 +28,7 @@ from bot.local.emulator_log import Exchange, Fault
 from bot.local.emulator_model import ApiFailure, Content, JsonDict, Person
 from bot.local.emulator_state import EmulatorState, escape
 from bot.local.emulator_webhooks import Delivery, sign
+from bot.local.emulator_websocket import MercuryStandIn
 
 if TYPE_CHECKING:
     from bot.local.admin_api_state import AdminApiState
@@ -350,6 +351,9 @@ class EmulatorServer:
             from bot.local.admin_api import mount_on
 
             mount_on(app, admin)
+        # The websocket intake's side: catalog, WDM devices and the Mercury-like socket.
+        self.mercury = MercuryStandIn(emulator, host=host)
+        self.mercury.mount(app)
         # ``sock``: already bound and listening (the console's chosen port); the server uses a
         # duplicate of it, so ours is closed here.
         self._server: BaseWSGIServer = make_server(
@@ -370,6 +374,8 @@ class EmulatorServer:
             daemon=True,
         )
         self.api_url = f"http://{host}:{self._server.server_address[1]}/v1/"
+        self.mercury.http_base = f"http://{host}:{self._server.server_address[1]}"
+        self.u2c_url = f"{self.mercury.http_base}/u2c/api/v1"
         self.host = host
         emulator.api_url = self.api_url
 
@@ -380,6 +386,7 @@ class EmulatorServer:
 
     def start(self) -> EmulatorServer:
         """Start serving; returns self."""
+        self.mercury.start()
         self._thread.start()
         return self
 
@@ -388,6 +395,7 @@ class EmulatorServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
+        self.mercury.stop()
         self.emulator.close()
 
     def __enter__(self) -> EmulatorServer:

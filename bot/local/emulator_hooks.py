@@ -6,7 +6,7 @@ import copy
 import itertools
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
 
 from bot.local.emulator_model import (
@@ -64,6 +64,16 @@ EVENTS = frozenset(
 )
 
 
+class ActivityListener(Protocol):
+    """Told of each new message and card submission (the websocket stand-in pushes them)."""
+
+    def message_posted(self, message: JsonDict, room: Room) -> None:
+        """A message was stored."""
+
+    def card_submitted(self, action: JsonDict, message: JsonDict) -> None:
+        """A card on ``message`` was submitted."""
+
+
 class WebhookMixin:
     """Webhook CRUD, filters and delivery bookkeeping; mixed into ``EmulatorState``."""
 
@@ -76,6 +86,7 @@ class WebhookMixin:
     _deliverer: Deliverer
     app_id: str
     deactivate_after_failures: int
+    activity_listeners: list[ActivityListener]
 
     if TYPE_CHECKING:  # provided by EmulatorState; declared so the mixin type-checks alone
 
@@ -197,6 +208,8 @@ class WebhookMixin:
             )
 
         self._emit("messages", message, data, message["personId"], audience)
+        for listener in self.activity_listeners:
+            listener.message_posted(message, room)
 
     def _emit_action(self, action: JsonDict, message: JsonDict) -> None:
         data: JsonDict = {
@@ -209,6 +222,8 @@ class WebhookMixin:
             action["personId"],
             lambda owner: owner.id == message["personId"],
         )
+        for listener in self.activity_listeners:
+            listener.card_submitted(action, message)
 
     def _emit(
         self,

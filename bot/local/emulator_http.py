@@ -154,6 +154,10 @@ def create_app(state: EmulatorState) -> Flask:
     def people_list() -> Response:
         return _json(200, state.api_list_people(g.caller, _query()))
 
+    @app.get("/v1/rooms")
+    def rooms_list() -> Response:
+        return _json(200, state.api_list_rooms(g.caller, _query()))
+
     @app.get("/v1/rooms/<room_id>")
     def rooms_get(room_id: str) -> Response:
         return _json(200, state.api_get_room(g.caller, room_id))

@@ -14,7 +14,7 @@ import itertools
 import threading
 from collections.abc import Iterable, Mapping
 
-from bot.local.emulator_hooks import WebhookMixin
+from bot.local.emulator_hooks import ActivityListener, WebhookMixin
 from bot.local.emulator_log import Exchange, FaultInjector
 from bot.local.emulator_messages import MessageMixin
 from bot.local.emulator_model import (
@@ -69,6 +69,7 @@ class EmulatorState(MessageMixin, WebhookMixin):
         self._contents: dict[str, tuple[Content, str]] = {}
         self._deliveries: dict[str, Delivery] = {}
         self._exchanges: list[Exchange] = []
+        self.activity_listeners: list[ActivityListener] = []
         self._delivery_ids = itertools.count(1)
         self._deliverer = Deliverer(
             transport or urllib_transport,
@@ -117,6 +118,21 @@ class EmulatorState(MessageMixin, WebhookMixin):
             person = self._add(email, display_name, "bot", None)
             self._tokens[token] = person.id
             return person.to_api()
+
+    def revoke_token(self, token: str) -> str | None:
+        """Make a token invalid from now on; the id of whom it belonged to."""
+        with self._lock:
+            return self._tokens.pop(token, None)
+
+    def people_by_id(self) -> dict[str, Person]:
+        """Every person and bot by id (records, not API bodies)."""
+        with self._lock:
+            return dict(self._people)
+
+    def room_record(self, room_id: str) -> Room:
+        """A room's record."""
+        with self._lock:
+            return self._rooms[room_id]
 
     def _find_email(self, email: str) -> Person | None:
         wanted = email.lower()
@@ -216,6 +232,19 @@ class EmulatorState(MessageMixin, WebhookMixin):
             if "orgId" in query:
                 people = [p for p in people if p.org_id == query["orgId"]]
             return {"items": [p.to_api() for p in people][: int(query.get("max", 100))]}
+
+    def api_list_rooms(self, caller: Person, query: Mapping[str, str]) -> JsonDict:
+        """GET /rooms: the caller's rooms (``type``; ``sortBy=lastactivity`` newest first)."""
+        with self._lock:
+            limit = parse_max(query.get("max"), 100, 1000)
+            rooms = [r for r in self._rooms.values() if caller.id in r.members]
+            if query.get("type"):
+                rooms = [r for r in rooms if r.type == query["type"]]
+            if query.get("sortBy") == "lastactivity":
+                rooms.sort(key=lambda r: r.last_activity, reverse=True)
+            elif query.get("sortBy") == "created":
+                rooms.sort(key=lambda r: r.created, reverse=True)
+            return {"items": [r.to_api() for r in rooms[:limit]]}
 
     def api_get_room(self, caller: Person, room_id: str) -> JsonDict:
         """GET /rooms/{id}."""

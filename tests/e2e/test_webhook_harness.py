@@ -112,7 +112,9 @@ def make_settings(
 ) -> Settings:
     """Settings for a bot talking to the emulator, with the sandbox provider."""
     return Settings(
-        webex=WebexSettings(bot_token=BOT_TOKEN, webhook_secret=SECRET, api_url=webex.api_url),
+        webex=WebexSettings(
+            bot_token=BOT_TOKEN, webhook_secret=SECRET, api_url=webex.api_url, intake="webhook"
+        ),
         access=access,
         files_dir=tmp_path / "files",
         # Slow simulated steps: nothing changes under a test while it runs.

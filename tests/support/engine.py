@@ -155,7 +155,9 @@ def _settings(webex: EmulatorHarness) -> Any:
     from bot.settings import Settings, WebexSettings
 
     return Settings(
-        webex=WebexSettings(bot_token=BOT_TOKEN, webhook_secret=SECRET, api_url=webex.api_url)
+        webex=WebexSettings(
+            bot_token=BOT_TOKEN, webhook_secret=SECRET, api_url=webex.api_url, intake="webhook"
+        )
     )
 
 
