@@ -398,27 +398,12 @@ def build_report(
         prev_open = previous["open"]
         prev_version = int(previous.get("v") or 1)
 
-    new_errors: list[Subscriber] = []
-    error_total = 0
-    aged: list[Subscriber] = []
-    aged_total = 0
-    open_state: dict[str, str] = {}
+    open_state, new_error_ids, error_total = _open_subscribers(
+        service, prev_open, prev_version, options
+    )
+    new_errors = _load(service, new_error_ids)
     pending_cutoff = now - timedelta(days=options.pending_days)
-    groups = frozenset({StatusGroup.ERROR, StatusGroup.PENDING})
-    for sub in service.iter_subscribers(SubscriberQuery(groups=groups)):
-        key, state = id_key(sub), state_key(sub)
-        open_state[key] = state
-        if sub.status is ProvisioningStatus.ERROR:
-            if prev_open is None or prev_open.get(id_key(sub, version=prev_version)) != state:
-                error_total += 1
-                if len(new_errors) < options.limit:
-                    new_errors.append(sub)  # newest status change first
-        elif sub.last_status_change < pending_cutoff:
-            aged_total += 1
-            aged.append(sub)
-            if len(aged) > 4 * options.limit:
-                aged = sorted(aged, key=_pending_order)[: options.limit]
-    aged = sorted(aged, key=_pending_order)[: options.limit]
+    aged, aged_total = _pending_before(service, pending_cutoff, options.limit)
 
     resolved: list[Subscriber] = []
     resolved_total = 0
@@ -468,8 +453,65 @@ def build_report(
     return replace(report, changed=previous is None or _changed(report, previous))
 
 
-def _pending_order(sub: Subscriber) -> tuple[datetime, str]:
-    return sub.last_status_change, sub.id
+_OPEN = frozenset({StatusGroup.ERROR, StatusGroup.PENDING})
+_KEY_COLUMNS = ("id", "customer_id", "user_id", "status", "last_status_change")
+
+
+def _open_subscribers(
+    service: OnboardingService,
+    prev_open: dict[str, str] | None,
+    prev_version: int,
+    options: DigestOptions,
+) -> tuple[dict[str, str], list[str], int]:
+    """The open-subscriber map, the ids of the first new errors and how many errors are new.
+
+    One pass over plain tuples of the five columns the keys need, newest status change first:
+    no ORM object or domain subscriber per open subscriber (a big partner has hundreds of
+    thousands), only for the few a digest lists.
+    """
+    open_state: dict[str, str] = {}
+    new_ids: list[str] = []
+    new_total = 0
+    error = ProvisioningStatus.ERROR.value
+    flt = SubscriberQuery(groups=_OPEN).to_filter()
+    with service.db.uow() as uow:
+        for batch in uow.subscribers.stream_columns(flt, _KEY_COLUMNS):
+            for sub_id, customer, user_id, status, changed in batch:
+                key = _hash(customer, user_id, size=6)
+                letter = "e" if status == error else "p"
+                state = letter + _hash(status, changed.isoformat(), size=4)
+                open_state[key] = state
+                if letter != "e":
+                    continue
+                if prev_open is not None:
+                    prev_key = key if prev_version >= 2 else _hash(sub_id, size=6)
+                    if prev_open.get(prev_key) == state:
+                        continue
+                new_total += 1
+                if len(new_ids) < options.limit:
+                    new_ids.append(sub_id)  # newest status change first
+    return open_state, new_ids, new_total
+
+
+def _load(service: OnboardingService, ids: list[str]) -> list[Subscriber]:
+    """The subscribers with these ids, in the order given."""
+    with service.db.uow() as uow:
+        rows = [uow.subscribers.get(i) for i in ids]
+        return [subscriber_from_row(r) for r in rows if r is not None]
+
+
+def _pending_before(
+    service: OnboardingService, cutoff: datetime, limit: int
+) -> tuple[list[Subscriber], int]:
+    """Pending subscribers whose status is older than ``cutoff``: the longest waiting first
+    (up to ``limit``), and how many there are."""
+    with service.db.uow() as uow:
+        rows, total = uow.subscribers.unchanged_since(
+            cutoff,
+            statuses={s.value for s in ProvisioningStatus.in_group(StatusGroup.PENDING)},
+            limit=limit,
+        )
+        return [subscriber_from_row(r) for r in rows], total
 
 
 def _resolved_since(
