@@ -129,14 +129,12 @@ class SubscriberRepository:
             return True
         return False
 
-    def search(
-        self, flt: SubscriberFilter, *, offset: int, limit: int, count_cap: int | None = COUNT_CAP
-    ) -> SearchPage:
+    def search(self, flt: SubscriberFilter, *, offset: int, limit: int) -> SearchPage:
         """One page of matching subscribers, newest status change first, and how many match.
 
-        The count stops at ``count_cap`` (``capped`` is then True), so no page reads every match.
+        The count stops at ``COUNT_CAP`` (``capped`` is then True), so no page reads every match.
         """
-        total, capped = self.count_matching(flt, cap=count_cap)
+        total, capped = self.count_matching(flt, cap=COUNT_CAP)
         # A text that matches more than the cap is common: walking the list order and testing
         # each row finds a page within a few hundred rows, where the index would hand over every
         # match to sort (on SQLite; PostgreSQL's planner weighs the two itself).
