@@ -31,6 +31,7 @@ class SubscriberFilter:
     customer: str | None = None
     package: str | None = None
     text: str | None = None
+    changed_from: datetime | None = None  # status changed at or after this moment
 
 
 #: Lists count their matches up to this many and then say "10,000+": an exact count of a big
@@ -93,6 +94,8 @@ class SubscriberRepository:
             stmt = stmt.where(SubscriberRow.package == flt.package)
         if flt.text:
             stmt = stmt.where(self._text_match(flt.text, indexed=indexed_text))
+        if flt.changed_from is not None:
+            stmt = stmt.where(SubscriberRow.last_status_change >= flt.changed_from)
         return stmt
 
     def _text_match(self, text: str, *, indexed: bool) -> sa.ColumnElement[bool]:
@@ -203,7 +206,10 @@ class SubscriberRepository:
             for name in columns
         ]
         stmt = self._filtered(flt, stmt=sa.select(*cols)).order_by(*_ORDER)
-        result = self.session.execute(stmt, execution_options={"yield_per": batch})
+        # On the session's connection, not through the ORM: a Core result has no per-row
+        # ORM processing (half the cost of an export).
+        conn = self.session.connection()
+        result = conn.execution_options(yield_per=batch).execute(stmt)
         try:
             yield from result.partitions(batch)
         finally:
