@@ -550,7 +550,8 @@ def _open_subscribers(
     flt = replace(SubscriberQuery(groups=_OPEN).to_filter(), changed_from=read_from)
     with service.db.uow() as uow:
         for batch in uow.subscribers.stream_columns(flt, _KEY_COLUMNS):
-            for sub_id, customer, user_id, status, changed in batch:
+            for sub_id, customer, user_id, status, stored in batch:
+                changed = stored.replace(tzinfo=UTC)  # stored naive UTC
                 letter = "e" if status == error else "p"
                 state = letter + _hash(status, changed.isoformat(), size=4)
                 key = _hash(customer, user_id, size=6)

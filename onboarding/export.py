@@ -28,7 +28,12 @@ COLUMNS = (
 _FORMULA_START = ("=", "@", "\t", "\r")
 
 
+_RISKY_FIRST = frozenset("=@\t\r+-")
+
+
 def _cell(value: str) -> str:
+    if not value or value[0] not in _RISKY_FIRST:
+        return value  # the usual case, decided on one character
     if value.startswith(_FORMULA_START):
         return "'" + value
     # "+420 ..." and "-1" are numbers, not formulas: BroadWorks IDs are often phone numbers.
@@ -65,53 +70,48 @@ def _errors(raw: Any) -> tuple[str, str]:
     return codes, _cell(" | ".join(str(e.get("description", "")) for e in errors))
 
 
-def csv_records(batches: Iterable[Sequence[Sequence[Any]]]) -> Iterator[list[str]]:
-    """One CSV record per tuple of ``SOURCE_COLUMNS``; several errors are joined with `` | ``."""
+def csv_records(batches: Iterable[Sequence[Sequence[Any]]]) -> Iterator[list[list[str]]]:
+    """One CSV record per tuple of ``SOURCE_COLUMNS``, a batch at a time; several errors are
+    joined with `` | ``. ``last_status_change`` may come naive, meaning UTC."""
     for batch in batches:
+        out = []
         for user_id, email, first, last, customer, package, status, errors, changed in batch:
             codes, texts = _errors(errors)
-            yield [
-                _cell(user_id),
-                _cell(email or ""),
-                _cell(first),
-                _cell(last),
-                _cell(customer),
-                package,
-                status,
-                _GROUP[status],
-                codes,
-                texts,
-                changed.isoformat(),
-            ]
+            stamp = changed.isoformat()
+            out.append(
+                [
+                    _cell(user_id),
+                    _cell(email or ""),
+                    _cell(first),
+                    _cell(last),
+                    _cell(customer),
+                    package,
+                    status,
+                    _GROUP[status],
+                    codes,
+                    texts,
+                    stamp if changed.tzinfo is not None else stamp + "+00:00",
+                ]
+            )
+        yield out
 
 
 def csv_rows(rows: Iterable[SubscriberRow]) -> Iterator[list[str]]:
     """One CSV record per snapshot row (the same records as ``csv_records``)."""
     for row in rows:
-        yield from csv_records([[tuple(getattr(row, c) for c in SOURCE_COLUMNS)]])
+        for batch in csv_records([[tuple(getattr(row, c) for c in SOURCE_COLUMNS)]]):
+            yield from batch
 
 
-def write_csv(records: Iterable[Sequence[str]], out: TextIO) -> int:
-    """Write the header and every record to ``out``; returns how many subscribers were written.
+def write_csv(batches: Iterable[Sequence[Sequence[str]]], out: TextIO) -> int:
+    """Write the header and every batch of records to ``out``; returns how many were written.
 
-    Records go to ``csv.writer`` a thousand at a time: ``writerows`` is the C loop, and the
-    file sees few, large writes.
+    A batch at a time through ``writerows`` (the C loop), so the file sees few, large writes.
     """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     count = 0
-    for chunk in _chunks(records, 1000):
-        writer.writerows(chunk)
-        count += len(chunk)
+    for batch in batches:
+        writer.writerows(batch)
+        count += len(batch)
     return count
-
-
-def _chunks(records: Iterable[Sequence[str]], size: int) -> Iterator[list[Sequence[str]]]:
-    chunk: list[Sequence[str]] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

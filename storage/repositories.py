@@ -62,6 +62,15 @@ class SearchPage:
     capped: bool = False
 
 
+def _plain_column(name: str) -> sa.ColumnElement[Any]:
+    if name == "errors":
+        return sa.cast(SubscriberRow.errors, sa.Text).label("errors")
+    if name in ("last_status_change", "created"):
+        return sa.type_coerce(getattr(SubscriberRow, name), sa.DateTime()).label(name)
+    column: sa.ColumnElement[Any] = getattr(SubscriberRow, name)
+    return column
+
+
 class SubscriberRepository:
     """The subscriber snapshot."""
 
@@ -197,14 +206,10 @@ class SubscriberRepository:
 
         One query read through a server-side cursor (PostgreSQL) or SQLite's own stepping, with
         no ORM objects: memory stays at one batch and each row costs a tuple. ``errors`` comes
-        as its JSON text, for the caller to parse only when there is something in it.
+        as its JSON text, for the caller to parse only when there is something in it, and the
+        timestamps as stored, naive UTC (no conversion per row).
         """
-        cols = [
-            sa.cast(SubscriberRow.errors, sa.Text).label("errors")
-            if name == "errors"
-            else getattr(SubscriberRow, name)
-            for name in columns
-        ]
+        cols = [_plain_column(name) for name in columns]
         stmt = self._filtered(flt, stmt=sa.select(*cols)).order_by(*_ORDER)
         # On the session's connection, not through the ORM: a Core result has no per-row
         # ORM processing (half the cost of an export).

@@ -95,3 +95,35 @@ def test_a_common_text_over_the_cap_pages_in_list_order(database, clock, monkeyp
         page = uow.subscribers.search(SubscriberFilter(text="voip"), offset=10, limit=10)
         assert (page.total, page.capped) == (50, True)
         assert [r.id for r in page.rows] == [r.id for r in expected[10:20]]
+
+
+def test_the_streamed_export_writes_what_the_row_by_row_export_wrote(database, clock) -> None:
+    import csv
+    import io
+
+    from onboarding.export import COLUMNS, csv_rows
+    from onboarding.providers.sandbox import SandboxProvider
+    from onboarding.queries import SubscriberQuery
+    from onboarding.service import OnboardingService
+
+    seed_subscribers(database, count=800, random_seed=5, progress=False, clock=clock)
+    with database.uow() as uow:  # one subscriber with two errors and a formula-like name
+        row = uow.session.scalars(sa.select(SubscriberRow).limit(1)).one()
+        row.errors = [{"code": 1, "description": "=one"}, {"code": 2, "description": "two"}]
+        row.first_name = "@evil"
+        uow.commit()
+    service = OnboardingService(database, SandboxProvider(database, clock), clock)
+    out = io.StringIO()
+    assert service.export_csv(SubscriberQuery(include_provisioned=True), out) == 800
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    with database.uow() as uow:
+        rows = uow.session.scalars(
+            sa.select(SubscriberRow).order_by(
+                SubscriberRow.last_status_change.desc(), SubscriberRow.id.desc()
+            )
+        )
+        writer.writerows(csv_rows(rows))
+    assert out.getvalue() == expected.getvalue()
+    assert "'@evil" in out.getvalue() and "1 | 2,'=one | two," in out.getvalue()
