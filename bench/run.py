@@ -26,3 +26,7 @@ def main() -> int:
     print(storage_table(results))
     print(f"\nJSON written to {RESULTS}")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
