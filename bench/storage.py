@@ -14,7 +14,9 @@ raw-SQL baseline on the same database in the same run, so the ratio means someth
 ``run_storage_bench(quick)`` returns the figures as a dict; ``quick`` (``BENCH_QUICK=1``) seeds
 20,000 subscribers so the whole bench runs in well under a minute. PostgreSQL is measured when
 ``BENCH_POSTGRES_URL`` or ``ONBOARD_TEST_POSTGRES_URL`` names a server: a database of its own is
-created there and dropped afterwards. ``BENCH_SUBSCRIBERS`` overrides the size.
+created there and dropped afterwards. ``BENCH_SUBSCRIBERS`` overrides the size,
+``BENCH_DATABASES=sqlite`` (or ``postgresql``) measures one of them, and ``BENCH_SQLITE_URL`` /
+``BENCH_POSTGRES_DB_URL`` reuse an already seeded database instead of seeding one.
 """
 
 from __future__ import annotations
@@ -373,10 +375,14 @@ def run_storage_bench(quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="onboard-bench-storage-") as tmp:
         folder = Path(tmp)
         sqlite_url = os.environ.get("BENCH_SQLITE_URL") or f"sqlite:///{folder / 'bench.db'}"
-        print(f"storage bench: SQLite, {count:,} subscribers", file=sys.stderr)
-        results["databases"]["sqlite"] = bench_database(sqlite_url, count, folder, repeat=repeat)
+        wanted = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+        if "sqlite" in wanted:
+            print(f"storage bench: SQLite, {count:,} subscribers", file=sys.stderr)
+            results["databases"]["sqlite"] = bench_database(
+                sqlite_url, count, folder, repeat=repeat
+            )
         server = _postgres_server()
-        if server:
+        if server and "postgresql" in wanted:
             print(f"storage bench: PostgreSQL, {count:,} subscribers", file=sys.stderr)
             reuse = os.environ.get("BENCH_POSTGRES_DB_URL")
             if reuse:

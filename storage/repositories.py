@@ -37,6 +37,9 @@ class SubscriberFilter:
 #: Lists count their matches up to this many and then say "10,000+": an exact count of a big
 #: partner's list reads every matching row (a second or more at 1,000,000 subscribers).
 COUNT_CAP = 10_000
+#: A text search counts to this many: each match is checked against its row (a trigram index
+#: only narrows the candidates), so 10,000 of them cost more than a page may.
+TEXT_COUNT_CAP = 1_000
 
 _ORDER = (SubscriberRow.last_status_change.desc(), SubscriberRow.id.desc())
 _TEXT_FIELDS = (
@@ -144,9 +147,10 @@ class SubscriberRepository:
     def search(self, flt: SubscriberFilter, *, offset: int, limit: int) -> SearchPage:
         """One page of matching subscribers, newest status change first, and how many match.
 
-        The count stops at ``COUNT_CAP`` (``capped`` is then True), so no page reads every match.
+        The count stops at ``COUNT_CAP`` (``TEXT_COUNT_CAP`` with a text; ``capped`` is then
+        True), so no page reads every match.
         """
-        total, capped = self.count_matching(flt, cap=COUNT_CAP)
+        total, capped = self.count_matching(flt, cap=TEXT_COUNT_CAP if flt.text else COUNT_CAP)
         # A text that matches more than the cap is common: walking the list order and testing
         # each row finds a page within a few hundred rows, where the index would hand over every
         # match to sort (on SQLite; PostgreSQL's planner weighs the two itself).
