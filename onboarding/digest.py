@@ -357,7 +357,10 @@ class DigestReport:
 
 
 def _hash(*parts: object, size: int) -> str:
-    text = "\x1f".join(str(p) for p in parts)
+    return _blake("\x1f".join(str(p) for p in parts), size)
+
+
+def _blake(text: str, size: int) -> str:
     return hashlib.blake2b(text.encode(), digest_size=size).hexdigest()
 
 
@@ -491,10 +494,6 @@ class _Previous:
     def key(self, sub_id: str, customer: str, user_id: str) -> str:
         return _hash(customer, user_id, size=6) if self.version >= 2 else _hash(sub_id, size=6)
 
-    def covers(self, changed: datetime) -> bool:
-        """True when a subscriber open then with this status time is in the map."""
-        return self.open_from is None or changed >= self.open_from
-
     def was_open(self, sub: Subscriber) -> bool:
         """Was ``sub`` (now provisioned, changed since) open at the previous digest?
 
@@ -547,19 +546,22 @@ def _open_subscribers(
     read_from = window_from
     if window_from is not None and prev.open is not None and prev.open_from is not None:
         read_from = min(prev.open_from, window_from)
+    window_naive = None if window_from is None else window_from.replace(tzinfo=None)
+    prev_naive = None if prev.open_from is None else prev.open_from.replace(tzinfo=None)
     flt = replace(SubscriberQuery(groups=_OPEN).to_filter(), changed_from=read_from)
     with service.db.uow() as uow:
         for batch in uow.subscribers.stream_columns(flt, _KEY_COLUMNS):
-            for sub_id, customer, user_id, status, stored in batch:
-                changed = stored.replace(tzinfo=UTC)  # stored naive UTC
+            for sub_id, customer, user_id, status, changed in batch:
+                # Stored naive UTC: compared with naive bounds, worded as an aware isoformat
+                # (what state_key hashes) without building an aware datetime per row.
                 letter = "e" if status == error else "p"
-                state = letter + _hash(status, changed.isoformat(), size=4)
-                key = _hash(customer, user_id, size=6)
-                if window_from is None or changed >= window_from:
+                state = letter + _blake(f"{status}\x1f{changed.isoformat()}+00:00", 4)
+                key = _blake(f"{customer}\x1f{user_id}", 6)
+                if window_naive is None or changed >= window_naive:
                     open_state[key] = state
-                if prev.open is None or not prev.covers(changed):
+                if prev.open is None or (prev_naive is not None and changed < prev_naive):
                     continue
-                prev_key = key if prev.version >= 2 else _hash(sub_id, size=6)
+                prev_key = key if prev.version >= 2 else _blake(sub_id, 6)
                 if prev.open.get(prev_key) == state:
                     continue
                 if letter == "p":
