@@ -208,6 +208,8 @@ class ExportView:
     filename: str
     rows: int
     words: tuple[str, ...]
+    csv_mb: int = 0  # set when the CSV was over Webex's file limit and goes zipped
+    zip_mb: int = 0
 
 
 @dataclass(frozen=True, slots=True)

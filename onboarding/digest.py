@@ -48,6 +48,9 @@ DEFAULT_LIST_LIMIT = 50
 # digest's data freshness, minus this margin for providers whose timestamps lag their snapshot.
 _RESOLVED_MARGIN = timedelta(days=1)
 _MAX_FIRE_TIME_STEPS = 100_000
+#: Up to this many open subscribers a digest keeps every one in its summary; past it, the
+#: recently changed (a big partner's digest must not read and hash hundreds of thousands).
+FULL_OPEN_MAP = 50_000
 
 
 class Content(StrEnum):
@@ -344,6 +347,8 @@ class DigestReport:
     changed: bool  # anything this digest covers changed since the previous one
     options: DigestOptions = field(default_factory=DigestOptions)
     open_state: dict[str, str] = field(default_factory=dict, repr=False)  # for summary_of
+    open_from: datetime | None = None  # what open_state covers (None: every open subscriber)
+    new_pending: int = 0  # pending subscribers whose state the previous digest did not see
 
     @property
     def first(self) -> bool:
@@ -352,7 +357,10 @@ class DigestReport:
 
 
 def _hash(*parts: object, size: int) -> str:
-    text = "\x1f".join(str(p) for p in parts)
+    return _blake("\x1f".join(str(p) for p in parts), size)
+
+
+def _blake(text: str, size: int) -> str:
     return hashlib.blake2b(text.encode(), digest_size=size).hexdigest()
 
 
@@ -392,40 +400,28 @@ def build_report(
     options = options or DigestOptions()
     summary = service.status_summary()  # refreshes the snapshot first
     now = service.clock.now()
-    prev_open: dict[str, str] | None = None
-    prev_version = SUMMARY_VERSION
-    if previous is not None and isinstance(previous.get("open"), dict):
-        prev_open = previous["open"]
-        prev_version = int(previous.get("v") or 1)
-
-    new_errors: list[Subscriber] = []
-    error_total = 0
-    aged: list[Subscriber] = []
-    aged_total = 0
-    open_state: dict[str, str] = {}
+    prev = _Previous.of(previous)
+    open_count = summary.by_group[StatusGroup.ERROR] + summary.by_group[StatusGroup.PENDING]
+    # A big partner's map covers the recently changed only (see _open_subscribers).
+    window_from = None
+    if open_count > FULL_OPEN_MAP:
+        window_from = (summary.fresh_as_of or now) - _RESOLVED_MARGIN
+    seen = _open_subscribers(service, prev, window_from, options)
+    if prev.open is None:  # every error is new: count them and list the newest
+        error_total = summary.by_status[ProvisioningStatus.ERROR]
+        new_errors = _newest_errors(service, options.limit)
+    else:
+        error_total = seen.new_errors
+        new_errors = _load(service, seen.new_error_ids)
     pending_cutoff = now - timedelta(days=options.pending_days)
-    groups = frozenset({StatusGroup.ERROR, StatusGroup.PENDING})
-    for sub in service.iter_subscribers(SubscriberQuery(groups=groups)):
-        key, state = id_key(sub), state_key(sub)
-        open_state[key] = state
-        if sub.status is ProvisioningStatus.ERROR:
-            if prev_open is None or prev_open.get(id_key(sub, version=prev_version)) != state:
-                error_total += 1
-                if len(new_errors) < options.limit:
-                    new_errors.append(sub)  # newest status change first
-        elif sub.last_status_change < pending_cutoff:
-            aged_total += 1
-            aged.append(sub)
-            if len(aged) > 4 * options.limit:
-                aged = sorted(aged, key=_pending_order)[: options.limit]
-    aged = sorted(aged, key=_pending_order)[: options.limit]
+    aged, aged_total = _pending_before(service, pending_cutoff, options.limit)
 
     resolved: list[Subscriber] = []
     resolved_total = 0
-    if prev_open:
+    if prev.open is not None:
         since = _resolved_since(previous or {}, previous_at, now)
         for sub in _provisioned_since(service, since):
-            if id_key(sub, version=prev_version) in prev_open:
+            if prev.was_open(sub):
                 resolved_total += 1
                 if len(resolved) < options.limit:
                     resolved.append(sub)
@@ -467,13 +463,147 @@ def build_report(
         previous_at=previous_at,
         changed=True,  # settled below, once the report can be compared with ``previous``
         options=options,
-        open_state=open_state,
+        open_state=seen.open_state,
+        open_from=window_from,
+        new_pending=seen.new_pending,
     )
     return replace(report, changed=previous is None or _changed(report, previous))
 
 
-def _pending_order(sub: Subscriber) -> tuple[datetime, str]:
-    return sub.last_status_change, sub.id
+_OPEN = frozenset({StatusGroup.ERROR, StatusGroup.PENDING})
+_KEY_COLUMNS = ("id", "customer_id", "user_id", "status", "last_status_change")
+
+
+@dataclass(frozen=True, slots=True)
+class _Previous:
+    """What the previous digest of the space saw: its open map and what the map covers."""
+
+    open: dict[str, str] | None = None
+    version: int = SUMMARY_VERSION
+    open_from: datetime | None = None  # None: every open subscriber is in ``open``
+    fresh_as_of: datetime | None = None
+
+    @classmethod
+    def of(cls, summary: dict[str, Any] | None) -> _Previous:
+        if summary is None or not isinstance(summary.get("open"), dict):
+            return cls()
+        raw_from, raw_fresh = summary.get("open_from"), summary.get("fresh_as_of")
+        return cls(
+            open=summary["open"],
+            version=int(summary.get("v") or 1),
+            open_from=datetime.fromisoformat(raw_from) if isinstance(raw_from, str) else None,
+            fresh_as_of=datetime.fromisoformat(raw_fresh) if isinstance(raw_fresh, str) else None,
+        )
+
+    def key(self, sub_id: str, customer: str, user_id: str) -> str:
+        return _hash(customer, user_id, size=6) if self.version >= 2 else _hash(sub_id, size=6)
+
+    def was_open(self, sub: Subscriber) -> bool:
+        """Was ``sub`` (now provisioned, changed since) open at the previous digest?
+
+        In the map: yes. A windowed map (a big partner's) does not hold the open subscribers
+        that had not changed for a day, so there a subscriber provisioned after the previous
+        digest counts as resolved (as a retried one must, under its new subscriber id). It
+        misreads two cases as resolved: a user provisioned at once, and a provisioned user whose
+        package changed (provisioned, updating, provisioned) between the two digests.
+        """
+        if self.open is None:
+            return False
+        if self.key(sub.id, sub.customer, sub.user_id) in self.open:
+            return True
+        if self.open_from is None:
+            return False
+        return self.fresh_as_of is not None and sub.last_status_change > self.fresh_as_of
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """One pass over the open subscribers (see ``_open_subscribers``)."""
+
+    open_state: dict[str, str]
+    new_error_ids: list[str]
+    new_errors: int
+    new_pending: int
+
+
+def _open_subscribers(
+    service: OnboardingService,
+    prev: _Previous,
+    window_from: datetime | None,
+    options: DigestOptions,
+) -> _Seen:
+    """The open-subscriber map of this digest and what is new against the previous one.
+
+    Plain tuples of the five columns the keys need, newest status change first; no ORM object
+    or domain subscriber per open subscriber, only for the few a digest lists. Up to
+    ``FULL_OPEN_MAP`` open subscribers the map holds every one of them (``window_from`` None).
+    Past that it holds those whose status changed since ``window_from`` (a day before the data's
+    freshness), and only the subscribers the previous map covers are compared with it: an open
+    subscriber whose status did not change since then was there, unchanged, at the previous
+    digest (the same assumption as for the resolved, ``_RESOLVED_MARGIN``). So a big partner's
+    digest reads the recently changed, not hundreds of thousands of unchanged rows.
+    """
+    open_state: dict[str, str] = {}
+    new_ids: list[str] = []
+    new_errors = new_pending = 0
+    error = ProvisioningStatus.ERROR.value
+    read_from = window_from
+    if window_from is not None and prev.open is not None and prev.open_from is not None:
+        read_from = min(prev.open_from, window_from)
+    window_naive = None if window_from is None else window_from.replace(tzinfo=None)
+    prev_naive = None if prev.open_from is None else prev.open_from.replace(tzinfo=None)
+    flt = replace(SubscriberQuery(groups=_OPEN).to_filter(), changed_from=read_from)
+    with service.db.uow() as uow:
+        for batch in uow.subscribers.stream_columns(flt, _KEY_COLUMNS):
+            for sub_id, customer, user_id, status, changed in batch:
+                # Stored naive UTC: compared with naive bounds, worded as an aware isoformat
+                # (what state_key hashes) without building an aware datetime per row.
+                letter = "e" if status == error else "p"
+                state = letter + _blake(f"{status}\x1f{changed.isoformat()}+00:00", 4)
+                key = _blake(f"{customer}\x1f{user_id}", 6)
+                if window_naive is None or changed >= window_naive:
+                    open_state[key] = state
+                if prev.open is None or (prev_naive is not None and changed < prev_naive):
+                    continue
+                prev_key = key if prev.version >= 2 else _blake(sub_id, 6)
+                if prev.open.get(prev_key) == state:
+                    continue
+                if letter == "p":
+                    new_pending += 1
+                    continue
+                new_errors += 1
+                if len(new_ids) < options.limit:
+                    new_ids.append(sub_id)  # newest status change first
+    return _Seen(open_state, new_ids, new_errors, new_pending)
+
+
+def _newest_errors(service: OnboardingService, limit: int) -> list[Subscriber]:
+    with service.db.uow() as uow:
+        flt = SubscriberQuery(statuses=frozenset({ProvisioningStatus.ERROR})).to_filter()
+        return [
+            subscriber_from_row(r) for r in uow.subscribers.search(flt, offset=0, limit=limit).rows
+        ]
+
+
+def _load(service: OnboardingService, ids: list[str]) -> list[Subscriber]:
+    """The subscribers with these ids, in the order given."""
+    with service.db.uow() as uow:
+        rows = [uow.subscribers.get(i) for i in ids]
+        return [subscriber_from_row(r) for r in rows if r is not None]
+
+
+def _pending_before(
+    service: OnboardingService, cutoff: datetime, limit: int
+) -> tuple[list[Subscriber], int]:
+    """Pending subscribers whose status is older than ``cutoff``: the longest waiting first
+    (up to ``limit``), and how many there are."""
+    with service.db.uow() as uow:
+        rows, total = uow.subscribers.unchanged_since(
+            cutoff,
+            statuses={s.value for s in ProvisioningStatus.in_group(StatusGroup.PENDING)},
+            limit=limit,
+        )
+        return [subscriber_from_row(r) for r in rows], total
 
 
 def _resolved_since(
@@ -502,26 +632,34 @@ def _watch_keys(report: DigestReport) -> list[str]:
     return sorted(keys)
 
 
-def _split(open_state: dict[str, str], letter: str) -> dict[str, str]:
-    return {k: v for k, v in open_state.items() if v.startswith(letter)}
+def _count(by_status: dict[str, Any], group: StatusGroup) -> int:
+    return sum(int(by_status.get(s.value, 0)) for s in ProvisioningStatus.in_group(group))
 
 
 def _changed(report: DigestReport, previous: dict[str, Any]) -> bool:
-    prev_open = previous.get("open")
-    if not isinstance(prev_open, dict):
+    """Did anything the digest covers change since ``previous``?
+
+    The errors (likewise the pending) are the same set as before exactly when none of them is
+    new and there are as many as before: then every one was already there with its state.
+    """
+    if not isinstance(previous.get("open"), dict):
         return True
-    if report.content.errors and _split(prev_open, "e") != _split(report.open_state, "e"):
+    before = previous.get("by_status")
+    before = before if isinstance(before, dict) else {}
+    now = {s.value: n for s, n in report.summary.by_status.items()}
+    if report.content.errors and (
+        report.new_errors.total
+        or _count(now, StatusGroup.ERROR) != _count(before, StatusGroup.ERROR)
+    ):
         return True
     if report.content.pending:
-        if _split(prev_open, "p") != _split(report.open_state, "p"):
+        if report.new_pending or _count(now, StatusGroup.PENDING) != _count(
+            before, StatusGroup.PENDING
+        ):
             return True
         if previous.get("watch") != _watch_keys(report):
             return True
-    if report.content is Content.ALL:
-        by_status = {s.value: n for s, n in report.summary.by_status.items()}
-        if previous.get("by_status") != by_status:
-            return True
-    return False
+    return report.content is Content.ALL and before != now
 
 
 def summary_of(report: DigestReport, *, posted: bool) -> dict[str, Any]:
@@ -551,6 +689,7 @@ def summary_of(report: DigestReport, *, posted: bool) -> dict[str, Any]:
     }
     if posted:
         out["open"] = dict(sorted(report.open_state.items()))
+        out["open_from"] = None if report.open_from is None else report.open_from.isoformat()
     return out
 
 

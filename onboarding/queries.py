@@ -51,21 +51,38 @@ class SubscriberQuery:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of a longer list."""
+    """One page of a longer list.
+
+    ``capped`` means the list was counted only up to ``total`` and has more: counting every
+    match of a big partner's list would read every row, so the count stops early and says so.
+    """
 
     items: Sequence[T]
     total: int
     page: int
     page_size: int
+    capped: bool = False
 
     @property
     def pages(self) -> int:
-        """How many pages the whole list has (at least one)."""
+        """How many pages the whole list has (at least one; at least this many when capped)."""
         return max(1, -(-self.total // self.page_size))
 
     @property
+    def total_label(self) -> str:
+        """The total as shown: ``10000+`` when capped."""
+        return f"{self.total}+" if self.capped else str(self.total)
+
+    @property
+    def pages_label(self) -> str:
+        """The page count as shown: ``1000+`` when capped."""
+        return f"{self.pages}+" if self.capped else str(self.pages)
+
+    @property
     def has_next(self) -> bool:
-        """True when a later page exists."""
+        """True when a later page exists (past the counted ones, when this page is full)."""
+        if self.capped and self.page >= self.pages:
+            return len(self.items) == self.page_size
         return self.page < self.pages
 
     @property

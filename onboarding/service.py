@@ -18,7 +18,7 @@ from onboarding.email_owners import email_in_use, snapshot_holder
 from onboarding.emails import normalise_email
 from onboarding.error_knowledge import Tip, advice_for
 from onboarding.errors import InvalidInput, NotFound, OnboardingError, Refused
-from onboarding.export import write_csv
+from onboarding.export import SOURCE_COLUMNS, csv_records, write_csv
 from onboarding.mapping import customer_from_row, org_user_from_row, subscriber_from_row
 from onboarding.model import (
     ControlHubState,
@@ -122,11 +122,11 @@ class OnboardingService:
         page_size = max(1, min(page_size, MAX_PAGE_SIZE))
         fresh = self.refresh() if refresh else self.provider.freshness()
         with self.db.uow() as uow:
-            rows, total = uow.subscribers.search(
+            found = uow.subscribers.search(
                 query.to_filter(), offset=(page - 1) * page_size, limit=page_size
             )
-            items = [subscriber_from_row(r) for r in rows]
-        return ListResult(Page(items, total, page, page_size), query, fresh)
+            items = [subscriber_from_row(r) for r in found.rows]
+        return ListResult(Page(items, found.total, page, page_size, found.capped), query, fresh)
 
     def find_subscriber(self, ref: str, *, refresh: bool = True) -> Subscriber:
         """One subscriber by email, BroadWorks user ID or subscriber id."""
@@ -170,7 +170,8 @@ class OnboardingService:
         """Write the filtered list as CSV to ``out``, streamed; returns the number of rows."""
         self.refresh()
         with self.db.uow() as uow:
-            return write_csv(uow.subscribers.stream(query.to_filter()), out)
+            batches = uow.subscribers.stream_columns(query.to_filter(), SOURCE_COLUMNS)
+            return write_csv(csv_records(batches), out)
 
     def iter_subscribers(self, query: SubscriberQuery) -> Iterator[Subscriber]:
         """Every matching subscriber, streamed in list order."""

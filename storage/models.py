@@ -80,6 +80,13 @@ class SubscriberRow(Base):
         sa.Index("ix_subscribers_recent", "last_status_change", "id"),
         # With id last, "status pending" pages straight off the index: no sort of every row.
         sa.Index("ix_subscribers_status_recent", "status", "last_status_change", "id"),
+        # Likewise for one customer or one package (0004); they also count without the table.
+        sa.Index("ix_subscribers_customer_recent", "customer_id", "last_status_change", "id"),
+        sa.Index("ix_subscribers_package_recent", "package", "last_status_change", "id"),
+        # Counts of a customer's list by status and package read this index alone (0004).
+        sa.Index("ix_subscribers_customer_status", "customer_id", "status", "package"),
+        # ``find`` compares emails case-insensitively (0004).
+        sa.Index("ix_subscribers_email_lower", sa.func.lower(sa.column("email"))),
     )
 
     id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
@@ -87,8 +94,8 @@ class SubscriberRow(Base):
     email: Mapped[str | None] = mapped_column(sa.String(320), index=True)
     first_name: Mapped[str] = mapped_column(sa.String(200))
     last_name: Mapped[str] = mapped_column(sa.String(200))
-    customer_id: Mapped[str] = mapped_column(sa.String(200), index=True)
-    package: Mapped[str] = mapped_column(sa.String(20), index=True)
+    customer_id: Mapped[str] = mapped_column(sa.String(200))
+    package: Mapped[str] = mapped_column(sa.String(20))
     status: Mapped[str] = mapped_column(sa.String(40))
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONValue, default=list)
     created: Mapped[datetime]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from storage import search
 from storage.models import (
     AuditEntryRow,
     CustomerRow,
@@ -29,10 +31,47 @@ class SubscriberFilter:
     customer: str | None = None
     package: str | None = None
     text: str | None = None
+    changed_from: datetime | None = None  # status changed at or after this moment
+
+
+#: Lists count their matches up to this many and then say "10,000+": an exact count of a big
+#: partner's list reads every matching row (a second or more at 1,000,000 subscribers).
+COUNT_CAP = 10_000
+#: A text search counts to this many: each match is checked against its row (a trigram index
+#: only narrows the candidates), so 10,000 of them cost more than a page may.
+TEXT_COUNT_CAP = 1_000
+
+_ORDER = (SubscriberRow.last_status_change.desc(), SubscriberRow.id.desc())
+_TEXT_FIELDS = (
+    SubscriberRow.email,
+    SubscriberRow.user_id,
+    SubscriberRow.first_name,
+    SubscriberRow.last_name,
+)
+# Engines known to have the trigram index (only positives are kept: a migration may add it).
+_SEARCH_INDEXED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of subscribers and how many match: exactly, or at least ``total`` if capped."""
+
+    rows: list[SubscriberRow]
+    total: int
+    capped: bool = False
+
+
+def _plain_column(name: str) -> sa.ColumnElement[Any]:
+    if name == "errors":
+        return sa.cast(SubscriberRow.errors, sa.Text).label("errors")
+    if name in ("last_status_change", "created"):
+        return sa.type_coerce(getattr(SubscriberRow, name), sa.DateTime()).label(name)
+    column: sa.ColumnElement[Any] = getattr(SubscriberRow, name)
+    return column
 
 
 class SubscriberRepository:
@@ -55,8 +94,10 @@ class SubscriberRepository:
         )
         return list(self.session.scalars(stmt.order_by(SubscriberRow.id).limit(20)))
 
-    def _filtered(self, flt: SubscriberFilter) -> sa.Select[SubscriberRow]:
-        stmt = sa.select(SubscriberRow)
+    def _filtered(
+        self, flt: SubscriberFilter, *, indexed_text: bool = True, stmt: Any = None
+    ) -> Any:
+        stmt = sa.select(SubscriberRow) if stmt is None else stmt
         if flt.statuses is not None:
             stmt = stmt.where(SubscriberRow.status.in_(sorted(flt.statuses)))
         if flt.customer is not None:
@@ -64,32 +105,89 @@ class SubscriberRepository:
         if flt.package is not None:
             stmt = stmt.where(SubscriberRow.package == flt.package)
         if flt.text:
-            pattern = f"%{_like_escape(flt.text.lower())}%"
-            fields = (
-                SubscriberRow.email,
-                SubscriberRow.user_id,
-                SubscriberRow.first_name,
-                SubscriberRow.last_name,
-            )
-            stmt = stmt.where(
-                sa.or_(*(sa.func.lower(f).like(pattern, escape="\\") for f in fields))
-            )
+            stmt = stmt.where(self._text_match(flt.text, indexed=indexed_text))
+        if flt.changed_from is not None:
+            stmt = stmt.where(SubscriberRow.last_status_change >= flt.changed_from)
         return stmt
 
-    def search(
-        self, flt: SubscriberFilter, *, offset: int, limit: int
-    ) -> tuple[list[SubscriberRow], int]:
-        """One page of matching subscribers, newest status change first, and the total count."""
-        stmt = self._filtered(flt)
-        total = self.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-        page = stmt.order_by(
-            SubscriberRow.last_status_change.desc(), SubscriberRow.id.desc()
-        ).offset(offset)
-        return list(self.session.scalars(page.limit(limit))), total
+    def _text_match(self, text: str, *, indexed: bool) -> sa.ColumnElement[bool]:
+        """Subscribers with ``text`` in their email, user ID, first or last name (any case)."""
+        lowered = text.lower()
+        pattern = f"%{_like_escape(lowered)}%"
+        if indexed and self._indexable(lowered):
+            if self._dialect == "sqlite":
+                matches = sa.text(
+                    f"SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH :phrase"
+                ).bindparams(phrase=search.fts_phrase(lowered))
+                return sa.literal_column("subscribers.rowid").in_(
+                    matches.columns(sa.column("rowid"))
+                )
+            return sa.literal_column(search.pg_body_sql()).like(pattern, escape="\\")
+        return sa.or_(*(sa.func.lower(f).like(pattern, escape="\\") for f in _TEXT_FIELDS))
+
+    def _indexable(self, text: str | None) -> bool:
+        return bool(text) and len(text or "") >= search.MIN_INDEXED and self._search_indexed()
+
+    def _fts_usable(self, text: str | None) -> bool:
+        return self._dialect == "sqlite" and self._indexable(text)
+
+    @property
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def _search_indexed(self) -> bool:
+        engine = self.session.get_bind().engine
+        if engine in _SEARCH_INDEXED:
+            return True
+        if search.has_index(self.session.connection()):
+            _SEARCH_INDEXED.add(engine)
+            return True
+        return False
+
+    def search(self, flt: SubscriberFilter, *, offset: int, limit: int) -> SearchPage:
+        """One page of matching subscribers, newest status change first, and how many match.
+
+        The count stops at ``COUNT_CAP`` (``TEXT_COUNT_CAP`` with a text; ``capped`` is then
+        True), so no page reads every match.
+        """
+        total, capped = self.count_matching(flt, cap=TEXT_COUNT_CAP if flt.text else COUNT_CAP)
+        # A text that matches more than the cap is common: walking the list order and testing
+        # each row finds a page within a few hundred rows, where the index would hand over every
+        # match to sort (on SQLite; PostgreSQL's planner weighs the two itself).
+        indexed = not (capped and self._dialect == "sqlite")
+        stmt = self._filtered(flt, indexed_text=indexed).order_by(*_ORDER).offset(offset)
+        return SearchPage(list(self.session.scalars(stmt.limit(limit))), total, capped)
+
+    def count_matching(self, flt: SubscriberFilter, *, cap: int | None = None) -> tuple[int, bool]:
+        """How many subscribers match, up to ``cap``; and whether there are more than ``cap``."""
+        stmt = sa.select(sa.literal(1)).select_from(SubscriberRow)
+        if self._fts_usable(flt.text):
+            # Driven from the FTS table, the count stops after ``cap`` matches; as an IN list,
+            # SQLite would first gather every match.
+            fts = sa.table(search.FTS_TABLE, sa.column("rowid"))
+            on = fts.c.rowid == sa.literal_column("subscribers.rowid")
+            stmt = (
+                sa.select(sa.literal(1))
+                .select_from(fts.join(SubscriberRow.__table__, on))
+                .where(
+                    sa.text(f"{search.FTS_TABLE} MATCH :phrase").bindparams(
+                        phrase=search.fts_phrase((flt.text or "").lower())
+                    )
+                )
+            )
+            flt = replace(flt, text=None)
+            if flt == SubscriberFilter():
+                stmt = stmt.with_only_columns(sa.literal(1)).select_from(fts)  # no join needed
+        inner = self._filtered(flt, stmt=stmt)
+        if cap is not None:
+            inner = inner.limit(cap + 1)
+        n = self.session.scalar(sa.select(sa.func.count()).select_from(inner.subquery())) or 0
+        if cap is not None and n > cap:
+            return cap, True
+        return n, False
 
     def stream(self, flt: SubscriberFilter, *, batch: int = 2000) -> Iterator[SubscriberRow]:
         """Every matching subscriber in list order, fetched in batches by keyset (flat memory)."""
-        order = (SubscriberRow.last_status_change.desc(), SubscriberRow.id.desc())
         last: tuple[datetime, str] | None = None
         while True:
             stmt = self._filtered(flt)
@@ -98,12 +196,33 @@ class SubscriberRepository:
                 # a scan from the start on every batch, which made exports quadratic.
                 key = sa.tuple_(SubscriberRow.last_status_change, SubscriberRow.id)
                 stmt = stmt.where(key < sa.tuple_(sa.literal(last[0], UTCDateTime()), last[1]))
-            rows = list(self.session.scalars(stmt.order_by(*order).limit(batch)))
+            rows = list(self.session.scalars(stmt.order_by(*_ORDER).limit(batch)))
             if not rows:
                 return
             yield from rows
             last = (rows[-1].last_status_change, rows[-1].id)
             self.session.expunge_all()  # keep the identity map from growing with the export
+
+    def stream_columns(
+        self, flt: SubscriberFilter, columns: Sequence[str], *, batch: int = 5000
+    ) -> Iterator[Sequence[Sequence[Any]]]:
+        """Batches of plain tuples of ``columns`` for every match, in list order.
+
+        One query read through a server-side cursor (PostgreSQL) or SQLite's own stepping, with
+        no ORM objects: memory stays at one batch and each row costs a tuple. ``errors`` comes
+        as its JSON text, for the caller to parse only when there is something in it, and the
+        timestamps as stored, naive UTC (no conversion per row).
+        """
+        cols = [_plain_column(name) for name in columns]
+        stmt = self._filtered(flt, stmt=sa.select(*cols)).order_by(*_ORDER)
+        # On the session's connection, not through the ORM: a Core result has no per-row
+        # ORM processing (half the cost of an export).
+        conn = self.session.connection()
+        result = conn.execution_options(yield_per=batch).execute(stmt)
+        try:
+            yield from result.partitions(batch)
+        finally:
+            result.close()
 
     def count_by(self, *columns: str, flt: SubscriberFilter | None = None) -> list[tuple[Any, ...]]:
         """Counts grouped by the named columns (e.g. "status", "customer_id"), count last."""
@@ -120,6 +239,22 @@ class SubscriberRepository:
         if statuses is not None:
             stmt = stmt.where(SubscriberRow.status.in_(sorted(statuses)))
         return list(self.session.scalars(stmt.order_by(SubscriberRow.last_status_change.desc())))
+
+    def unchanged_since(
+        self, before: datetime, *, statuses: Collection[str], limit: int
+    ) -> tuple[list[SubscriberRow], int]:
+        """Subscribers in ``statuses`` whose status last changed before ``before``: the oldest
+        first (up to ``limit``), and how many there are in all (an index range count)."""
+        where = (
+            SubscriberRow.status.in_(sorted(statuses)),
+            SubscriberRow.last_status_change < before,
+        )
+        total = self.session.scalar(
+            sa.select(sa.func.count()).select_from(SubscriberRow).where(*where)
+        )
+        stmt = sa.select(SubscriberRow).where(*where)
+        stmt = stmt.order_by(SubscriberRow.last_status_change, SubscriberRow.id).limit(limit)
+        return list(self.session.scalars(stmt)), int(total or 0)
 
     def add(self, row: SubscriberRow) -> None:
         """Insert or replace a subscriber."""

@@ -84,9 +84,9 @@ def _status_list(view: StatusListView, locale: str) -> str:
             "md.status.title",
             locale,
             filters=Raw(describe_query(view.query, locale)),
-            total=page.total,
+            total=page.total_label,
             page=page.page,
-            pages=page.pages,
+            pages=page.pages_label,
         )
     ]
     if not view.query.include_provisioned and not view.query.statuses and not view.query.groups:
@@ -99,7 +99,7 @@ def _status_list(view: StatusListView, locale: str) -> str:
     tail: list[str] = []
     if not items:
         key = "md.status.empty_page" if page.total else "md.status.empty"
-        tail.append(msg(key, locale, page=page.page, pages=page.pages))
+        tail.append(msg(key, locale, page=page.page, pages=page.pages_label))
     if page.has_next:
         nxt = " ".join(["status", *view.words, "page", str(page.page + 1)])
         tail.append(msg("md.status.next", locale, command=nxt))
@@ -174,12 +174,13 @@ def _error_text(view: ErrorTextView, locale: str) -> str:
 
 
 def _export_text(view: ExportView, locale: str, filters: str) -> str:
-    return "\n".join(
-        [
-            f"📄 {msg('md.export.done', locale, rows=view.rows, file=view.filename)}",
-            f"{t('md.export.filters', locale)}: {filters}",
-        ]
-    )
+    lines = [
+        f"📄 {msg('md.export.done', locale, rows=view.rows, file=view.filename)}",
+        f"{t('md.export.filters', locale)}: {filters}",
+    ]
+    if view.csv_mb:
+        lines.append(msg("md.export.zipped", locale, size=view.csv_mb, zipped=view.zip_mb))
+    return "\n".join(lines)
 
 
 @markdown_renderer
@@ -265,9 +266,9 @@ def _list_card(view: StatusListView, locale: str) -> dict[str, Any]:
             "md.status.title",
             locale,
             filters=plain_query(view.query, locale),
-            total=page.total,
+            total=page.total_label,
             page=page.page,
-            pages=page.pages,
+            pages=page.pages_label,
         )
     ]
     excluding = not view.query.include_provisioned
@@ -292,7 +293,7 @@ def _list_card(view: StatusListView, locale: str) -> dict[str, Any]:
         body.append(ac.msg("card.rows_cut", locale, block={"isSubtle": True}, n=cut))
     if not page.items:
         key = "md.status.empty_page" if page.total else "md.status.empty"
-        body.append(ac.msg(key, locale, page=page.page, pages=page.pages))
+        body.append(ac.msg(key, locale, page=page.page, pages=page.pages_label))
     actions: list[dict[str, Any]] = []
     if subs:
         first = subs[0].id
@@ -583,6 +584,8 @@ def _export_card(view: ExportView, locale: str) -> dict[str, Any]:
         ac.field(t("md.export.filters", locale), words or t("md.filter.default", locale)),
         ac.msg("card.export.file", locale, block={"isSubtle": True}),
     ]
+    if view.csv_mb:
+        body.append(ac.msg("md.export.zipped", locale, size=view.csv_mb, zipped=view.zip_mb))
     show = ac.submit(t("card.export.show", locale), "status.list", {"filters": words})
     return ac.card(body, [show])
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.local.emulator_model import (
     CARD_CONTENT_TYPE,
+    MAX_FILE_BYTES,
     MAX_MESSAGE_BYTES,
     ApiFailure,
     Content,
@@ -39,6 +40,7 @@ class MessageMixin:
     _actions: dict[str, JsonDict]
     _contents: dict[str, tuple[Content, str]]
     api_url: str
+    max_file_bytes: int = MAX_FILE_BYTES
 
     if TYPE_CHECKING:  # provided by EmulatorState and WebhookMixin
 
@@ -156,6 +158,9 @@ class MessageMixin:
             if files and len(files) > 1:
                 raise ApiFailure(400, "Only one file may be included with a message.")
             if upload is not None:
+                if len(upload.data) > self.max_file_bytes:
+                    # webex-facts.md §2: 100 MB per file; the spec lists no 413, so 400.
+                    raise ApiFailure(400, "The file exceeds the maximum file size of 100 MB.")
                 files = [self._store_content(upload, room.id)]
             elif files:
                 remote = Content(webex_id("CONTENT"), b"", "application/octet-stream", "")

@@ -13,6 +13,7 @@ Clock = Callable[[], datetime]
 JsonDict = dict[str, Any]
 
 MAX_MESSAGE_BYTES = 7439
+MAX_FILE_BYTES = 100 * 1000 * 1000  # webex-facts.md §2: "100 MB each"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 

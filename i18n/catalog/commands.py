@@ -310,6 +310,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "**Export**: soubor `{file}`, počet uživatelů: {rows}.",
     },
     "md.export.filters": {"en": "Filters", "cs": "Filtry"},
+    "md.export.zipped": {
+        "en": "The CSV is {size} MB, over the 100 MB Webex accepts for one file, so it comes "
+        "compressed as a zip archive ({zipped} MB).",
+        "cs": "Soubor CSV má {size} MB, víc než 100 MB, které Webex přijme v jednom souboru, "
+        "proto přichází zkomprimovaný jako archiv zip ({zipped} MB).",
+    },
     # Actions and confirmations
     "md.action.resend": {"en": "Re-send invitation", "cs": "Znovu odeslat pozvánku"},
     "md.result.ok": {"en": "done", "cs": "hotovo"},

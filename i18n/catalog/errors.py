@@ -140,6 +140,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Zákazník `{ref}` neexistuje. Známí zákazníci: {known}.",
     },
     # Refusals
+    "export.too_big": {
+        "en": "The export of {rows} users is {size} MB even zipped, over the 100 MB Webex "
+        "accepts for one file; narrow the filters (e.g. `export errors` or "
+        "`export customer <customer>`).",
+        "cs": "Export {rows} uživatelů má i po kompresi {size} MB, víc než 100 MB, které Webex "
+        "přijme v jednom souboru; zužte filtry (např. `export errors` nebo "
+        "`export customer <zákazník>`).",
+    },
     "retry.already_provisioned": {
         "en": "`{user}` is already provisioned; there is nothing to retry.",
         "cs": "`{user}` je již zřízen; není co opakovat.",

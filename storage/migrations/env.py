@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.models import Base
+from storage.search import is_search_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -14,8 +15,8 @@ target_metadata = Base.metadata
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """Leave APScheduler's own job table to APScheduler."""
-    return not (type_ == "table" and name == "apscheduler_jobs")
+    """Leave APScheduler's own job table to APScheduler, and the text search's to storage.search."""
+    return not ((type_ == "table" and name == "apscheduler_jobs") or is_search_object(type_, name))
 
 
 def run_migrations_online() -> None:

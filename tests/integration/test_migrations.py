@@ -10,13 +10,15 @@ from alembic.migration import MigrationContext
 
 from storage import db
 from storage.models import Base
+from storage.search import is_search_object
 from storage.uow import Database
 
 
 def _include(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    return not (type_ == "table" and name in ("apscheduler_jobs", "alembic_version"))
+    skipped = type_ == "table" and name in ("apscheduler_jobs", "alembic_version")
+    return not (skipped or is_search_object(type_, name))
 
 
 def _diff(database: Database) -> list[object]:

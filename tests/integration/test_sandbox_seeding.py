@@ -11,6 +11,7 @@ from onboarding.demo_data import PACKAGE_COUNTS, STATUS_COUNTS
 from onboarding.model import Package, ProvisioningStatus
 from onboarding.seeding import bulk_customers, seed_subscribers
 from storage.models import SubscriberRow
+from storage.repositories import SubscriberFilter
 
 COUNT = 5_000
 
@@ -68,9 +69,34 @@ def test_first_rows_do_not_depend_on_the_count(database, clock):
     assert small < set(column(database, "id"))
 
 
+def _index_names(db) -> set[str]:
+    # The catalogs themselves: SQLAlchemy does not reflect SQLite's expression indexes.
+    sql = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'subscribers'"
+        if db.is_sqlite
+        else "SELECT indexname FROM pg_indexes WHERE tablename = 'subscribers'"
+    )
+    with db.engine.connect() as conn:
+        return set(conn.exec_driver_sql(sql).scalars())
+
+
 def test_indexes_survive_the_fast_path(seeded):
-    names = {ix["name"] for ix in sa.inspect(seeded.engine).get_indexes("subscribers")}
-    assert {ix.name for ix in SubscriberRow.__table__.indexes} <= names
+    assert {ix.name for ix in SubscriberRow.__table__.indexes} <= _index_names(seeded)
+
+
+def test_text_search_finds_rows_of_the_fast_path_and_of_later_inserts(seeded, clock):
+    # An empty table is seeded with the search index refilled in one statement; later rows
+    # reach it through the triggers. Both must be found by a piece of their user ID.
+    before = set(column(seeded, "id"))
+    seed_subscribers(seeded, count=20, random_seed=7, progress=False, clock=clock)
+    with seeded.uow() as uow:
+        rows = uow.session.scalars(sa.select(SubscriberRow)).all()
+        later = [r for r in rows if r.id not in before]
+        assert len(later) == 20
+        for row in [rows[0], rows[len(rows) // 2], *later[:5]]:
+            piece = row.user_id[3:14].upper()
+            found = uow.subscribers.search(SubscriberFilter(text=piece), offset=0, limit=100)
+            assert row.id in {r.id for r in found.rows}, piece
 
 
 def test_progress_bar_goes_to_stderr_only_when_asked(database, clock, capsys):
