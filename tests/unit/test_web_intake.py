@@ -51,6 +51,7 @@ class StubRuntime:
     gateway: StubGateway = field(default_factory=StubGateway)
     metrics: Metrics = field(default_factory=Metrics)
     wakes: int = 0
+    services: list[Any] = field(default_factory=list)
 
     def wake_worker(self) -> None:
         self.wakes += 1
@@ -72,7 +73,8 @@ def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
 @pytest.fixture
 def parts(sqlite_database, tmp_path):
     settings = Settings(
-        webex=WebexSettings(bot_token="t", webhook_secret=SECRET), files_dir=tmp_path / "f"
+        webex=WebexSettings(bot_token="t", webhook_secret=SECRET, intake="webhook"),
+        files_dir=tmp_path / "f",
     )
     bot = build_bot(settings, db=sqlite_database, migrate=False, provider=object())  # type: ignore[arg-type]
     runtime = StubRuntime()
@@ -195,7 +197,9 @@ def test_a_storage_failure_asks_webex_to_deliver_again(parts, monkeypatch):
 
 
 def test_without_a_secret_every_webhook_is_refused(sqlite_database, tmp_path):
-    settings = Settings(webex=WebexSettings(bot_token="t"), files_dir=tmp_path / "f")
+    settings = Settings(
+        webex=WebexSettings(bot_token="t", intake="webhook"), files_dir=tmp_path / "f"
+    )
     bot = build_bot(settings, db=sqlite_database, migrate=False, provider=object())  # type: ignore[arg-type]
     client = create_app(bot, runtime=StubRuntime()).test_client()  # type: ignore[arg-type]
     body = body_of()
@@ -218,7 +222,8 @@ def test_readiness_asks_no_webex_but_full_health_reports_it_cached(parts):
 
 def test_a_webex_outage_leaves_readiness_alone_and_shows_in_full_health(sqlite_database, tmp_path):
     settings = Settings(
-        webex=WebexSettings(bot_token="t", webhook_secret=SECRET), files_dir=tmp_path / "f"
+        webex=WebexSettings(bot_token="t", webhook_secret=SECRET, intake="webhook"),
+        files_dir=tmp_path / "f",
     )
     bot = build_bot(settings, db=sqlite_database, migrate=False, provider=object())  # type: ignore[arg-type]
     hooks = [

@@ -3,7 +3,7 @@ per customer, emails case-insensitively, and a trigram text search (FTS5 on SQLi
 PostgreSQL; see storage.search).
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 from storage import search
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
