@@ -24,6 +24,7 @@ from dockerfile_parse import DockerfileParser
 
 from bot.settings import ENV_OVERRIDES, Settings
 from bot.settings_docs import reference_markdown
+from tests.support.emulator import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 LISTENING = re.compile(r"listening on (http://[\d.]+:\d+)")
@@ -253,7 +254,8 @@ def test_the_wheel_serves_healthz_with_the_image_command(installed_wheel, tmp_pa
     assert as_module.stdout == version.stdout
     with serving(image_command(), env, tmp_path) as (url, _):
         assert requests.get(url + "/healthz", timeout=5).json() == {"status": "ok"}
-        assert requests.get(url + "/readyz", timeout=5).status_code == 200
+        # Ready once the intake is up (local mode: the websocket to the built-in stand-in).
+        assert eventually(lambda: requests.get(url + "/readyz", timeout=5).ok, timeout=20)
         # The image's own HEALTHCHECK, run as Docker would, against this port.
         port = url.rsplit(":", 1)[1]
         check = subprocess.run(

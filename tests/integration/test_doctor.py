@@ -260,7 +260,9 @@ def test_webhooks_missing_inactive_misdirected_or_without_a_secret(world: World)
     no_secret = failed(run_doctor(env=world.env))
     assert no_secret["webhook secret"].detail == "not set: every webhook is refused"
 
+    # Without a public URL the intake would default to the websocket: ask for webhooks by name.
     del world.env["ONBOARD_WEBEX__PUBLIC_URL"]
+    world.env["WEBEX_INTAKE"] = "webhook"
     assert failed(run_doctor(env=world.env))["webhooks"].detail == "webex.public_url is not set"
 
 
