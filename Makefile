@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench fuzz clean db
+.PHONY: run test lint fmt bench chaos fuzz clean db
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,8 @@ fmt: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Engine figures (bare Flask, an in-request bot and onboard-bot side by side) and storage figures;
+# BENCH_QUICK=1 for the small version, BENCH_PARTS=engine or storage for one part.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -1,0 +1,57 @@
+"""``BENCH_QUICK=1 python -m bench`` runs end to end, so the engine benchmark cannot rot.
+
+The quick run starts the stand-in, the bare endpoint, the in-request bot and ``onboard-bot
+serve`` as real processes and measures each. The figures themselves depend on the machine; what
+is checked is that every figure was measured, that the bots answered every command once, and
+that the injected latency really reached the in-request bot (its ack includes five API calls).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_quick_engine_bench_measures_all_three_servers(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBEX_", "ONBOARD_"))}
+    env.update(BENCH_QUICK="1", BENCH_PARTS="engine", PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-m", "bench"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "targets (issue 10)" in done.stdout
+    results = json.loads((tmp_path / ".bench" / "engine.json").read_text())
+    rows = {r["server"]: r for r in results["results"]}
+    assert set(rows) == {"bare", "in-request", "onboard-bot"}
+    latency = results["plan"]["latencies"][0]
+    for name, row in rows.items():
+        for key in ("ack_seq_p99_ms", "ack_8c_p99_ms", "acks_per_s", "cpu_ms_per_command"):
+            assert math.isfinite(row[key]) and row[key] > 0, (name, key, row[key])
+        assert row["ack_seq_errors"] == row["ack_8c_errors"] == 0, name
+    for name in ("in-request", "onboard-bot"):
+        row = rows[name]
+        assert row["burst_answered"] == row["burst_n"], name
+        assert row["burst_doubled"] == 0, name
+        assert row["unanswered_after_acks"] == 0, name
+        # A reply needs at least the message fetch and the post: two round trips.
+        assert row["turnaround_p50_ms"] >= 2 * latency, name
+    assert rows["in-request"]["ack_seq_p50_ms"] >= 5 * latency
+    assert len(results["checks"]) == 6
+    charts = sorted((tmp_path / ".bench").glob("engine_*.png"))
+    assert len(charts) == 11
+    assert all(path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for path in charts)

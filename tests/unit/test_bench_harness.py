@@ -1,0 +1,43 @@
+"""The benchmark's arithmetic: percentiles and per-space order violations."""
+
+from __future__ import annotations
+
+import math
+
+from bench.harness import Reply, order_violations, percentile
+
+
+def test_percentiles_interpolate_between_samples():
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+    assert percentile([1.0, 2.0], 50) == 1.5
+    assert percentile([5.0, 1.0, 3.0], 100) == 5.0
+    assert math.isnan(percentile([], 99))
+
+
+def commands(*rooms: str) -> list[dict[str, str]]:
+    return [{"id": f"c{i}", "roomId": room} for i, room in enumerate(rooms)]
+
+
+def replies(*pairs: tuple[str, str]) -> list[Reply]:
+    return [
+        Reply(t=float(n), id=f"r{n}", room=room, parent=parent)
+        for n, (parent, room) in enumerate(pairs)
+    ]
+
+
+def test_answers_in_the_order_asked_are_no_violation_even_across_spaces():
+    sent = commands("A", "B", "A", "B")
+    got = replies(("c1", "B"), ("c0", "A"), ("c3", "B"), ("c2", "A"))
+    assert order_violations(sent, got) == (0, 0)
+
+
+def test_a_later_command_answered_first_in_its_space_is_one_violation():
+    sent = commands("A", "A", "A", "B", "B")
+    got = replies(("c1", "A"), ("c0", "A"), ("c2", "A"), ("c3", "B"), ("c4", "B"))
+    assert order_violations(sent, got) == (1, 1)
+
+
+def test_only_the_first_answer_to_a_command_counts_for_order():
+    sent = commands("A", "A")
+    got = replies(("c0", "A"), ("c1", "A"), ("c0", "A"))
+    assert order_violations(sent, got) == (0, 0)
