@@ -35,6 +35,12 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# Faults between the bot and Webex, and crashes of the bot: every case at full size (tens of
+# minutes; not part of make test, which runs the quick versions). CHAOS_QUICK=1 for the short
+# versions, CHAOS_CASES=outage,kill-9 for some cases only.
+chaos: $(STAMP)
+	$(BIN)/python -m bench.chaos
+
 fuzz: $(STAMP)
 	ONBOARD_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest tests -m fuzz -q
 

@@ -317,14 +317,16 @@ class Poster:
 def post_all(
     url: str, bodies: Sequence[bytes], *, clients: int = 1, max_seconds: float = float("inf")
 ) -> list[Ack]:
-    """POST every body, in order, from ``clients`` concurrent connections; stop after a time.
+    """POST bodies in order from ``clients`` concurrent connections; stop after a time.
 
-    Bodies are handed out in order, so two commands far apart in the list never race.
+    Bodies are handed out in order, so two commands far apart in the list never race. The
+    acks come back in the order of ``bodies``: one per body posted, a prefix of the list when
+    ``max_seconds`` ran out first.
     """
-    work: queue.Queue[bytes] = queue.Queue()
-    for body in bodies:
-        work.put(body)
-    acks: list[Ack] = []
+    work: queue.Queue[tuple[int, bytes]] = queue.Queue()
+    for item in enumerate(bodies):
+        work.put(item)
+    acks: dict[int, Ack] = {}
     lock = threading.Lock()
     stop_at = time.monotonic() + max_seconds
 
@@ -333,12 +335,12 @@ def post_all(
         try:
             while time.monotonic() < stop_at:
                 try:
-                    body = work.get_nowait()
+                    i, body = work.get_nowait()
                 except queue.Empty:
                     return
                 ack = poster.post(body)
                 with lock:
-                    acks.append(ack)
+                    acks[i] = ack
         finally:
             poster.close()
 
@@ -347,7 +349,7 @@ def post_all(
         thread.start()
     for thread in threads:
         thread.join()
-    return sorted(acks, key=lambda a: a.started)
+    return [acks[i] for i in sorted(acks)]
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -25,6 +25,7 @@ import http.client
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -125,8 +126,7 @@ class FaultProxy:
         self._host = host
         self._rules = _Rules()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), _handler_for(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -252,6 +252,15 @@ class FaultProxy:
 
     def _hold(self, seconds: float) -> None:
         self._stopping.wait(seconds)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that dies mid-request (a killed bot) is part of the experiment, not an error.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
