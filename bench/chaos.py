@@ -531,13 +531,16 @@ def run_case(name: str, *, quick: bool) -> Outcome:
 
 
 def engine_commit() -> str:
-    """The git commit of the checkout being measured (``+dirty`` when it has changes)."""
+    """The git commit being measured (``+dirty`` with changes); ``CHAOS_COMMIT`` outside git."""
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip()
+        return done.stdout.strip() if done.returncode == 0 else ""
 
-    return git("rev-parse", "--short", "HEAD") + ("+dirty" if git("status", "--porcelain") else "")
+    head = git("rev-parse", "--short", "HEAD")
+    if not head:
+        return os.environ.get("CHAOS_COMMIT", "unknown")
+    return head + ("+dirty" if git("status", "--porcelain") else "")
 
 
 def line(o: Outcome) -> str:
