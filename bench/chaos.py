@@ -11,7 +11,8 @@ redelivers. Each case prints:
     sent       commands posted (each a distinct message)
     answered   commands with at least one reply at the stand-in
     doubled    commands with more than one reply
-    recover s  seconds from the end of the fault (or the restart) to the last reply
+    recover s  seconds from the end of the fault (or the restart; for faults on a number of
+               calls, from the start) to the last reply
 
 and passes when every command was answered exactly once (and, for crashes, the last reply came
 within ``RECOVER_BOUND_S`` of the restart). ``CHAOS_CASES=outage,kill-9`` picks cases;
@@ -380,18 +381,27 @@ def case_5xx(size: Size) -> Outcome:
 
 
 def case_spike(size: Size) -> Outcome:
-    """Calls made during the fault's time are held beyond the client timeout, then forwarded."""
+    """Calls are held past the client timeout, then forwarded (they land after the bot gave up).
+
+    Every message fetch in the fault's first seconds is held, and so are the first quarter of
+    the reply posts whenever they come (a time window alone might miss the posts, which only
+    start once fetches are through).
+    """
     hold = CLIENT_TIMEOUT_S + 5
+    posts = max(1, size.commands // 4)
     began = time.monotonic()
     with rig() as r:
         bot = r.bot()
-        r.proxy.delay(hold, seconds=size.fault_s)
+        r.proxy.delay(hold, seconds=size.fault_s, method="GET")
+        r.proxy.delay(hold, times=posts, method="POST", path=r"/v1/messages$")
         r.send(bot, size.commands)
-        time.sleep(size.fault_s)
-        ended = time.monotonic() + hold  # the last held call is released then
-        answers = r.wait_all(size.wait_s + hold, size.settle_s)
+        r.wait_all(size.wait_s + hold, 0)
+        # A held post lands only when released: look for doubles after the last release.
+        while r.proxy.held():
+            time.sleep(0.2)
+        answers = r.wait_all(0, size.settle_s)
         r.note(f"{r.proxy.faulted()} API calls held {hold:.0f} s")
-        return r.outcome("latency-spike", ended, began, answers)
+        return r.outcome("latency-spike", began, began, answers)
 
 
 def _after_landing(name: str, size: Size, inject: Callable[[FaultProxy], object]) -> Outcome:
@@ -514,7 +524,7 @@ CASES: dict[str, tuple[Callable[[Size], Outcome], Size, Size]] = {
     "429-x12": (case_429_x12, Size(1, 0, 60, 3), Size(1, 0, 120, 30)),
     "429-storm": (case_429_storm, Size(10, 5, 60, 3), Size(40, 30, 300, 30)),
     "5xx": (case_5xx, Size(10, 5, 60, 3), Size(40, 60, 300, 30)),
-    "latency-spike": (case_spike, Size(3, 2, 30, 3), Size(20, 30, 120, 30)),
+    "latency-spike": (case_spike, Size(4, 1, 30, 5), Size(20, 30, 120, 30)),
     "late-response": (case_late_response, Size(4, 0, 60, 5), Size(20, 0, 180, 150)),
     "dropped-connection": (case_dropped, Size(4, 0, 30, 5), Size(20, 0, 180, 150)),
     "kill-9": (case_kill9, Size(40, 0, 20, 3), Size(200, 0, 180, 30)),

@@ -101,6 +101,8 @@ class _Rules:
     lock: threading.Lock = field(default_factory=threading.Lock)
     rules: list[Rule] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
+    picked: int = 0  # requests a rule took, counted when taken (a held one is not done yet)
+    holding: int = 0  # requests being held right now
 
     def pick(self, method: str, path: str) -> Rule | None:
         now = time.monotonic()
@@ -108,6 +110,7 @@ class _Rules:
             for rule in self.rules:
                 if rule.matches(method, path, now):
                     rule.take()
+                    self.picked += 1
                     return rule
         return None
 
@@ -245,13 +248,25 @@ class FaultProxy:
             return list(self._rules.hits)
 
     def faulted(self) -> int:
-        """How many requests a rule acted on."""
-        return sum(h.action != FORWARD for h in self.hits)
+        """How many requests a rule took (held ones included, before they are released)."""
+        with self._rules.lock:
+            return self._rules.picked
+
+    def held(self) -> int:
+        """How many requests (or answers) are being held right now."""
+        with self._rules.lock:
+            return self._rules.holding
 
     # -- serving -----------------------------------------------------------------------------
 
     def _hold(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
+        with self._rules.lock:
+            self._rules.holding += 1
+        try:
+            self._stopping.wait(seconds)
+        finally:
+            with self._rules.lock:
+                self._rules.holding -= 1
 
 
 class _Server(ThreadingHTTPServer):

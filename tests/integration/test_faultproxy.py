@@ -78,11 +78,14 @@ def test_a_spike_beyond_the_client_timeout_still_lands_after_the_client_gave_up(
     proxy.delay(2.0, times=1, method="POST", path=r"/v1/messages$")
     with pytest.raises(requests.Timeout):
         through(proxy, timeout=1).messages.create(roomId=room["id"], markdown="late")
+    assert proxy.held() == 1
+    assert webex.emulator.messages_in(room["id"]) == []
     webex.emulator.wait_for(
         lambda: any(m.get("markdown") == "late" for m in webex.emulator.messages_in(room["id"])),
         timeout=5,
         message="the held message to land",
     )
+    assert proxy.faulted() == 1
 
 
 def test_a_delayed_answer_comes_after_the_message_exists(webex, proxy):
