@@ -52,6 +52,22 @@ class World:
     rooms: list[str] = field(default_factory=list)  # group room ids
 
 
+class Latency:
+    """WSGI middleware: every request under ``/v1/`` waits ``seconds`` before it is served.
+
+    This is the injected API latency (a Webex far away); the control API is not delayed.
+    """
+
+    def __init__(self, app: Any, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.seconds > 0 and environ.get("PATH_INFO", "").startswith("/v1/"):
+            time.sleep(self.seconds)
+        return self.app(environ, start_response)
+
+
 class ReplyLog:
     """Every message the bot posted, in the order the stand-in created them."""
 
@@ -77,7 +93,9 @@ class ReplyLog:
             return len(self._items), list(self._items[since:])
 
 
-def control_app(app: Flask, emulator: WebexEmulator, bot_id: str, log: ReplyLog) -> Flask:
+def control_app(
+    app: Flask, emulator: WebexEmulator, latency: Latency, bot_id: str, log: ReplyLog
+) -> Flask:
     """The control API (served beside the REST API) and the reply recorder on the REST API.
 
     The control API is an app of its own: the emulator's token check, injected faults and
@@ -86,9 +104,9 @@ def control_app(app: Flask, emulator: WebexEmulator, bot_id: str, log: ReplyLog)
     bp = Flask("bench_control")
 
     @bp.post("/latency")
-    def latency() -> Response:
-        emulator.api_latency = float(request.get_json(force=True)["ms"]) / 1000
-        return jsonify(ms=emulator.api_latency * 1000)
+    def set_latency() -> Response:
+        latency.seconds = float(request.get_json(force=True)["ms"]) / 1000
+        return jsonify(ms=latency.seconds * 1000)
 
     @bp.post("/commands")
     def commands() -> Response:
@@ -152,7 +170,7 @@ class _Quiet(WSGIRequestHandler):
 
 def build(people: int, rooms: int, latency_ms: float) -> tuple[WebexEmulator, Any, World]:
     """The emulator with its world, and the WSGI app with the control API (not yet served)."""
-    emulator = WebexEmulator(api_latency=latency_ms / 1000)
+    emulator = WebexEmulator()
     token = "bench-bot-token"
     bot = emulator.add_bot(BOT_NAME, BOT_EMAIL, token=token)
     emails = [f"person{i:03d}@bench.example" for i in range(people)]
@@ -174,7 +192,9 @@ def build(people: int, rooms: int, latency_ms: float) -> tuple[WebexEmulator, An
         person_ids=ids,
         rooms=room_ids,
     )
-    control = control_app(app, emulator, bot["id"], ReplyLog())
+    latency = Latency(app.wsgi_app, latency_ms / 1000)
+    app.wsgi_app = latency  # type: ignore[method-assign]
+    control = control_app(app, emulator, latency, bot["id"], ReplyLog())
     return emulator, DispatcherMiddleware(app, {"/bench": control}), world
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -73,8 +72,6 @@ def create_app(state: EmulatorState) -> Flask:
     def _fault_and_auth() -> Response | None:
         if _is_local_page():
             return None
-        if state.api_latency > 0:
-            time.sleep(state.api_latency)
         auth = request.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
         auth_failure: ApiFailure | None = None

@@ -48,7 +48,6 @@ class EmulatorState(MessageMixin, WebhookMixin):
         transport: Transport | None = None,
         deactivate_after_failures: int = 5,
         delivery_timeout: float = 5.0,
-        api_latency: float = 0.0,
     ) -> None:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -59,9 +58,6 @@ class EmulatorState(MessageMixin, WebhookMixin):
         self.api_url = "http://127.0.0.1/v1/"
         self.deactivate_after_failures = deactivate_after_failures
         self.faults = FaultInjector()
-        # Seconds every REST request waits before it is served, as a far-away Webex would
-        # (the benchmark's 0/100/200 ms); may be changed while serving.
-        self.api_latency = api_latency
         self._people: dict[str, Person] = {}
         self._tokens: dict[str, str] = {}
         self._rooms: dict[str, Room] = {}

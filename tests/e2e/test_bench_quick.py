@@ -13,9 +13,13 @@ import math
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
+
+from bench.harness import StandIn
 
 pytestmark = pytest.mark.slow
 
@@ -55,3 +59,24 @@ def test_the_quick_engine_bench_measures_all_three_servers(tmp_path: Path):
     charts = sorted((tmp_path / ".bench").glob("engine_*.png"))
     assert len(charts) == 11
     assert all(path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for path in charts)
+
+
+def test_the_stand_in_delays_every_api_call_by_the_injected_latency_and_not_its_control_api():
+    standin = StandIn.start(people=2, rooms=1, latency_ms=300)
+    try:
+        me = f"{standin.api_url}people/me"
+        auth = {"Authorization": f"Bearer {standin.bot_token}"}
+        started = time.monotonic()
+        assert requests.get(me, headers=auth, timeout=5).status_code == 200
+        slow = time.monotonic() - started
+        started = time.monotonic()
+        standin.set_latency(0)
+        control = time.monotonic() - started
+        started = time.monotonic()
+        assert requests.get(me, headers=auth, timeout=5).status_code == 200
+        fast = time.monotonic() - started
+    finally:
+        standin.stop()
+    assert slow >= 0.3
+    assert control < 0.25
+    assert fast < 0.25
