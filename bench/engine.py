@@ -8,8 +8,10 @@ injected API latency. Per server and latency:
 
 - ack p50/p99, one client at a time and under 8 concurrent clients, and acks/s (8 clients);
 - reply turnaround p50/p99: webhook POST sent -> reply created at the stand-in, one at a time;
-- burst drain: 200 commands from many people in 20 spaces, posted by 8 clients -> seconds from
-  the first POST to the last reply, replies/s, and per-space order violations;
+- burst drain: 200 commands from many people in 20 spaces, posted by 8 clients (within a
+  space one after the other, each once the previous was acknowledged) -> seconds from the
+  first POST to the last reply, replies/s, and per-space order violations (a command answered
+  before one sent earlier in its space);
 - CPU per command: the server process's CPU time over the burst / commands (the bare
   endpoint: over the 8-client ack phase / acks).
 
@@ -222,7 +224,7 @@ def _phases(
     ids = {d["id"] for d in burst}
     bodies = _bodies(standin, burst, url)
     cpu0 = proc.cpu_seconds()
-    acks = post_all(url, bodies, clients=CLIENTS)
+    acks = post_all(url, bodies, clients=CLIENTS, keys=[d["roomId"] for d in burst])
     standin.wait_answered(ids, plan.drain_seconds)
     cpu = proc.cpu_seconds() - cpu0
     got = answers_to(standin.replies(), ids)

@@ -315,32 +315,52 @@ class Poster:
 
 
 def post_all(
-    url: str, bodies: Sequence[bytes], *, clients: int = 1, max_seconds: float = float("inf")
+    url: str,
+    bodies: Sequence[bytes],
+    *,
+    clients: int = 1,
+    max_seconds: float = float("inf"),
+    keys: Sequence[str] | None = None,
 ) -> list[Ack]:
     """POST bodies in order from ``clients`` concurrent connections; stop after a time.
 
-    Bodies are handed out in order, so two commands far apart in the list never race. The
-    acks come back in the order of ``bodies``: one per body posted, a prefix of the list when
-    ``max_seconds`` ran out first.
+    Bodies are handed out in order. With ``keys`` (a space per body), a body is not posted
+    while an earlier one with the same key is still waiting for its ack, so within a space the
+    bot receives the webhooks in the order the commands were sent, as people in one space type
+    one after the other. The acks come back in the order of ``bodies``: one per body posted, a
+    prefix of the list when ``max_seconds`` ran out first.
     """
-    work: queue.Queue[tuple[int, bytes]] = queue.Queue()
-    for item in enumerate(bodies):
-        work.put(item)
+    pending = list(enumerate(bodies))
+    busy: set[str] = set()
     acks: dict[int, Ack] = {}
-    lock = threading.Lock()
+    changed = threading.Condition()
     stop_at = time.monotonic() + max_seconds
+
+    def take() -> tuple[int, bytes] | None:
+        with changed:
+            while pending:
+                for n, (i, body) in enumerate(pending):
+                    if keys is None or keys[i] not in busy:
+                        del pending[n]
+                        if keys is not None:
+                            busy.add(keys[i])
+                        return i, body
+                changed.wait(0.5)
+            return None
 
     def client() -> None:
         poster = Poster(url)
         try:
             while time.monotonic() < stop_at:
-                try:
-                    i, body = work.get_nowait()
-                except queue.Empty:
+                item = take()
+                if item is None:
                     return
-                ack = poster.post(body)
-                with lock:
-                    acks[i] = ack
+                ack = poster.post(item[1])
+                with changed:
+                    acks[item[0]] = ack
+                    if keys is not None:
+                        busy.discard(keys[item[0]])
+                    changed.notify_all()
         finally:
             poster.close()
 
