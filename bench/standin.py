@@ -101,14 +101,14 @@ def control_app(
     The control API is an app of its own: the emulator's token check, injected faults and
     latency must not apply to the harness.
     """
-    bp = Flask("bench_control")
+    control = Flask("bench_control")
 
-    @bp.post("/latency")
+    @control.post("/latency")
     def set_latency() -> Response:
         latency.seconds = float(request.get_json(force=True)["ms"]) / 1000
         return jsonify(ms=latency.seconds * 1000)
 
-    @bp.post("/commands")
+    @control.post("/commands")
     def commands() -> Response:
         out = []
         for item in request.get_json(force=True)["items"]:
@@ -130,7 +130,7 @@ def control_app(
             )
         return jsonify(items=out)
 
-    @bp.get("/replies")
+    @control.get("/replies")
     def replies() -> Response:
         total, items = log.wait(
             int(request.args.get("since", 0)),
@@ -160,7 +160,7 @@ def control_app(
             )
         return response
 
-    return bp
+    return control
 
 
 class _Quiet(WSGIRequestHandler):
