@@ -1,9 +1,10 @@
-"""``BENCH_QUICK=1 python -m bench`` runs end to end, so the engine benchmark cannot rot.
+"""``BENCH_QUICK=1 python -m bench`` (``make bench``, small) runs end to end, so it cannot rot.
 
 The quick run starts the stand-in, the bare endpoint, the in-request bot and ``onboard-bot
 serve`` as real processes and measures each. The figures themselves depend on the machine; what
 is checked is that every figure was measured, that the bots answered every command once, and
 that the injected latency really reached the in-request bot (its ack includes five API calls).
+The storage part runs after it, from the same command.
 """
 
 from __future__ import annotations
@@ -26,16 +27,20 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_quick_engine_bench_measures_all_three_servers(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBEX_", "ONBOARD_"))}
-    env.update(BENCH_QUICK="1", BENCH_PARTS="engine", PYTHONPATH=str(ROOT))
+def test_the_quick_bench_measures_all_three_servers_then_storage(tmp_path: Path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("WEBEX_", "ONBOARD_", "BENCH_")) and k != "DATABASE_URL"
+    }
+    env.update(BENCH_QUICK="1", PYTHONPATH=str(ROOT))
     done = subprocess.run(
         [sys.executable, "-m", "bench"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "targets (issue 10)" in done.stdout
@@ -59,6 +64,7 @@ def test_the_quick_engine_bench_measures_all_three_servers(tmp_path: Path):
     charts = sorted((tmp_path / ".bench").glob("engine_*.png"))
     assert len(charts) == 11
     assert all(path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for path in charts)
+    assert (tmp_path / ".bench" / "results.json").exists(), "the storage part did not run"
 
 
 def test_the_stand_in_delays_every_api_call_by_the_injected_latency_and_not_its_control_api():
