@@ -235,6 +235,14 @@ class Rig:
             time.sleep(settle)
         return self.answers()
 
+    def note_first_after(self, since: float, what: str) -> None:
+        """Note how soon after ``since`` the first reply came (a take-over, not the drain)."""
+        after = [r.t for r in self.standin.replies() if r.t >= since]
+        if after:
+            self.note(f"first reply {min(after) - since:.1f} s after the {what}")
+        else:
+            self.note(f"no reply after the {what}")
+
     def outcome(
         self, case: str, since: float, began: float, answers: dict[str, list[Any]], **kw: Any
     ) -> Outcome:
@@ -461,6 +469,7 @@ def _crash(name: str, size: Size, how: str) -> Outcome:
         redelivered = r.redeliver(bot)
         r.note(f"{redelivered} webhooks redelivered after the restart")
         answers = r.wait_all(size.wait_s, size.settle_s)
+        r.note_first_after(restarted, "restart")
         return r.outcome(name, restarted, began, answers, bound_s=RECOVER_BOUND_S)
 
 
@@ -492,6 +501,7 @@ def case_two_postgres(size: Size) -> Outcome:
         redelivered = r.redeliver(b)
         r.note(f"a killed after {len(r.answers())} answers; {redelivered} redelivered to b")
         answers = r.wait_all(size.wait_s, size.settle_s)
+        r.note_first_after(killed, "kill")
         return r.outcome("two-postgres", killed, began, answers, bound_s=RECOVER_BOUND_S)
 
 
