@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from bench.chaos import Outcome
 from bench.harness import Reply, order_violations, percentile
 
 
@@ -41,3 +42,17 @@ def test_only_the_first_answer_to_a_command_counts_for_order():
     sent = commands("A", "A")
     got = replies(("c0", "A"), ("c1", "A"), ("c0", "A"))
     assert order_violations(sent, got) == (0, 0)
+
+
+def test_a_chaos_case_passes_only_with_every_command_answered_once_and_in_time():
+    def case(**kw: object) -> Outcome:
+        figures: dict = {"sent": 10, "answered": 10, "doubled": 0, "recover_s": 3.0, "seconds": 9.0}
+        figures.update(kw)
+        return Outcome("kill-9", **figures)
+
+    assert case().passed
+    assert not case(answered=9).passed and case(answered=9).lost == 1
+    assert not case(doubled=1).passed
+    assert case(bound_s=10.0).passed
+    assert not case(bound_s=10.0, recover_s=10.5).passed
+    assert not case(bound_s=10.0, recover_s=None).passed
