@@ -37,7 +37,7 @@ bench: $(STAMP)
 
 # Faults between the bot and Webex, and crashes of the bot: every case at full size (tens of
 # minutes; not part of make test, which runs the quick versions). CHAOS_QUICK=1 for the short
-# versions, CHAOS_CASES=outage,kill-9 for some cases only.
+# versions, CHAOS_CASES=outage,kill-9 for some cases only, CHAOS_JOBS=4 for four at a time.
 chaos: $(STAMP)
 	$(BIN)/python -m bench.chaos
 
