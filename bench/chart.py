@@ -28,8 +28,12 @@ def bar_chart(
     unit: str,
     latencies: Sequence[float],
     series: Mapping[str, Sequence[float | None]],
+    colors: Mapping[str, str] | None = None,
 ) -> Path:
-    """Draw ``series`` (label -> one value per latency) as grouped bars into ``path``."""
+    """Draw ``series`` (label -> one value per latency) as grouped bars into ``path``.
+
+    ``colors`` (label -> colour) keeps a server the same colour in every chart.
+    """
     fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
     width = 0.8 / max(len(series), 1)
     for n, (label, values) in enumerate(series.items()):
@@ -38,7 +42,7 @@ def bar_chart(
             if value is not None and not math.isnan(value):
                 xs.append(i + (n - (len(series) - 1) / 2) * width)
                 ys.append(value)
-        bars = ax.bar(xs, ys, width, label=label)
+        bars = ax.bar(xs, ys, width, label=label, color=(colors or {}).get(label))
         ax.bar_label(bars, fmt=_label, fontsize=7)
     ax.set_xticks(range(len(latencies)), [f"{ms:g} ms" for ms in latencies])
     ax.set_xlabel("injected Webex API latency")

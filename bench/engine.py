@@ -56,6 +56,7 @@ THREADS = 8
 CLIENTS = 8
 TARGET_LATENCY_MS = 100.0
 SERVERS = ("bare", "in-request", "onboard-bot")
+COLORS = {"bare": "tab:gray", "in-request": "tab:orange", "onboard-bot": "tab:blue"}
 
 
 @dataclass(frozen=True)
@@ -402,6 +403,7 @@ def charts(results: dict[str, Any], folder: Path = OUT) -> list[Path]:
                 unit=unit,
                 latencies=latencies,
                 series=series,
+                colors=COLORS,
             )
         )
     return paths
