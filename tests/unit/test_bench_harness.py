@@ -6,6 +6,7 @@ import math
 
 from bench.chaos import Outcome
 from bench.harness import Reply, order_violations, percentile
+from bench.report import chaos_table, engine_table
 
 
 def test_percentiles_interpolate_between_samples():
@@ -56,3 +57,29 @@ def test_a_chaos_case_passes_only_with_every_command_answered_once_and_in_time()
     assert case(bound_s=10.0).passed
     assert not case(bound_s=10.0, recover_s=10.5).passed
     assert not case(bound_s=10.0, recover_s=None).passed
+
+
+def test_the_readme_tables_are_printed_from_the_results_not_typed():
+    row = {"server": "onboard-bot", "latency_ms": 100.0, "acks_per_s": 300.0}
+    bare = {"server": "bare", "latency_ms": 100.0, "acks_per_s": 1200.0}
+    results = {
+        "results": [row, bare],
+        "checks": [{"target": "acks/s >= 70% of bare Flask", "value": 0.25, "met": False}],
+        "when": "2026-12-01T20:00:00+00:00",
+        "cpus": 2,
+        "load_average": [3.0, 3.0, 3.0],
+    }
+    table = engine_table(results)
+    assert "| acks/s, 8 clients (acks/s) | 1,200 | – | 300 | 0.25× | – |" in table
+    assert "missed: acks/s >= 70% of bare Flask (0.25)" in table
+    chaos = chaos_table(
+        {
+            "results": [
+                {"case": "kill-9", "sent": 200, "answered": 200, "doubled": 1, "lost": 0}
+                | {"recover_s": 117.8, "passed": False}
+            ],
+            "when": "2026-12-01T20:00:00+00:00",
+            "commit": "abc1234",
+        }
+    )
+    assert "| kill-9 | 200 | 200 | 1 | 0 | 117.8 | FAIL |" in chaos
