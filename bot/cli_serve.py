@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import signal
+import socket
 import threading
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -30,8 +31,9 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     from waitress.server import create_server
 
     from bot.cli import bot_from, fail, settings_from
-    from bot.runtime import Runtime
+    from bot.runtime import Runtime, process_identity
     from bot.scheduler import DigestScheduler
+    from bot.server_drain import Drain
     from bot.web import create_app
     from bot.webex import WebexGateway
 
@@ -45,7 +47,13 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     ctx.obj["settings"] = settings
     bot = bot_from(ctx)
     gateway = WebexGateway.from_settings(settings)
-    runtime = Runtime(bot, gateway)
+    listen_port = settings.port if port is None else port
+    # A restart on the same host and port is the same instance: it takes back its claims at
+    # once. On an ephemeral port (0) only an explicit engine.instance (ONBOARD_INSTANCE) does.
+    instance = settings.engine.instance or (
+        f"{socket.gethostname()}:{listen_port}" if listen_port else None
+    )
+    runtime = Runtime(bot, gateway, identity=process_identity(instance))
     # Every process runs a scheduler; only the one holding the leader lock fires digests.
     runtime.add_service(DigestScheduler(bot))
     app = create_app(bot, runtime=runtime)
@@ -55,10 +63,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
         server = create_server(
             app,
             host=host or settings.host,
-            port=settings.port if port is None else port,
+            port=listen_port,
             threads=threads,
             ident="onboard-bot",
         )
+        drain = Drain(server)
         runtime.start()
         if local is not None:
             from bot.webhooks_admin import sync_webhooks
@@ -70,23 +79,22 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
             click.echo(f"Local mode: open the console at {local.console_url}")
 
         def shut_down(signum: int, frame: FrameType | None) -> None:
+            # Only flags: the serving loop itself closes its sockets (bot/server_drain.py).
             if not stopped.is_set():
                 stopped.set()
-                log.info("stopping on signal %d", signum)
-                server.close()
+                log.info("stopping on signal %d: no new connections, finishing in flight", signum)
+                drain.begin()
 
         signal.signal(signal.SIGTERM, shut_down)
         signal.signal(signal.SIGINT, shut_down)
         host_port = f"{server.effective_host}:{server.effective_port}"
         click.echo(f"onboard-bot listening on http://{host_port}")
         server.run()
-    except (OSError, ValueError):
-        # server.close() from the signal handler makes the serving loop raise one of these.
-        if not stopped.is_set():
-            raise
+        server.task_dispatcher.shutdown()  # waits for the requests in flight
     finally:
         if runtime.started:
             runtime.stop()
+            log.info("stopped")
         bot.db.dispose()
         if local is not None:
             local.stop()

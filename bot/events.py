@@ -87,6 +87,12 @@ class WebhookEnvelope:
         return f"{self.resource}/{self.event}/{self.data_id}"
 
     @property
+    def space_id(self) -> str | None:
+        """The space the event happened in (``data.roomId``): events of one space run in order."""
+        value = self.data.get("roomId")
+        return value if isinstance(value, str) and len(value) <= MAX_ID_LENGTH else None
+
+    @property
     def person_id(self) -> str | None:
         """Who caused the event (``data.personId``), when the envelope says."""
         value = self.data.get("personId")

@@ -66,6 +66,34 @@ class Metrics:
         self.replies_failed = Counter(
             "onboard_replies_failed", "Outbox messages given up on", registry=r
         )
+        self.replies_expired = Counter(
+            "onboard_replies_expired",
+            "Replies not delivered before the retry horizon (their space is told)",
+            registry=r,
+        )
+        self.replies_checked = Counter(
+            "onboard_replies_checked",
+            "Replies whose send outcome was unknown, checked on Webex before sending again, by "
+            "outcome (found, absent, unverifiable)",
+            ["outcome"],
+            registry=r,
+        )
+        self.events_expired = Counter(
+            "onboard_events_expired",
+            "Events whose message could not be fetched before the retry horizon",
+            registry=r,
+        )
+        self.events_not_found = Counter(
+            "onboard_events_not_found",
+            "Events whose message or card action Webex no longer has (404)",
+            registry=r,
+        )
+        self.webex_access_errors = Counter(
+            "onboard_webex_access_errors",
+            "Fetches Webex refused with 401 or 403 (token or membership wrong)",
+            ["status"],
+            registry=r,
+        )
         self.outbox_depth = Gauge(
             "onboard_outbox_depth", "Messages waiting in the outbox", registry=r
         )

@@ -1,8 +1,20 @@
-"""The background half of ``serve``: event worker and outbox sender threads, plus services.
+"""The background half of ``serve``: a pool of event workers, a pool of senders, a heartbeat.
 
-The web app records an event and calls ``wake_worker()``; the worker enqueues replies and wakes
-the sender. Both also poll on their own (``idle`` seconds), which picks up work left by a process
-that died and work recorded by other processes sharing the database.
+The web app records an event and calls ``wake_worker()``, which wakes one idle worker; a worker
+that found work wakes another, so a burst fans out over the pool without every thread racing for
+every event. Workers enqueue replies and wake a sender the same way. Both pools also poll on their
+own (``idle`` seconds), which picks up work recorded by other processes sharing the database and
+work whose claim went stale.
+
+Per-space order with parallel spaces: a worker (or sender) may only claim the oldest waiting
+event (reply) of a space (storage/claims.py), so a pool of 16 serves 16 spaces at once while each
+space is handled and answered strictly in order.
+
+Claims carry this process's identity and a heartbeat refreshed every ``heartbeat`` seconds. At
+start the process releases the claims an earlier run under the same instance name left (it was
+killed), so its work resumes at once; claims of another process whose heartbeat stopped for
+``stale_after`` are taken by anyone. ``stop()`` lets in-flight work finish, then releases what it
+still holds.
 
 Other background services (the digest scheduler) plug in with ``add_service``: anything with
 ``start()`` and ``stop()``; they start after the worker threads and stop before them.
@@ -11,6 +23,9 @@ Other background services (the digest scheduler) plug in with ``add_service``: a
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -22,8 +37,12 @@ from bot.metrics import Metrics
 from bot.replies import render
 from bot.webex import WebexError, WebexGateway
 from bot.worker import EVENT_RETRY, EventWorker, Renderer
+from storage import claims
+from storage.models import OutboxRow, WebhookEventRow
 
 log = logging.getLogger(__name__)
+
+_CLAIMED = (WebhookEventRow, OutboxRow)
 
 
 class Service(Protocol):
@@ -36,14 +55,26 @@ class Service(Protocol):
         """Stop working; return promptly."""
 
 
+def process_identity(instance: str | None = None) -> str:
+    """``<instance>#<token>``: the instance a restart keeps, and a token unique to this run."""
+    name = instance or f"{socket.gethostname()}:{os.getpid()}"
+    return f"{name}#{secrets.token_hex(4)}"
+
+
 class _Loop:
     """A thread running ``step`` until stopped; ``step`` returns how long it may sleep."""
 
-    def __init__(self, name: str, step: Callable[[], float], stopping: threading.Event) -> None:
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[_Loop], float],
+        stopping: threading.Event,
+    ) -> None:
         self.name = name
         self._step = step
         self._stopping = stopping
         self._wake = threading.Event()
+        self.idle = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
@@ -60,14 +91,41 @@ class _Loop:
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                pause = self._step()
+                pause = self._step(self)
             except Exception:  # the loop must outlive any one bad batch (a database hiccup)
                 log.exception("%s: unexpected error", self.name)
                 pause = 1.0
             if self._stopping.is_set():
                 return
-            self._wake.wait(pause)
+            if pause > 0:
+                self.idle.set()
+                self._wake.wait(pause)
+                self.idle.clear()
             self._wake.clear()
+
+
+class _Pool:
+    """Threads running the same step; ``wake_one`` wakes an idle one, if any is idle."""
+
+    def __init__(
+        self, name: str, size: int, step: Callable[[_Loop], float], stopping: threading.Event
+    ) -> None:
+        self.loops = [_Loop(f"{name}-{i}", step, stopping) for i in range(size)]
+
+    def start(self) -> None:
+        for loop in self.loops:
+            loop.start()
+
+    def wake_one(self, besides: _Loop | None = None) -> None:
+        for loop in self.loops:
+            if loop is not besides and loop.idle.is_set():
+                loop.idle.clear()
+                loop.wake()
+                return
+
+    def join(self, timeout: float) -> None:
+        for loop in self.loops:
+            loop.join(timeout)
 
 
 class Runtime:
@@ -80,41 +138,60 @@ class Runtime:
         *,
         metrics: Metrics | None = None,
         renderer: Renderer = render,
-        worker_threads: int = 2,
+        workers: int | None = None,
+        senders: int | None = None,
         idle: float = 2.0,
-        event_lease: timedelta = timedelta(seconds=120),
-        outbox_lease: timedelta = timedelta(seconds=120),
-        retry: RetryPolicy = RetryPolicy(),
-        event_retry: RetryPolicy = EVENT_RETRY,
+        retry: RetryPolicy | None = None,
+        event_retry: RetryPolicy | None = None,
+        identity: str | None = None,
+        stale_after: timedelta | None = None,
+        heartbeat: float | None = None,
     ) -> None:
+        engine = bot.settings.engine
         self.bot = bot
         self.gateway = gateway
         self.metrics = metrics or Metrics()
         self.idle = idle
+        stale = stale_after or timedelta(seconds=engine.claim_stale_seconds)
+        self.claimant = claims.Claimant(identity or process_identity(engine.instance), stale)
+        self.heartbeat = heartbeat or max(0.2, stale.total_seconds() / 4)
+        horizon = engine.retry_hours * 3600
+        if retry is None:
+            retry = RetryPolicy(horizon=horizon, max_delay=engine.max_backoff_seconds)
+        if event_retry is None:
+            event_retry = RetryPolicy(
+                horizon=horizon,
+                base_delay=EVENT_RETRY.base_delay,
+                max_delay=engine.max_backoff_seconds,
+            )
         self._stopping = threading.Event()
         self.sender = OutboxSender(
             bot.db,
             gateway,
             clock=bot.clock,
             metrics=self.metrics,
+            claimant=self.claimant,
             policy=retry,
-            lease=outbox_lease,
+            locale=bot.settings.locale,
         )
         self.worker = EventWorker(
             bot,
             gateway,
             metrics=self.metrics,
+            claimant=self.claimant,
             renderer=renderer,
             on_enqueued=self.wake_sender,
-            lease=event_lease,
             retry=event_retry,
         )
         self.metrics.watch_outbox(self._safe_depth)
-        self._workers = [
-            _Loop(f"onboard-worker-{i}", self._work_step, self._stopping)
-            for i in range(worker_threads)
-        ]
-        self._sender_loop = _Loop("onboard-sender", self._send_step, self._stopping)
+        self._workers = _Pool(
+            "onboard-worker", workers or engine.workers, self._work_step, self._stopping
+        )
+        self._senders = _Pool(
+            "onboard-sender", senders or engine.senders, self._send_step, self._stopping
+        )
+        self._beat = threading.Thread(target=self._beat_loop, name="onboard-heartbeat", daemon=True)
+        self._beat_stop = threading.Event()
         self._services: list[Service] = []
         self.started = False
 
@@ -123,20 +200,30 @@ class Runtime:
         self._services.append(service)
 
     def start(self, *, worker: bool = True, sender: bool = True) -> Runtime:
-        """Read the bot's identity, then start the threads; returns self."""
+        """Release this instance's stale claims, read the bot's identity, start the threads."""
+        with self.bot.db.uow() as uow:
+            released = claims.release_previous(uow.session, _CLAIMED, self.claimant)
+            uow.commit()
+        if released:
+            log.warning(
+                "took back %d claim(s) left by an earlier run of %s",
+                released,
+                self.claimant.instance,
+            )
         try:
             self.worker.identity()
         except WebexError as exc:
             # Not fatal: the worker asks again before its first event; readyz reports it.
             log.warning("could not read the bot's identity yet: %s", exc)
+        self._beat.start()
         if worker:
-            for loop in self._workers:
-                loop.start()
+            self._workers.start()
         if sender:
-            self._sender_loop.start()
+            self._senders.start()
         for service in self._services:
             service.start()
         self.started = True
+        log.info("working as %s", self.claimant.identity)
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -147,31 +234,67 @@ class Runtime:
             except Exception:
                 log.exception("stopping %r failed", service)
         self._stopping.set()
-        for loop in [*self._workers, self._sender_loop]:
-            loop.join(timeout)
+        self._workers.join(timeout)
+        self._senders.join(timeout)
+        self._beat_stop.set()
+        if self._beat.is_alive():
+            self._beat.join(timeout)
+        try:
+            with self.bot.db.uow() as uow:
+                claims.release_mine(uow.session, _CLAIMED, self.claimant.identity)
+                uow.commit()
+        except Exception:  # they go stale within seconds anyway
+            log.exception("could not release this process's claims")
         self.started = False
+
+    def problems(self) -> list[str]:
+        """What the background work found wrong with Webex access (for ``/readyz``)."""
+        return self.worker.problems()
 
     def wake_worker(self) -> None:
         """A new event was recorded."""
-        for loop in self._workers:
-            loop.wake()
+        self._workers.wake_one()
 
     def wake_sender(self) -> None:
         """New replies are in the outbox."""
-        self._sender_loop.wake()
+        self._senders.wake_one()
 
-    def _work_step(self) -> float:
+    def _work_step(self, loop: _Loop) -> float:
         claimed = self.worker.run_once()
-        # A full batch may mean more is waiting: go again at once.
-        return 0.0 if claimed >= self.worker.batch else self.idle
+        if claimed:
+            self._workers.wake_one(besides=loop)  # more may be waiting: fan out
+            return 0.0
+        return self._idle_for(self._workers, loop)
 
-    def _send_step(self) -> float:
+    def _send_step(self, loop: _Loop) -> float:
         claimed = self.sender.run_once()
-        if claimed >= self.sender.batch:
+        if claimed:
+            self._senders.wake_one(besides=loop)
             return 0.0
         due = self.sender.seconds_until_due()
-        # Due now yet not claimed means leased by another sender (or a dead one): poll at leisure.
-        return self.idle if due is None or due <= 0 else min(due, self.idle)
+        idle = self._idle_for(self._senders, loop)
+        # Due now yet not claimed means held by another sender, or behind an older reply of its
+        # space: poll at leisure; the sender that settles it wakes us.
+        return idle if due is None or due <= 0 else min(due, idle)
+
+    def _idle_for(self, pool: _Pool, loop: _Loop) -> float:
+        # One thread per pool polls (work of other processes, claims gone stale); the others
+        # sleep until woken, so an idle process does not query the database 32 times a poll.
+        return self.idle if loop is pool.loops[0] else max(self.idle, 30.0)
+
+    def _beat_loop(self) -> None:
+        while not self._beat_stop.wait(self.heartbeat):
+            try:
+                with self.bot.db.uow() as uow:
+                    claims.heartbeat(
+                        uow.session,
+                        self.claimant.held,
+                        self.claimant.identity,
+                        self.bot.clock.now(),
+                    )
+                    uow.commit()
+            except Exception as exc:  # a database blip: the claims may go stale, nothing worse
+                log.warning("heartbeat failed: %s", exc)
 
     def _safe_depth(self) -> int:
         try:

@@ -120,6 +120,17 @@ class SyncSettings(_Model):
     max_wait_seconds: float = Field(default=30.0, ge=0)  # Retry-After/backoff bound per call
 
 
+class EngineSettings(_Model):
+    """How events and replies are worked off (bot/runtime.py): retries, pool sizes, claims."""
+
+    retry_hours: float = Field(default=24.0, gt=0)  # keep retrying Webex this long, then report
+    max_backoff_seconds: float = Field(default=60.0, gt=0)
+    workers: int = Field(default=16, ge=1, le=256)  # sized for 100-300 ms Webex calls
+    senders: int = Field(default=16, ge=1, le=256)
+    claim_stale_seconds: float = Field(default=5.0, gt=0)  # a silent claim is free after this
+    instance: str | None = None  # a restart under the same name frees its claims at once
+
+
 class Settings(_Model):
     """Everything the bot is configured by."""
 
@@ -139,6 +150,7 @@ class Settings(_Model):
     commands_per_minute: int = Field(default=30, ge=1)
     sandbox: SandboxSettings = SandboxSettings()
     sync: SyncSettings = SyncSettings()
+    engine: EngineSettings = EngineSettings()
 
     @property
     def local_mode(self) -> bool:
@@ -155,6 +167,7 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "DATABASE_URL": ("database_url",),
     "ONBOARD_PROVIDER": ("provider",),
     "ONBOARD_LOCALE": ("locale",),
+    "ONBOARD_INSTANCE": ("engine", "instance"),
 }
 
 

@@ -5,17 +5,20 @@
 request stores nothing and causes no Webex call; the envelope is recorded once under its event
 key and 200 is returned at once. Nothing here calls Webex or the provider.
 
-Status codes: 401 bad or missing signature; 413 body over ``MAX_BODY``; 400 malformed JSON or
-wrong types; 200 ``{"status": "ignored"}`` for events the bot does not act on; 200 ``duplicate``
-for a redelivery; 503 when the event could not be stored (so that Webex may deliver it again
-rather than have it acknowledged and lost). A well-signed request never gets a 500.
+Status codes: 401 bad or missing signature; 413 body over ``MAX_BODY``; 400 malformed JSON, wrong
+types, or bytes no database can store (lone surrogates, NUL, NaN/Infinity/overflowing numbers:
+``bot.webhook_json``); 200 ``{"status": "ignored"}`` for events the bot does not act on; 200
+``pending`` for a redelivery of an event still waiting (it is made due at once, never dropped),
+``duplicate`` for one already handled; 503 when the event could not be stored for a reason that
+may pass (so that Webex may deliver it again rather than have it acknowledged and lost). A
+well-signed request never gets a 500. The intake only verifies, records and wakes: one short
+INSERT, never a lock a worker holds across a Webex call.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import threading
 import time
@@ -30,8 +33,8 @@ from bot.bootstrap import Bot
 from bot.events import WebhookEnvelope, correlation_id_of
 from bot.metrics import CONTENT_TYPE_LATEST
 from bot.webex import WebexError
+from bot.webhook_json import loads_storable
 from bot.webhooks_admin import target_url_from, webhook_problems
-from storage.events import WebhookEventRepository
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -118,10 +121,11 @@ def create_app(
             log.warning("webhook with a bad or missing signature refused")
             return refuse(401, "bad_signature", "invalid signature")
         try:
-            body = json.loads(raw)
+            body = loads_storable(raw)
             envelope = WebhookEnvelope.parse(body)
-        except (ValueError, RecursionError) as exc:  # EnvelopeError is a ValueError
+        except (ValueError, RecursionError) as exc:  # EnvelopeError, UnstorableBody too
             # RecursionError: a signed body of deeply nested arrays is still not worth a 500.
+            # UnstorableBody: no database could keep it, so a 503 would be redelivered forever.
             log.warning("malformed webhook refused: %s", exc)
             return refuse(400, "malformed", "malformed webhook body")
         if not envelope.handled:
@@ -132,19 +136,22 @@ def create_app(
         except Exception:
             log.exception("could not store webhook event %s", envelope.event_key)
             return jsonify(error="could not store the event, deliver it again"), 503
-        if not fresh:
+        if fresh is None:
             metrics.webhooks_deduplicated.inc()
             return jsonify(status="duplicate"), 200
+        if not fresh:
+            # A redelivery of an event still waiting (e.g. for Webex to come back): not a
+            # duplicate to drop but a hint that Webex answers again, so it is due at once.
+            metrics.webhooks_deduplicated.inc()
+            _wake(runtime)
+            return jsonify(status="pending"), 200
         metrics.webhooks_received.labels(envelope.resource).inc()
         log.info(
             "webhook %s accepted",
             envelope.event_key,
             extra={"event_key": envelope.event_key, "cid": correlation_id_of(envelope.event_key)},
         )
-        try:
-            runtime.wake_worker()
-        except Exception:  # the event is stored; the worker's own polling will find it
-            log.exception("could not wake the worker")
+        _wake(runtime)
         return jsonify(status="accepted"), 200
 
     @app.get("/healthz")
@@ -164,7 +171,7 @@ def create_app(
             checks["database"] = "unreachable"
         if secret is None:
             problems.append("webhook secret: WEBEX_WEBHOOK_SECRET is not set")
-        webex = _webex_problems(runtime, bot, cache)
+        webex = _webex_problems(runtime, bot, cache) + runtime.problems()
         checks["webex"] = "ok" if not webex else "failing"
         problems += webex
         if problems:
@@ -178,17 +185,31 @@ def create_app(
     return app
 
 
-def _record(bot: Bot, envelope: WebhookEnvelope, body: dict[str, Any]) -> bool:
-    """Store the event under its key; True when it was not there yet."""
+def _wake(runtime: Runtime) -> None:
+    try:
+        runtime.wake_worker()
+    except Exception:  # the event is stored; the worker's own polling will find it
+        log.exception("could not wake the worker")
+
+
+def _record(bot: Bot, envelope: WebhookEnvelope, body: dict[str, Any]) -> bool | None:
+    """Store the event under its key.
+
+    True when it is new; False when it was there and is still pending (made due now); None for a
+    true duplicate (already handled or given up on).
+    """
     key = envelope.event_key
     with bot.db.uow() as uow:
-        fresh = WebhookEventRepository(uow.session).record(
+        fresh = uow.events.record(
             event_key=key,
             resource=envelope.resource,
             event=envelope.event,
             payload=body,
             now=bot.clock.now(),
             correlation_id=correlation_id_of(key),
+            space_id=envelope.space_id,
         )
+        if not fresh and not uow.events.make_due(key, now=bot.clock.now()):
+            return None
         uow.commit()
     return fresh

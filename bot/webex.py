@@ -11,8 +11,9 @@ worker and the outbox sender) decide when to retry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import requests
@@ -25,7 +26,8 @@ from storage.outbox import OutgoingMessage
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-DEFAULT_REQUEST_TIMEOUT = 20  # seconds; the outbox lease must stay longer than this
+DEFAULT_REQUEST_TIMEOUT = 20  # seconds; a call held longer is retried (after a check, for a POST)
+CONNECTIONS = 64  # kept-alive connections to Webex: enough for the worker and sender pools
 _RETRYABLE_STATUS = frozenset({408, 423, 425, 429})
 
 
@@ -50,6 +52,21 @@ class WebexUnavailable(WebexError):
 class WebexRejected(WebexError):
     """Webex refused the request for good (400, 401, 403, 404, ...)."""
 
+    @property
+    def is_configuration(self) -> bool:
+        """401/403: the token or the bot's membership is wrong, not the request."""
+        return self.status in (401, 403)
+
+
+class Unverifiable(Exception):
+    """Webex offers no way to list where this message went (a group space, no thread)."""
+
+
+#: How far back from a send attempt to look for the message it may have created (clock skew).
+SENT_LOOKBACK = timedelta(minutes=2)
+#: How many of the newest messages to look through for one we may have sent.
+SENT_SCAN = 100
+
 
 def _retry_after(exc: RateLimitError) -> float:
     # The SDK rounds to whole seconds and clamps at 1; honour the header as Webex sent it.
@@ -59,6 +76,25 @@ def _retry_after(exc: RateLimitError) -> float:
     except ValueError:
         value = float(exc.retry_after)
     return max(0.0, value)
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _same_content(message: OutgoingMessage, data: dict[str, Any]) -> bool:
+    """Whether a listed message is the one ``message`` would have created."""
+    if message.file_path:
+        return bool(data.get("files")) and not message.markdown
+    if message.markdown is not None:
+        return data.get("markdown") == message.markdown
+    return data.get("text") == message.text
 
 
 def _describe(exc: ApiError) -> str:
@@ -98,6 +134,7 @@ class WebexGateway:
 
     def __init__(self, api: WebexAPI) -> None:
         self.api = api
+        self._cached_me: Person | None = None
 
     @classmethod
     def from_settings(
@@ -113,6 +150,11 @@ class WebexGateway:
             single_request_timeout=timeout,
             wait_on_rate_limit=False,
         )
+        # One pooled connection per worker and sender thread (requests keeps 10 by default).
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=CONNECTIONS)
+        session = api._session._req_session
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         return cls(api)
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
@@ -167,6 +209,49 @@ class WebexGateway:
             # The SDK raises ValueError for a file that is not there; no retry will fix it.
             raise WebexRejected(f"messages/create: {exc}") from exc
         return str(created.id)
+
+    def find_sent(
+        self, message: OutgoingMessage, *, since: datetime, exclude: set[str]
+    ) -> str | None:
+        """The id of a message the bot already posted with this content, if Webex has it.
+
+        Webex has no idempotency key, so "already sent?" is answered by listing where the message
+        would be and matching the bot's own messages by content, newer than ``since`` (minus a
+        clock-skew margin) and not among ``exclude`` (the ids the outbox already holds for that
+        space, so an identical earlier reply is not mistaken for this one). Where it can list:
+        a thread (``GET /messages?roomId&parentId``), a 1:1 space by room (``GET /messages?roomId``)
+        or by person (``GET /messages/direct?personEmail``). A group space outside a thread cannot
+        be listed by a bot (only messages that mention it): ``Unverifiable``.
+        """
+        me = self._cached_me or self.me()
+        self._cached_me = me
+        floor = since - SENT_LOOKBACK
+
+        def scan() -> str | None:
+            for seen, item in enumerate(self._listing(message)):
+                data = item.to_dict()
+                created = _when(data.get("created"))
+                if seen >= SENT_SCAN or (created is not None and created < floor):
+                    return None
+                mine = data.get("personId") == me.id and data.get("id") not in exclude
+                if mine and _same_content(message, data):
+                    return str(data["id"])
+            return None
+
+        return self._call("messages/list", scan)
+
+    def _listing(self, message: OutgoingMessage) -> Iterable[Any]:
+        if message.room_id and message.parent_id:
+            return self.api.messages.list(
+                roomId=message.room_id, parentId=message.parent_id, max=SENT_SCAN
+            )
+        if message.room_id:
+            if self.api.rooms.get(message.room_id).type != "direct":
+                raise Unverifiable("a bot cannot list the messages of a group space")
+            return self.api.messages.list(roomId=message.room_id, max=SENT_SCAN)
+        return self.api.messages.list_direct(
+            personEmail=message.to_person_email, parentId=message.parent_id
+        )
 
     # -- webhooks ------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 For each claimed event (new ones, and unfinished ones left by a process that died), the worker
 fetches the message or card action through the SDK, drops the bot's own messages, strips the
-@mention in group spaces, runs ``pipeline.handle`` (access check, command or card action, audit)
+@mention in group spaces, runs ``run_pipeline`` (access check, command or card action, audit)
 and puts the rendered replies in the outbox *in the same transaction* that marks the event done.
 Replies are threaded under the asking message in group spaces.
 
@@ -15,9 +15,20 @@ worker looks for such entries: if a previous attempt got as far as a provider ac
 before its replies and the "done" mark were committed, the action is *not* run again; the person
 gets a short notice that the request was already carried out instead. Read-only commands leave no
 ``service.*`` entry and are simply answered again. The outbox rows are keyed by the correlation
-id and the reply's position, so an event handled twice (a lease that ran out under a slow
-provider) still enqueues each reply once. The one window left is a crash between the provider's
-answer and the audit commit, a few milliseconds wide.
+id and the reply's position, so an event handled twice (a claim taken from a worker that
+stalled past the stale time) still enqueues each reply once. The one window left is a crash
+between the provider's answer and the audit commit, a few milliseconds wide.
+
+Retries, by time
+----------------
+Errors are classified once. 429, 5xx, 423 and timeouts are transient: the event is retried with
+the capped, jittered backoff of ``RetryPolicy`` (honouring ``Retry-After``) until its horizon
+(default 24 h after it was received); then it is failed, counted, and the space is told to send the
+message again. 401/403 is a configuration problem (the token, the bot's membership): retried for
+``access_window`` (minutes, in case it was a passing glitch at Webex), reported in ``problems()``
+(``/readyz``) and the log, then the person is told, if Webex lets the bot post at all. 404 is final
+for that event (logged, counted); other 4xx too. Events of one space are claimed strictly in order
+(storage/claims.py), so commands of a space are handled, and answered, in the order they arrived.
 """
 
 from __future__ import annotations
@@ -27,12 +38,13 @@ import binascii
 import html
 import logging
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.bootstrap import Bot
-from bot.delivery import RetryPolicy
+from bot.delivery import NOTICE_PREFIX, RetryPolicy, notice_time
 from bot.events import (
     ACTIONS_CREATED,
     MESSAGES_CREATED,
@@ -49,15 +61,18 @@ from bot.webex import WebexGateway, WebexRejected, WebexUnavailable
 from commands.parsing import strip_mention
 from commands.replies import Reply
 from commands.views import Msg, NoticeView
-from storage.events import WebhookEventRepository
+from i18n import t
+from storage.claims import Claimant
 from storage.models import WebhookEventRow
 from storage.outbox import OutgoingMessage
 
 log = logging.getLogger(__name__)
 
 Renderer = Callable[[Reply, str], RenderedReply]
-#: Fetching an event's message from Webex: retried sooner than a reply, as often.
+#: Fetching an event's message from Webex: retried sooner than a reply, as long.
 EVENT_RETRY = RetryPolicy(base_delay=1.0)
+#: How long a 401/403 on a fetch is retried before the person is told (a glitch may pass).
+ACCESS_WINDOW = timedelta(minutes=5)
 
 _SPARK_MENTION = re.compile(
     r"<spark-mention\b([^>]*)>(.*?)</spark-mention>", re.IGNORECASE | re.DOTALL
@@ -110,6 +125,11 @@ class _Job:
     room_id: str
     parent_id: str | None
 
+    @property
+    def about(self) -> str | None:
+        """The command as typed (for a notice if its reply expires); None for a card click."""
+        return self.request.text or None if self.request.via == "chat" else None
+
 
 class _Skip(Exception):
     """The event needs no answer (the bot's own message); carries the note to store."""
@@ -124,21 +144,25 @@ class EventWorker:
         gateway: WebexGateway,
         *,
         metrics: Metrics,
+        claimant: Claimant,
         renderer: Renderer = render,
         on_enqueued: Callable[[], None] = lambda: None,
-        lease: timedelta = timedelta(seconds=120),
         retry: RetryPolicy = EVENT_RETRY,
-        batch: int = 5,
+        access_window: timedelta = ACCESS_WINDOW,
+        batch: int = 1,
     ) -> None:
         self.bot = bot
         self.gateway = gateway
         self.metrics = metrics
+        self.claimant = claimant
         self.renderer = renderer
         self.on_enqueued = on_enqueued
-        self.lease = lease
         self.retry = retry
+        self.access_window = access_window
         self.batch = batch
         self._me: Person | None = None
+        self._problem: str | None = None
+        self._lock = threading.Lock()
 
     def identity(self) -> Person:
         """The bot's own person record, read from Webex once and kept."""
@@ -147,24 +171,30 @@ class EventWorker:
             log.info("the bot is %s (%s)", self._me.display_name, self._me.email)
         return self._me
 
+    def problems(self) -> list[str]:
+        """What is wrong with the bot's access to Webex, as the last fetch found it."""
+        with self._lock:
+            return [self._problem] if self._problem else []
+
     def run_once(self) -> int:
         """Claim and handle a batch of due events; how many were claimed."""
         with self.bot.db.uow() as uow:
-            rows = WebhookEventRepository(uow.session).claim(
-                now=self.bot.clock.now(), lease=self.lease, limit=self.batch
-            )
+            rows = uow.events.claim(by=self.claimant, now=self.bot.clock.now(), limit=self.batch)
             uow.commit()
         for row in rows:
-            self.process(row)
+            with self.claimant.held.holding(WebhookEventRow, row.id):
+                self.process(row)
         return len(rows)
 
     def process(self, row: WebhookEventRow) -> None:
         """Handle one claimed event and settle it: done, retry later, or failed."""
         cid = row.correlation_id or correlation_id_of(row.event_key)
         extra = {"event_key": row.event_key, "correlation_id": cid}
+        envelope: WebhookEnvelope | None = None
         try:
             envelope = WebhookEnvelope.parse(row.payload)
             job = self._job(envelope, cid)
+            self._access_ok()
             reply = self._reply(job.request, cid)
             messages: list[OutgoingMessage] = []
             if not is_silent(reply):  # e.g. a space already told it may not use the bot
@@ -175,20 +205,21 @@ class EventWorker:
             log.debug("event %s needs no answer: %s", row.event_key, skip, extra=extra)
             return
         except WebexUnavailable as exc:
-            delay = self.retry.delay_after(exc, row.attempts)
-            self._retry_or_fail(row, str(exc), delay, extra)
+            self._transient(row, envelope, str(exc), self.retry.delay_after(exc, row.attempts))
             return
-        except (WebexRejected, EnvelopeError) as exc:
+        except WebexRejected as exc:
+            self._rejected(row, envelope, exc, extra)
+            return
+        except EnvelopeError as exc:
             log.warning("event %s cannot be handled: %s", row.event_key, exc, extra=extra)
             self._settle(row, outcome="failed", note=str(exc))
             return
         except Exception as exc:
             log.exception("event %s failed", row.event_key, extra=extra)
-            self._retry_or_fail(
-                row, f"{type(exc).__name__}: {exc}", self.retry.backoff(row.attempts), extra
-            )
+            error = f"{type(exc).__name__}: {exc}"
+            self._transient(row, envelope, error, self.retry.backoff(row.attempts))
             return
-        self._settle(row, outcome="done", messages=messages, cid=cid)
+        self._settle(row, outcome="done", messages=messages, cid=cid, about=job.about)
         log.info(
             "event %s handled: %s, %d message(s) queued",
             row.event_key,
@@ -198,6 +229,71 @@ class EventWorker:
         )
         if messages:
             self.on_enqueued()
+
+    # -- classifying what went wrong -----------------------------------------------------------
+
+    def _access_ok(self) -> None:
+        with self._lock:
+            if self._problem is not None:
+                log.info("Webex lets the bot read messages again")
+            self._problem = None
+
+    def _transient(
+        self, row: WebhookEventRow, envelope: WebhookEnvelope | None, error: str, delay: float
+    ) -> None:
+        extra = {"event_key": row.event_key}
+        if self.retry.expired(row.received_at, self.bot.clock.now()):
+            log.error("event %s expired without being read: %s", row.event_key, error, extra=extra)
+            notice = self._notice(envelope, "web.event_expired", row.received_at)
+            self._settle(row, outcome="failed", note=f"expired: {error}", notice=notice)
+            self.metrics.events_expired.inc()
+            return
+        log.warning(
+            "event %s will be retried in %.1fs: %s", row.event_key, delay, error, extra=extra
+        )
+        self._settle(row, outcome="retry", note=error, delay=delay)
+
+    def _rejected(
+        self,
+        row: WebhookEventRow,
+        envelope: WebhookEnvelope | None,
+        exc: WebexRejected,
+        extra: Mapping[str, object],
+    ) -> None:
+        if exc.is_configuration:
+            what = (
+                "the bot token is not valid (WEBEX_BOT_TOKEN)"
+                if exc.status == 401
+                else "the bot may not read it (is it still a member of the space?)"
+            )
+            problem = f"Webex refused to let the bot read a message ({exc.status}): {what}"
+            with self._lock:
+                self._problem = problem
+            self.metrics.webex_access_errors.labels(str(exc.status)).inc()
+            if self.bot.clock.now() - row.received_at < self.access_window:
+                log.error("%s; retrying event %s", problem, row.event_key, extra=extra)
+                delay = min(60.0, self.retry.backoff(row.attempts) * 5)
+                self._settle(row, outcome="retry", note=str(exc), delay=delay)
+                return
+            log.error("%s; giving up on event %s", problem, row.event_key, extra=extra)
+            notice = self._notice(envelope, "web.access_problem", row.received_at)
+            self._settle(row, outcome="failed", note=str(exc), notice=notice)
+            return
+        if exc.status == 404:
+            log.warning("event %s: Webex no longer has it: %s", row.event_key, exc, extra=extra)
+            self.metrics.events_not_found.inc()
+        else:
+            log.warning("event %s cannot be handled: %s", row.event_key, exc, extra=extra)
+        self._settle(row, outcome="failed", note=str(exc))
+
+    def _notice(
+        self, envelope: WebhookEnvelope | None, key: str, at: datetime
+    ) -> OutgoingMessage | None:
+        """A notice to the event's space (unthreaded: its message could not be read)."""
+        if envelope is None or envelope.space_id is None:
+            return None
+        text = t(key, self.bot.settings.locale, time=notice_time(at))
+        return OutgoingMessage(room_id=envelope.space_id, markdown=text)
 
     # -- from an event to a pipeline request --------------------------------------------------
 
@@ -260,7 +356,7 @@ class EventWorker:
 
     def _reply(self, request: Request, cid: str) -> Reply:
         with self.bot.db.uow() as uow:
-            done = WebhookEventRepository(uow.session).service_actions(cid)
+            done = uow.events.service_actions(cid)
         if done:
             log.warning(
                 "event already carried out %s before a restart; not repeating it",
@@ -269,31 +365,12 @@ class EventWorker:
             )
             actions = ", ".join(a.removeprefix("service.") for a in done)
             return Reply(NoticeView((Msg("web.already_done", {"actions": actions}),)))
-        reply = handle(self.bot, request)
+        reply = run_pipeline(self.bot, request)
         outcome, _ = outcome_of(reply)
         self.metrics.commands.labels(reply.command or request.action or "unknown", outcome).inc()
         return reply
 
     # -- settling ----------------------------------------------------------------------------
-
-    def _retry_or_fail(
-        self, row: WebhookEventRow, error: str, delay: float, extra: Mapping[str, object]
-    ) -> None:
-        # ``attempts`` counts claims, so it is already this attempt's number.
-        if row.attempts >= self.retry.max_attempts:
-            log.error(
-                "event %s given up after %d attempts: %s",
-                row.event_key,
-                row.attempts,
-                error,
-                extra=extra,
-            )
-            self._settle(row, outcome="failed", note=error)
-            return
-        log.warning(
-            "event %s will be retried in %.1fs: %s", row.event_key, delay, error, extra=extra
-        )
-        self._settle(row, outcome="retry", note=error, delay=delay)
 
     def _settle(
         self,
@@ -303,23 +380,39 @@ class EventWorker:
         note: str | None = None,
         messages: list[OutgoingMessage] | None = None,
         cid: str | None = None,
+        about: str | None = None,
         delay: float = 0.0,
+        notice: OutgoingMessage | None = None,
     ) -> None:
         now = self.bot.clock.now()
         with self.bot.db.uow() as uow:
-            events = WebhookEventRepository(uow.session)
-            current = events.get(row.id)
+            current = uow.events.get(row.id)
             if current is None:
                 return
             for index, message in enumerate(messages or []):
                 uow.outbox.enqueue(
-                    message, dedupe_key=f"{cid}:{index}", now=now, correlation_id=cid
+                    message,
+                    dedupe_key=f"{cid}:{index}",
+                    now=now,
+                    correlation_id=cid,
+                    about=about,
+                    asked_at=row.received_at,
                 )
+            if notice is not None:
+                key = f"{NOTICE_PREFIX}{current.correlation_id or current.id}"
+                uow.outbox.enqueue(notice, dedupe_key=key, now=now)
             if outcome == "done":
-                events.mark_done(current, now=now, note=note)
+                uow.events.mark_done(current, now=now, note=note)
             elif outcome == "failed":
-                events.mark_failed(current, now=now, error=note or "failed")
+                uow.events.mark_failed(current, now=now, error=note or "failed")
                 self.metrics.events_failed.inc()
             else:
-                events.retry_at(current, at=now + timedelta(seconds=delay), error=note or "")
+                uow.events.retry_at(current, at=now + timedelta(seconds=delay), error=note or "")
             uow.commit()
+        if notice is not None:
+            self.on_enqueued()
+
+
+def run_pipeline(bot: Bot, request: Request) -> Reply:
+    """Run one request through the command chain (the one call to re-point at bot.dispatch)."""
+    return handle(bot, request)

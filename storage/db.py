@@ -35,14 +35,43 @@ def normalise_url(url: str) -> str:
     return url
 
 
+#: How long a SQLite writer waits for the write lock before "database is locked" (ms).
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    """The SQLite settings the webhook intake and the worker pools rely on.
+
+    SQLite has one writer at a time. The intake (one short INSERT per webhook) must never wait on
+    a worker, so:
+
+    * ``journal_mode=WAL``: readers never block the writer and the writer never blocks readers;
+      a worker reading a page of subscribers does not hold up the intake's INSERT.
+    * ``synchronous=NORMAL``: in WAL mode a commit survives a crash of the process (kill -9);
+      only a power loss may lose the last commits. fsync on every commit would put a disk flush
+      on every webhook acknowledgement.
+    * ``busy_timeout``: a writer that finds the lock taken waits (up to 15 s) instead of failing
+      at once; with every write transaction a few milliseconds long (claims, settles and
+      heartbeats are single statements or tiny transactions, and no Webex or provider call ever
+      runs inside one, see bot/worker.py and bot/delivery.py), the wait is that long.
+    * pysqlite's default transaction handling is kept: it issues ``BEGIN`` just before the first
+      INSERT/UPDATE/DELETE, not before a SELECT, so a read-then-write transaction never holds a
+      read snapshot that must be upgraded to a write lock (an upgrade that fails with
+      SQLITE_BUSY at once, without honouring busy_timeout). The claims are compare-and-set
+      UPDATEs (storage/claims.py), correct under that.
+    * ``foreign_keys=ON``: SQLite leaves them off unless asked.
+    """
     cur = dbapi_conn.cursor()
-    # WAL lets readers run while the worker writes; busy_timeout makes writers queue, not fail.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+#: Connections a process may open beyond the pool's 5 kept ones: the worker and sender pools
+#: (16 each by default) and the web threads each hold one only for a short transaction.
+MAX_OVERFLOW = 25
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -52,12 +81,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         database = sa.make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs.setdefault("max_overflow", MAX_OVERFLOW)
         engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **kwargs,
         )
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("max_overflow", MAX_OVERFLOW)
     return sa.create_engine(url, **kwargs)
 
 

@@ -2,18 +2,18 @@
 
 The intake records an event with ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, so a
 redelivered (or concurrently delivered) event is detected by the database, not by a check-then-
-insert race. Workers claim pending events with a lease: a compare-and-set ``UPDATE`` guards each
-claim on both backends (on SQLite a plain ``SELECT`` runs outside any write transaction, so two
-workers could otherwise read the same row), and PostgreSQL also skips rows other workers hold
-with ``FOR UPDATE SKIP LOCKED``. An event whose worker died keeps its lease until it runs out,
-then is claimed again; ``attempts`` counts claims, so an event that keeps crashing its worker
-ends as failed instead of looping forever.
+insert race. Workers claim pending events (storage/claims.py): with their identity and a
+heartbeat, oldest first and only the oldest waiting event of each space, so a space's commands run
+in the order they were sent while different spaces run in parallel. Each claim is a compare-and-set
+``UPDATE`` (on SQLite a plain ``SELECT`` runs outside any write transaction, so two workers could
+otherwise read the same row), and PostgreSQL also skips rows other workers are claiming with
+``FOR UPDATE SKIP LOCKED``. ``locked_until`` is when a retry is due; ``attempts`` counts claims.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.claims import Claimant, free, head_of_space
 from storage.models import AuditEntryRow, WebhookEventRow
 
 PENDING = "pending"
@@ -43,6 +44,7 @@ class WebhookEventRepository:
         payload: Mapping[str, Any],
         now: datetime,
         correlation_id: str,
+        space_id: str | None = None,
     ) -> bool:
         """Store the event unless its key is already there; True when it is new."""
         values = {
@@ -54,6 +56,7 @@ class WebhookEventRepository:
             "status": PENDING,
             "attempts": 0,
             "correlation_id": correlation_id,
+            "space_id": space_id,
         }
         insert = pg_insert if self._dialect() == "postgresql" else sqlite_insert
         stmt = (
@@ -65,24 +68,41 @@ class WebhookEventRepository:
         # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
         return self.session.execute(stmt).scalar() is not None
 
-    def claim(self, *, now: datetime, lease: timedelta, limit: int = 5) -> list[WebhookEventRow]:
-        """Take up to ``limit`` pending events (oldest first) for ``lease``; counts an attempt."""
-        free = sa.or_(WebhookEventRow.locked_until.is_(None), WebhookEventRow.locked_until <= now)
+    def make_due(self, event_key: str, *, now: datetime) -> bool:
+        """A redelivery of a still pending event: due at once; False when it is not pending."""
+        result = self.session.execute(
+            sa.update(WebhookEventRow)
+            .where(WebhookEventRow.event_key == event_key, WebhookEventRow.status == PENDING)
+            .values(
+                locked_until=sa.case(
+                    (WebhookEventRow.locked_until > now, now), else_=WebhookEventRow.locked_until
+                )
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def claim(self, *, by: Claimant, now: datetime, limit: int = 1) -> list[WebhookEventRow]:
+        """Take up to ``limit`` due events (oldest first, each the head of its space)."""
+        claimable = sa.and_(
+            WebhookEventRow.status == PENDING,
+            sa.or_(WebhookEventRow.locked_until.is_(None), WebhookEventRow.locked_until <= now),
+            free(WebhookEventRow, now, by.stale_after),
+            head_of_space(WebhookEventRow, "space_id", (PENDING,)),
+        )
         stmt = (
-            sa.select(WebhookEventRow.id)
-            .where(WebhookEventRow.status == PENDING, free)
-            .order_by(WebhookEventRow.id)
-            .limit(limit)
+            sa.select(WebhookEventRow.id).where(claimable).order_by(WebhookEventRow.id).limit(limit)
         )
         if self._dialect() == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
+            stmt = stmt.with_for_update(skip_locked=True, of=WebhookEventRow)
         claimed: list[int] = []
         for event_id in self.session.scalars(stmt).all():
             result = self.session.execute(
                 sa.update(WebhookEventRow)
-                .where(WebhookEventRow.id == event_id, WebhookEventRow.status == PENDING, free)
+                .where(WebhookEventRow.id == event_id, claimable)
                 .values(
-                    locked_until=now + lease,
+                    claimed_by=by.identity,
+                    heartbeat_at=now,
                     attempts=WebhookEventRow.attempts + 1,
                 )
                 .execution_options(synchronize_session=False)
@@ -115,6 +135,7 @@ class WebhookEventRepository:
         row.processed_at = now
         row.locked_until = None
         row.error = note
+        row.claimed_by = row.heartbeat_at = None
 
     def mark_failed(self, row: WebhookEventRow, *, now: datetime, error: str) -> None:
         """Give up on the event; it stays in the table as failed, for people to see."""
@@ -122,11 +143,13 @@ class WebhookEventRepository:
         row.processed_at = now
         row.locked_until = None
         row.error = error
+        row.claimed_by = row.heartbeat_at = None
 
     def retry_at(self, row: WebhookEventRow, *, at: datetime, error: str) -> None:
-        """Leave the event pending, not to be claimed before ``at``."""
+        """Leave the event pending, not to be claimed before ``at``; the claim is dropped."""
         row.locked_until = at
         row.error = error
+        row.claimed_by = row.heartbeat_at = None
 
     def pending_count(self) -> int:
         """How many events wait to be handled."""

@@ -160,9 +160,14 @@ class AuditEntryRow(Base):
 
 
 class WebhookEventRow(Base):
-    """A webhook delivery, recorded once under its event key and processed after the 200."""
+    """A webhook delivery, recorded once under its event key and processed after the 200.
+
+    ``locked_until`` is when a retry is due; ``claimed_by``/``heartbeat_at`` say which process
+    works on it and that it is alive (storage/events.py). ``space_id`` keeps a space in order.
+    """
 
     __tablename__ = "webhook_events"
+    __table_args__ = (sa.Index("ix_webhook_events_space", "status", "space_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     event_key: Mapped[str] = mapped_column(sa.String(300), unique=True)
@@ -176,13 +181,24 @@ class WebhookEventRow(Base):
     processed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
     correlation_id: Mapped[str | None] = mapped_column(sa.String(64))
+    space_id: Mapped[str | None] = mapped_column(sa.String(200))
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
+    heartbeat_at: Mapped[datetime | None]
 
 
 class OutboxRow(Base):
-    """A reply waiting to be delivered to Webex; survives restarts and outages."""
+    """A reply waiting to be delivered to Webex; survives restarts and outages.
+
+    ``sending`` means a POST was (maybe) made and its outcome is not known: the sender checks
+    Webex before sending it again (bot/delivery.py). ``space_key`` (room or person) keeps a
+    space's replies in order; ``about``/``asked_at`` word the notice if the reply expires.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_space", "status", "space_key", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(sa.String(300), unique=True)
@@ -202,6 +218,12 @@ class OutboxRow(Base):
     delivered_at: Mapped[datetime | None]
     message_id: Mapped[str | None] = mapped_column(sa.String(200))
     correlation_id: Mapped[str | None] = mapped_column(sa.String(64))
+    space_key: Mapped[str | None] = mapped_column(sa.String(320))
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
+    heartbeat_at: Mapped[datetime | None]
+    sending_at: Mapped[datetime | None]
+    about: Mapped[str | None] = mapped_column(sa.String(300))
+    asked_at: Mapped[datetime | None]
 
 
 class ConfirmationRow(Base):

@@ -1,14 +1,19 @@
 """The outbox: every reply is stored before it is sent, so nothing is lost and nothing doubled.
 
 A reply is enqueued under a dedupe key derived from what caused it (the webhook event, the digest
-firing), so processing the same cause twice enqueues it once. Senders claim due rows with a lease
-(``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several processes never send the same row.
+firing), so processing the same cause twice enqueues it once. Senders claim due rows with their
+identity and a heartbeat (storage/claims.py; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several
+processes never send the same row, and only the oldest waiting row of each space (room or person),
+so a space's replies go out in order while different spaces are sent in parallel.
+
+States: ``pending`` (not sent), ``sending`` (a POST was made, or may have been, and its outcome is
+not known: check Webex before sending again), ``delivered`` (with Webex's message id), ``failed``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,9 +21,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.claims import Claimant, free, head_of_space
 from storage.models import OutboxRow
 
 PENDING = "pending"
+SENDING = "sending"
+WAITING = (PENDING, SENDING)
 DELIVERED = "delivered"
 FAILED = "failed"
 
@@ -40,6 +48,11 @@ class OutgoingMessage:
             raise ValueError("a message needs a room_id or a to_person_email")
         if not (self.markdown or self.text or self.file_path):
             raise ValueError("a message needs markdown, text or a file")
+
+
+def space_key_of(message: OutgoingMessage) -> str | None:
+    """What keeps replies in order: the room, or the person for a direct message by email."""
+    return message.room_id or message.to_person_email
 
 
 def message_of(row: OutboxRow) -> OutgoingMessage:
@@ -68,8 +81,14 @@ class OutboxRepository:
         dedupe_key: str,
         now: datetime,
         correlation_id: str | None = None,
+        about: str | None = None,
+        asked_at: datetime | None = None,
     ) -> bool:
-        """Store ``message`` unless ``dedupe_key`` is already there; True when stored."""
+        """Store ``message`` unless ``dedupe_key`` is already there; True when stored.
+
+        ``about`` (the command, as the person typed it) and ``asked_at`` word the notice sent to
+        the space if the reply cannot be delivered before its retry horizon.
+        """
         values = {
             "dedupe_key": dedupe_key,
             "created_at": now,
@@ -84,6 +103,9 @@ class OutboxRepository:
             "attempts": 0,
             "next_attempt_at": now,
             "correlation_id": correlation_id,
+            "space_key": space_key_of(message),
+            "about": about[:300] if about else None,
+            "asked_at": asked_at,
         }
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -96,38 +118,42 @@ class OutboxRepository:
         # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
         return self.session.execute(stmt).scalar() is not None
 
-    def claim_due(self, *, now: datetime, lease: timedelta, limit: int = 10) -> list[OutboxRow]:
-        """Take up to ``limit`` due rows; no other sender takes them until the lease ends."""
+    def claim_due(self, *, by: Claimant, now: datetime, limit: int = 1) -> list[OutboxRow]:
+        """Take up to ``limit`` due rows, each the oldest waiting row of its space."""
+        claimable = sa.and_(
+            OutboxRow.status.in_(WAITING),
+            OutboxRow.next_attempt_at <= now,
+            free(OutboxRow, now, by.stale_after),
+            head_of_space(OutboxRow, "space_key", WAITING),
+        )
         stmt = (
-            sa.select(OutboxRow)
-            .where(
-                OutboxRow.status == PENDING,
-                OutboxRow.next_attempt_at <= now,
-                sa.or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now),
-            )
+            sa.select(OutboxRow.id)
+            .where(claimable)
             .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
             .limit(limit)
         )
         if self.session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        claimed = []
-        for row in self.session.scalars(stmt).all():
+            stmt = stmt.with_for_update(skip_locked=True, of=OutboxRow)
+        claimed: list[OutboxRow] = []
+        for row_id in self.session.scalars(stmt).all():
             # A guarded UPDATE per row: on SQLite (no SKIP LOCKED) two processes may select the
             # same row, but only one UPDATE can still find it free, and only that one sends it.
             won = self.session.execute(
                 sa.update(OutboxRow)
-                .where(
-                    OutboxRow.id == row.id,
-                    OutboxRow.status == PENDING,
-                    sa.or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now),
-                )
-                .values(locked_until=now + lease)
+                .where(OutboxRow.id == row_id, claimable)
+                .values(claimed_by=by.identity, heartbeat_at=now)
                 .execution_options(synchronize_session=False)
             )
             if won.rowcount == 1:  # type: ignore[attr-defined]
-                self.session.refresh(row)
-                claimed.append(row)
+                row = self.session.get(OutboxRow, row_id, populate_existing=True)
+                if row is not None:
+                    claimed.append(row)
         return claimed
+
+    def mark_sending(self, row: OutboxRow, *, now: datetime) -> None:
+        """A POST is about to be made: from now on, a retry checks Webex before sending again."""
+        row.status = SENDING
+        row.sending_at = now
 
     def mark_delivered(self, row: OutboxRow, *, now: datetime, message_id: str | None) -> None:
         """The message reached Webex."""
@@ -136,13 +162,18 @@ class OutboxRepository:
         row.message_id = message_id
         row.locked_until = None
         row.attempts += 1
+        row.claimed_by = row.heartbeat_at = None
 
-    def reschedule(self, row: OutboxRow, *, at: datetime, error: str) -> None:
-        """Try again at ``at`` (after a 429, a 5xx or a timeout)."""
+    def reschedule(
+        self, row: OutboxRow, *, at: datetime, error: str, uncertain: bool = False
+    ) -> None:
+        """Try again at ``at``; ``uncertain``: the message may have landed, check first."""
         row.attempts += 1
+        row.status = SENDING if uncertain else PENDING
         row.next_attempt_at = at
         row.locked_until = None
         row.last_error = error
+        row.claimed_by = row.heartbeat_at = None
 
     def mark_failed(self, row: OutboxRow, *, error: str) -> None:
         """Give up on this message; it stays in the table as failed, for people to see."""
@@ -150,10 +181,21 @@ class OutboxRepository:
         row.status = FAILED
         row.locked_until = None
         row.last_error = error
+        row.claimed_by = row.heartbeat_at = None
+
+    def delivered_ids(self, space_key: str | None, *, since: datetime) -> set[str]:
+        """Webex ids of the messages delivered to this space since ``since`` (known to be ours)."""
+        stmt = sa.select(OutboxRow.message_id).where(
+            OutboxRow.space_key == space_key,
+            OutboxRow.status == DELIVERED,
+            OutboxRow.message_id.is_not(None),
+            OutboxRow.delivered_at >= since,
+        )
+        return {m for m in self.session.scalars(stmt) if m}
 
     def depth(self) -> int:
         """How many messages wait to be delivered."""
-        stmt = sa.select(sa.func.count(OutboxRow.id)).where(OutboxRow.status == PENDING)
+        stmt = sa.select(sa.func.count(OutboxRow.id)).where(OutboxRow.status.in_(WAITING))
         return self.session.scalar(stmt) or 0
 
     def by_status(self) -> dict[str, int]:
@@ -163,5 +205,7 @@ class OutboxRepository:
 
     def next_due(self) -> datetime | None:
         """When the next pending message is due (to sleep until then)."""
-        stmt = sa.select(sa.func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == PENDING)
+        stmt = sa.select(sa.func.min(OutboxRow.next_attempt_at)).where(
+            OutboxRow.status.in_(WAITING)
+        )
         return self.session.scalar(stmt)

@@ -115,13 +115,27 @@ class WebexEmulator(EmulatorState):
         times: int = 1,
         headers: Mapping[str, str] | None = None,
         body: JsonDict | None = None,
+        *,
+        delay: float = 0.0,
+        after_landing: bool = False,
     ) -> Fault:
         """Answer the next ``times`` matching requests with ``status``.
 
         ``path_regex`` is ``re.search``-ed against the path (``/v1/...``); ``method`` may be
         ``*``. ``headers`` defaults to ``{"Retry-After": "1"}``; ``body`` to a Webex error body.
+        ``delay`` holds the answer for that many seconds; ``after_landing`` carries the request
+        out first (a POST lands) and then answers ``status`` (200: the real answer, late).
         """
-        return self.faults.add(method, path_regex, status, times=times, headers=headers, body=body)
+        return self.faults.add(
+            method,
+            path_regex,
+            status,
+            times=times,
+            headers=headers,
+            body=body,
+            delay=delay,
+            after_landing=after_landing,
+        )
 
     # -- reading state -----------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -79,9 +80,15 @@ def create_app(state: EmulatorState) -> Flask:
             g.caller = state.authenticate(token)
         except ApiFailure as exc:
             g.caller, auth_failure = None, exc
+        if state.latency > 0:
+            time.sleep(state.latency)  # every API call takes this long (a slow Webex)
         fault = state.faults.take(request.method, request.path)
-        if fault is not None:
+        if fault is not None and fault.after_landing:
+            g.injected, g.after_landing = True, fault
+        elif fault is not None:
             g.injected = True
+            if fault.delay > 0:
+                time.sleep(fault.delay)
             if fault.body is not None:
                 return _json(fault.status, fault.body, fault.headers)
             return _error(fault.status, f"Injected {fault.status}", fault.headers)
@@ -106,6 +113,12 @@ def create_app(state: EmulatorState) -> Flask:
     def _record(response: Response) -> Response:
         if _is_local_page():
             return response
+        landed = g.get("after_landing")
+        if landed is not None:  # the work is done; the answer is late, or lost
+            if landed.delay > 0:
+                time.sleep(landed.delay)
+            if landed.status != 200:
+                response = _error(landed.status, f"Injected {landed.status}", landed.headers)
         response.headers.setdefault("TrackingID", tracking_id())
         caller = g.get("caller")
         state.record(
@@ -174,6 +187,10 @@ def create_app(state: EmulatorState) -> Flask:
             url = f"{request.url_root}v1/messages?{urlencode(next_query)}"
             headers["Link"] = f'<{url}>; rel="next"'
         return _json(200, {"items": items}, headers)
+
+    @app.get("/v1/messages/direct")
+    def messages_direct() -> Response:
+        return _json(200, {"items": state.api_list_direct(g.caller, _query())})
 
     @app.get("/v1/messages/<message_id>")
     def messages_get(message_id: str) -> Response:

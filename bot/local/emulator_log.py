@@ -35,7 +35,13 @@ class Exchange:
 
 @dataclass
 class Fault:
-    """A canned failure served instead of the real answer, ``times`` times."""
+    """A canned failure served instead of the real answer, ``times`` times.
+
+    ``delay`` holds the answer that many seconds (beyond a client's timeout, say). With
+    ``after_landing`` the request is carried out first (the message is posted) and only then is
+    the answer replaced by ``status`` (or, for status 200, delivered late): what a client sees
+    when Webex did the work but the response was lost.
+    """
 
     method: str
     path_regex: re.Pattern[str]
@@ -44,6 +50,8 @@ class Fault:
     headers: dict[str, str]
     body: JsonDict | None
     served: int = field(default=0)
+    delay: float = 0.0
+    after_landing: bool = False
 
 
 class FaultInjector:
@@ -62,6 +70,8 @@ class FaultInjector:
         times: int = 1,
         headers: Mapping[str, str] | None = None,
         body: JsonDict | None = None,
+        delay: float = 0.0,
+        after_landing: bool = False,
     ) -> Fault:
         """Queue a fault for requests whose method matches and path ``re.search``-es the regex."""
         fault = Fault(
@@ -71,6 +81,8 @@ class FaultInjector:
             times=times,
             headers=dict({"Retry-After": "1"} if headers is None else headers),
             body=body,
+            delay=delay,
+            after_landing=after_landing,
         )
         with self._lock:
             self._faults.append(fault)

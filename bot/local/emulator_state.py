@@ -58,6 +58,8 @@ class EmulatorState(MessageMixin, WebhookMixin):
         self.api_url = "http://127.0.0.1/v1/"
         self.deactivate_after_failures = deactivate_after_failures
         self.faults = FaultInjector()
+        #: Seconds every API call takes (a slow Webex); 0 answers at once.
+        self.latency = 0.0
         self._people: dict[str, Person] = {}
         self._tokens: dict[str, str] = {}
         self._rooms: dict[str, Room] = {}

@@ -1,15 +1,17 @@
-"""Replies are never lost: Webex saying 429 or 500, a bot killed mid-way, a reply given up on."""
+"""Replies are never lost: 429 or 500, a bot killed mid-way, an outage past the horizon."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from bot.delivery import RetryPolicy
+from storage.claims import Claimant
 from storage.models import OutboxRow
 from tests.e2e.test_webhook_harness import bodies, serving_bot
 from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, eventually
 
 MESSAGES = r"^/v1/messages$"
+DEAD = Claimant("dead-host:1#d1", stale_after=timedelta(seconds=1))
 
 
 def test_429_then_500_still_ends_in_exactly_one_reply(webex, database, tmp_path):
@@ -49,33 +51,41 @@ def test_a_killed_bot_delivers_its_outbox_after_restart(webex, database, tmp_pat
     assert len(webex.emulator.replies_to(asked["id"])) == 1
 
 
-def test_rows_leased_by_a_dead_sender_go_out_when_the_lease_ends(webex, database, tmp_path):
+def test_rows_claimed_by_a_dead_sender_go_out_when_its_heartbeat_stops(webex, database, tmp_path):
     room = webex.group_room()
     with serving_bot(webex, database, tmp_path, sender=False) as first:
         asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
         eventually(lambda: first.outbox())
         with first.bot.db.uow() as uow:  # a sender claims the row, then its process dies
-            (claimed,) = uow.outbox.claim_due(
-                now=first.bot.clock.now(), lease=timedelta(seconds=0.5)
-            )
+            (claimed,) = uow.outbox.claim_due(by=DEAD, now=first.bot.clock.now())
             uow.commit()
-    with serving_bot(webex, database, tmp_path, register=False) as second:
+    with serving_bot(
+        webex, database, tmp_path, register=False, stale_after=timedelta(seconds=1)
+    ) as second:
         webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, parent_id=asked["id"])
         (row,) = second.wait_settled()
         assert row.id == claimed.id
 
 
-def test_a_reply_that_keeps_failing_is_kept_as_failed_and_counted(webex, database, tmp_path):
+def test_a_reply_keeps_trying_until_its_horizon_then_the_space_is_told(webex, database, tmp_path):
     room = webex.group_room()
-    webex.emulator.fail_next("POST", MESSAGES, 503, times=3, headers={})
-    policy = RetryPolicy(max_attempts=3, base_delay=0.02, max_delay=0.05)
+    webex.emulator.fail_next("POST", MESSAGES, 503, times=1000, headers={})
+    policy = RetryPolicy(horizon=3.0, base_delay=0.02, max_delay=0.05)
     with serving_bot(webex, database, tmp_path, retry=policy) as served:
-        webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
-        (row,) = eventually(lambda: [r for r in served.outbox() if r.status == "failed"])
-        assert row.attempts == 3
-        assert "gave up after 3 attempts" in (row.last_error or "")
-        assert served.metrics.value("onboard_replies_failed_total") == 1
-        assert webex.emulator.messages_in(room["id"], person_email=BOT_EMAIL) == []
+        asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status pending")
+        (row,) = eventually(
+            lambda: [r for r in served.outbox() if r.status == "failed"], timeout=10
+        )
+        assert row.attempts > 8  # by time, not by count
+        assert (row.last_error or "").startswith("expired after 3 s: ")
+        assert served.metrics.value("onboard_replies_expired_total") == 1
+        webex.emulator.faults.clear()  # Webex is back: the space is told, in the thread
+        notice = webex.emulator.wait_for_message(
+            room["id"], from_email=BOT_EMAIL, parent_id=asked["id"], timeout=10
+        )
+        assert "I could not answer your `status pending` at" in notice["markdown"]
+        assert "because Webex was unavailable" in notice["markdown"]
+        assert len(webex.emulator.replies_to(asked["id"])) == 1
 
 
 def test_a_card_webex_refuses_fails_at_once_without_retrying(webex, database, tmp_path):

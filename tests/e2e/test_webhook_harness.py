@@ -36,7 +36,7 @@ from tests.support.emulator import BOT_TOKEN, EmulatorHarness, eventually
 
 SECRET = "e2e-webhook-secret"
 SUPPORT_EMAIL = "sam.support@example.com"
-FAST_RETRY = RetryPolicy(max_attempts=5, base_delay=0.05, max_delay=0.2)
+FAST_RETRY = RetryPolicy(base_delay=0.05, max_delay=0.2)
 
 
 class _Quiet(WSGIRequestHandler):
@@ -90,7 +90,7 @@ class ServedBot:
         def settled() -> list[OutboxRow] | None:
             rows = self.outbox()
             done = [r for r in rows if r.status == "delivered"]
-            pending = [r for r in rows if r.status == "pending"]
+            pending = [r for r in rows if r.status in ("pending", "sending")]
             return rows if len(done) >= delivered and not pending else None
 
         result: list[OutboxRow] = eventually(settled)
@@ -130,20 +130,26 @@ def serving_bot(
     retry: RetryPolicy = FAST_RETRY,
     worker: bool = True,
     sender: bool = True,
-    outbox_lease: timedelta = timedelta(seconds=120),
     register: bool = True,
+    identity: str | None = None,
+    stale_after: timedelta = timedelta(seconds=5),
+    workers: int = 4,
+    timeout: int = 20,
 ) -> Iterator[ServedBot]:
     """Build, start and serve the bot; stop everything on exit."""
     settings = make_settings(webex, tmp_path, access=access)
     bot = build_bot(settings, db=database, migrate=False)
-    gateway = WebexGateway.from_settings(settings)
+    gateway = WebexGateway.from_settings(settings, timeout=timeout)
     runtime = Runtime(
         bot,
         gateway,
         idle=0.2,
         retry=retry,
-        outbox_lease=outbox_lease,
-        event_retry=RetryPolicy(base_delay=0.05),
+        event_retry=RetryPolicy(horizon=retry.horizon, base_delay=0.05, max_delay=0.2),
+        identity=identity,
+        stale_after=stale_after,
+        workers=workers,
+        senders=workers,
     ).start(worker=worker, sender=sender)
     app = create_app(bot, runtime=runtime)
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)

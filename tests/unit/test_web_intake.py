@@ -55,6 +55,9 @@ class StubRuntime:
     def wake_worker(self) -> None:
         self.wakes += 1
 
+    def problems(self) -> list[str]:
+        return []
+
 
 def body_of(data_id: str = "m1", resource: str = "messages", **extra: Any) -> bytes:
     payload = {"id": "wh1", "resource": resource, "event": "created", "data": {"id": data_id}}
@@ -88,12 +91,19 @@ def test_a_signed_event_is_stored_once_and_wakes_the_worker(parts):
     first = client.post("/webhooks/webex", data=body, headers=signed(body))
     again = client.post("/webhooks/webex", data=body, headers=signed(body))
     assert (first.status_code, first.json) == (200, {"status": "accepted"})
-    assert (again.status_code, again.json) == (200, {"status": "duplicate"})
+    # Still waiting to be handled: the redelivery is not dropped, it makes the event due now.
+    assert (again.status_code, again.json) == (200, {"status": "pending"})
     (row,) = stored(bot)
     assert (row.event_key, row.status, row.attempts) == ("messages/created/m1", "pending", 0)
     assert row.correlation_id == correlation_id_of("messages/created/m1")
-    assert runtime.wakes == 1
-    assert runtime.metrics.value("onboard_webhooks_deduplicated_total") == 1
+    assert runtime.wakes == 2
+    with bot.db.uow() as uow:
+        uow.events.mark_done(uow.events.get(row.id), now=bot.clock.now())
+        uow.commit()
+    late = client.post("/webhooks/webex", data=body, headers=signed(body))
+    assert (late.status_code, late.json) == (200, {"status": "duplicate"})
+    assert runtime.wakes == 2
+    assert runtime.metrics.value("onboard_webhooks_deduplicated_total") == 2
 
 
 @pytest.mark.parametrize(

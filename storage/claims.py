@@ -1,0 +1,136 @@
+"""Claims on work rows (webhook events, outbox messages): who holds them, and whether they live.
+
+A claim is ``claimed_by`` (the claiming process's identity, ``<instance>#<token>``) plus
+``heartbeat_at``, which that process refreshes every second or so for the rows it is working on
+right now (``Held``). A
+claim whose heartbeat is older than ``stale_after`` (a few seconds) belongs to a process that died
+(or hangs) and anyone may take the row. A process that restarts under the same instance name
+releases its previous claims at once, without waiting for them to go stale.
+
+Rows of one space are claimed strictly in order: a row is claimable only when no older row of
+the same space is still waiting (``head_of_space``), so two workers never handle (or send) two
+rows of one space at the same time, and a later row never overtakes an earlier one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+
+@dataclass(frozen=True)
+class Claimant:
+    """A process claiming work: its identity, how long a silent claim stays its own, and what
+    it holds right now (kept alive by its heartbeat)."""
+
+    identity: str
+    stale_after: timedelta = timedelta(seconds=5)
+    held: Held = field(default_factory=lambda: Held(), compare=False)
+
+    @property
+    def instance(self) -> str:
+        """The part of the identity a restart keeps (``<instance>`` of ``<instance>#<token>``)."""
+        return self.identity.rsplit("#", 1)[0]
+
+
+def free(model: Any, now: datetime, stale_after: timedelta) -> sa.ColumnElement[bool]:
+    """Unclaimed, or claimed by a process whose heartbeat stopped more than ``stale_after`` ago."""
+    return sa.or_(
+        model.claimed_by.is_(None),
+        model.heartbeat_at.is_(None),
+        model.heartbeat_at <= now - stale_after,
+    )
+
+
+def head_of_space(
+    model: Any, space_column: str, waiting: tuple[str, ...]
+) -> sa.ColumnElement[bool]:
+    """No older row of the same space is still ``waiting`` (rows without a space are free)."""
+    older = aliased(model)
+    return ~sa.exists().where(
+        getattr(older, space_column) == getattr(model, space_column),
+        older.status.in_(waiting),
+        older.id < model.id,
+    )
+
+
+class Held:
+    """The rows this process is working on right now (thread-safe), so only those stay alive.
+
+    A row whose handling ended without settling it (the database failed at that moment) is
+    dropped from here, so its claim goes stale within seconds and it is taken again, instead of
+    being kept alive forever by a heartbeat of a process that has forgotten it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: dict[Any, set[int]] = {}
+
+    @contextmanager
+    def holding(self, model: Any, row_id: int) -> Iterator[None]:
+        """Keep ``row_id`` of ``model`` alive while the block runs."""
+        with self._lock:
+            self._rows.setdefault(model, set()).add(row_id)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._rows[model].discard(row_id)
+
+    def snapshot(self) -> list[tuple[Any, list[int]]]:
+        """Each model with the ids held now."""
+        with self._lock:
+            return [(model, sorted(ids)) for model, ids in self._rows.items() if ids]
+
+
+def heartbeat(session: Session, held: Held, me: str, now: datetime) -> None:
+    """Refresh the heartbeat of the rows ``me`` is working on."""
+    for model, ids in held.snapshot():
+        session.execute(
+            sa.update(model)
+            .where(model.claimed_by == me, model.id.in_(ids))
+            .values(heartbeat_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def release_previous(session: Session, models: tuple[Any, ...], claimant: Claimant) -> int:
+    """Drop the claims an earlier run of this instance left (it died: kill -9, power loss)."""
+    count = 0
+    for model in models:
+        result = session.execute(
+            sa.update(model)
+            .where(
+                model.claimed_by.like(f"{_escape_like(claimant.instance)}#%", escape="\\"),
+                model.claimed_by != claimant.identity,
+            )
+            .values(claimed_by=None, heartbeat_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        count += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return count
+
+
+def release_mine(session: Session, models: tuple[Any, ...], me: str) -> int:
+    """Drop every claim ``me`` holds (a clean stop: others may take the rows at once)."""
+    count = 0
+    for model in models:
+        result = session.execute(
+            sa.update(model)
+            .where(model.claimed_by == me)
+            .values(claimed_by=None, heartbeat_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        count += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return count
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
