@@ -18,15 +18,11 @@ from bench.chaos import CASES, Skipped, line, run_case
 pytestmark = pytest.mark.slow
 
 POSTGRES_CASES = {"two-postgres", "db-read-only"}
-# Measured on this branch's engine (see the report of the bench branch); each fails today.
+# Measured on the engine of this branch (the delivery branch merged, 26883bb); each fails there.
 STILL_FAILING = {
-    "kill-9",  # claims wait out their 120 s lease: nothing answered within the wait
-    "two-postgres",  # the same, for the other process
-    "db-read-only",  # events whose processing the blip interrupted wait out the lease
-    "dropped-connection",  # the reply is posted again: doubled
-    "late-response",  # the same after a read timeout
-    "latency-spike",  # a held reply post lands after the bot gave up and posted again
-    "429-x12",  # given up after 8 attempts: never answered
+    # A reply post held past the client timeout lands after the bot gave up, checked Webex
+    # (nothing there yet) and posted again: Webex has no idempotency key to prevent that.
+    "latency-spike",
 }
 
 
