@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench fuzz soak clean db docs lock
+.PHONY: run test lint fmt bench chaos fuzz soak clean db docs lock
 
 # Exact versions from the lock file (constraints: a dependency added to pyproject.toml but not
 # yet locked still installs, at the newest version, until `make lock` pins it).
@@ -49,8 +49,16 @@ test: lint
 docs: $(STAMP)
 	$(BIN)/onboard-bot config docs
 
+# Engine figures (bare Flask, an in-request bot and onboard-bot side by side) and storage figures;
+# BENCH_QUICK=1 for the small version, BENCH_PARTS=engine or storage for one part.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Faults between the bot and Webex, and crashes of the bot: every case at full size (tens of
+# minutes; not part of make test, which runs the quick versions). CHAOS_QUICK=1 for the short
+# versions, CHAOS_CASES=outage,kill-9 for some cases only, CHAOS_JOBS=4 for four at a time.
+chaos: $(STAMP)
+	$(BIN)/python -m bench.chaos
 
 fuzz: $(STAMP)
 	ONBOARD_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest tests -m fuzz -q

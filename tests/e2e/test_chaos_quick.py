@@ -1,0 +1,46 @@
+"""The quick version of every ``make chaos`` case: faults and crashes, every command answered once.
+
+Each case runs the stand-in, the fault proxy and real ``onboard-bot serve`` processes (see
+``bench.chaos``); a case passes when every command sent got exactly one reply, and after a
+crash the last reply came within 10 s of the restart. Cases the engine still fails carry the
+``chaos`` marker, which ``make test`` deselects (``pytest -m chaos`` runs them); remove a case
+from ``STILL_FAILING`` when the engine passes it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bench.chaos import CASES, Skipped, line, run_case
+
+pytestmark = pytest.mark.slow
+
+POSTGRES_CASES = {"two-postgres", "db-read-only"}
+# Measured on the engine of this branch (the delivery branch merged, 26883bb); each fails there.
+STILL_FAILING = {
+    # A reply post held past the client timeout lands after the bot gave up, checked Webex
+    # (nothing there yet) and posted again: Webex has no idempotency key to prevent that.
+    "latency-spike",
+}
+
+
+def _param(name: str) -> object:
+    marks = [pytest.mark.chaos] if name in STILL_FAILING else []
+    if name in POSTGRES_CASES:
+        marks.append(pytest.mark.postgres)
+    return pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", [_param(n) for n in CASES])
+def test_every_command_is_answered_exactly_once(name: str):
+    if name in POSTGRES_CASES and not os.environ.get("ONBOARD_TEST_POSTGRES_URL"):
+        pytest.skip("ONBOARD_TEST_POSTGRES_URL is not set")
+    try:
+        outcome = run_case(name, quick=True)
+    except Skipped as exc:
+        pytest.skip(str(exc))
+    assert outcome.lost == 0, line(outcome)
+    assert outcome.doubled == 0, line(outcome)
+    assert outcome.passed, line(outcome)
