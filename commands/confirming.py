@@ -8,7 +8,6 @@ from typing import Any
 from commands.context import CommandContext
 from commands.replies import Reply
 from commands.views import ConfirmAction, ConfirmView
-from storage.confirmations import ConfirmationRepository
 
 KEEP_EXPIRED = timedelta(days=7)
 
@@ -26,7 +25,7 @@ def request_confirmation(
     now = ctx.clock.now()
     expires = now + ctx.confirmation_ttl
     with ctx.db.uow() as uow:
-        repo = ConfirmationRepository(uow.session)
+        repo = uow.confirmations
         # Housekeeping on the way: expired codes are kept a while, so that a late "confirm"
         # is told "expired" rather than "unknown", then dropped.
         repo.purge_expired(now - KEEP_EXPIRED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.bootstrap import build_bot
-from bot.pipeline import Request, handle
+from bot.dispatch import Request, dispatch
 from bot.settings import AccessSettings, Settings
 from onboarding.clock import ManualClock
 from storage.uow import Database
@@ -24,7 +24,7 @@ def test_direct_space_is_served_despite_the_allow_list(
     direct = Request(
         person_email="alice@partner.example", text="help", space_id="dm-1", direct=True
     )
-    assert handle(bot, direct).ok
+    assert dispatch(bot, direct).reply.ok
 
 
 def test_group_space_off_the_list_is_refused(
@@ -32,9 +32,9 @@ def test_group_space_off_the_list_is_refused(
 ) -> None:
     bot = _bot(sqlite_database, clock, tmp_path)
     group = Request(person_email="alice@partner.example", text="help", space_id="other-room")
-    assert not handle(bot, group).ok
+    assert not dispatch(bot, group).reply.ok
     listed = Request(person_email="alice@partner.example", text="help", space_id="ops-room")
-    assert handle(bot, listed).ok
+    assert dispatch(bot, listed).reply.ok
 
 
 def test_a_stranger_gets_nothing_in_a_direct_space(
@@ -42,4 +42,4 @@ def test_a_stranger_gets_nothing_in_a_direct_space(
 ) -> None:
     bot = _bot(sqlite_database, clock, tmp_path)
     stranger = Request(person_email="eve@else.example", text="help", space_id="dm-2", direct=True)
-    assert not handle(bot, stranger).ok
+    assert not dispatch(bot, stranger).reply.ok

@@ -20,7 +20,7 @@ import requests
 
 from bot.bootstrap import build_bot
 from bot.cli_serve import LocalWebex
-from bot.pipeline import Request, handle
+from bot.dispatch import Request, dispatch
 from bot.replies import render
 from bot.settings import load_settings
 from onboarding.providers.webex import WebexProvider
@@ -61,11 +61,11 @@ def test_local_webex_points_the_provider_at_the_one_stand_in(
     bot = build_bot(settings, db=sqlite_database, migrate=False)
     assert isinstance(bot.provider, WebexProvider)
     admin_email = local.world.person("admin").email
-    reply = handle(bot, Request(person_email=admin_email, text="status errors", via="cli"))
+    reply = dispatch(bot, Request(person_email=admin_email, text="status errors", via="cli")).reply
     assert reply.ok
     errors = [s for s in local.admin.subscribers.values() if s["status"] == "error"]
     assert f"— {len(errors)} found" in render(reply, "en").markdown
-    reply = handle(bot, Request(person_email=admin_email, text="states", via="cli"))
+    reply = dispatch(bot, Request(person_email=admin_email, text="states", via="cli")).reply
     assert f"({len(local.admin.people)} users)" in render(reply, "en").markdown
     # The bot's own token still reaches the messaging API on the same address.
     me = requests.get(

@@ -1,8 +1,8 @@
 """Every command example a newcomer is shown runs against the demo data.
 
 The README's ``onboard-bot ask`` lines run through the real CLI on a fresh database, as a fresh
-clone would run them; every ``help`` example (the registry's) runs through the bot's pipeline
-in a space, as typed in Webex. Each must succeed: exit 0, no error reply (a destructive one may
+clone would run them; every ``help`` example (the registry's) runs through the bot's dispatch
+chain in a space, as typed in Webex. Each must succeed: exit 0, no error reply (a destructive one may
 ask to confirm first).
 """
 
@@ -19,7 +19,7 @@ import commands  # noqa: F401  (registers every command)
 from bot.bootstrap import Bot, build_bot
 from bot.cards import render_markdown
 from bot.cli import main
-from bot.pipeline import Request, handle
+from bot.dispatch import Request, dispatch
 from bot.settings import Settings
 from commands.registry import REGISTRY
 from commands.views import ConfirmView, ErrorView
@@ -82,7 +82,7 @@ def bot(sqlite_database, tmp_path: Path) -> Bot:
 
 def say(bot: Bot, text: str):
     """``text`` typed by an admin in a group space with the bot."""
-    return handle(bot, Request(person_email=ADMIN, text=text, space_id=SPACE))
+    return dispatch(bot, Request(person_email=ADMIN, text=text, space_id=SPACE)).reply
 
 
 @pytest.mark.parametrize(("name", "example"), help_examples(), ids=lambda x: x)

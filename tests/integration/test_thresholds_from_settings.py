@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.bootstrap import build_bot
-from bot.pipeline import Request, handle
+from bot.dispatch import Request, dispatch
 from bot.settings import Settings
 from commands.views import DigestView, StuckView
 from onboarding.clock import ManualClock
@@ -16,7 +16,9 @@ def _ask(database: Database, clock: ManualClock, tmp_path: Path, text: str, **se
     bot = build_bot(
         Settings(files_dir=tmp_path / "files", **settings), db=database, clock=clock, migrate=False
     )
-    return handle(bot, Request(person_email="admin@partner.example", text=text, space_id="r1"))
+    return dispatch(
+        bot, Request(person_email="admin@partner.example", text=text, space_id="r1")
+    ).reply
 
 
 def test_stuck_uses_the_configured_days(
