@@ -11,13 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.cards import _ac as ac
 from bot.cards._md import GROUP_ICON, MAX_BYTES, clamp, code, esc, group_label, size
 from bot.cards._render import card_renderer, markdown_renderer
 from commands.views import DigestListView, DigestSavedView, DigestStoppedView, DigestView
-from i18n import t
+from i18n import numbers, t
 from onboarding import lifecycle
 from onboarding.digest import Change, DigestReport, DigestSpec, ScheduleKind, describe_cron
 from onboarding.model import ControlHubState, StatusGroup, Subscriber
@@ -38,22 +37,11 @@ DigestViews = DigestView | DigestListView | DigestSavedView | DigestStoppedView
 
 def moment(when: datetime, timezone: str, locale: str) -> str:
     """``when`` in the digest's time zone: ``2026-01-15 08:00 Europe/Prague``."""
-    local = when.astimezone(ZoneInfo(timezone))
-    return t(
-        "digest.time",
-        locale,
-        y=local.year,
-        m=local.month,
-        d=local.day,
-        H=local.hour,
-        M=local.minute,
-        zone=timezone,
-    )
+    return f"{numbers.moment(when, t('digest.time', locale), locale, timezone)} {timezone}"
 
 
 def _days(n: int, locale: str) -> str:
-    form = "one" if n == 1 else ("few" if 2 <= n <= 4 else "many")
-    return t(f"lifecycle.days.{form}", locale, n=n)
+    return t("lifecycle.days", locale, n=n)
 
 
 def _signed(n: int) -> str:
@@ -265,7 +253,7 @@ def _sections(report: DigestReport, locale: str) -> list[_Section]:
                     "digest.section.claims",
                     locale,
                     state=state(ControlHubState.DELAYED_CLAIM, locale),
-                    hours=opts.claim_days * 24,
+                    within=t("digest.claims_within", locale, n=opts.claim_days * 24),
                     n=report.claims.total,
                 ),
                 [_stuck_line(s, report, locale) for s in report.claims.items],

@@ -1,4 +1,7 @@
-"""Merges the per-area message tables into one catalog; a duplicated key fails at import."""
+"""Merges the per-area message tables into one catalog; a duplicated key fails at import.
+
+Counted messages (one template per plural category) are kept apart in ``counts.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from i18n.catalog import (
     access,
     cards,
     commands,
+    counts,
     digests,
     errors,
     sandbox,
@@ -38,3 +42,7 @@ def _merge() -> dict[str, dict[str, str]]:
 
 
 CATALOG = _merge()
+COUNTED = counts.COUNTED
+_twice = sorted(CATALOG.keys() & COUNTED.keys())
+if _twice:
+    raise ValueError(f"message keys {_twice} are both plain and counted")

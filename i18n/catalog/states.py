@@ -321,9 +321,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{state}: the deadline to decide passed on {date}.",
         "cs": "{state}: lhůta pro rozhodnutí uplynula {date}.",
     },
-    # Durations and dates (Czech has three plural forms: 1 den, 2-4 dny, 5+ dní)
-    "lifecycle.days.one": {"en": "{n} day", "cs": "{n} den"},
-    "lifecycle.days.few": {"en": "{n} days", "cs": "{n} dny"},
-    "lifecycle.days.many": {"en": "{n} days", "cs": "{n} dní"},
-    "lifecycle.date": {"en": "{y:04d}-{m:02d}-{d:02d}", "cs": "{d}. {m}. {y}"},
+    # Dates: CLDR patterns Babel writes in the locale (counted days: i18n/catalog/counts.py)
+    "lifecycle.date": {"en": "yyyy-MM-dd", "cs": "d. M. y"},
 }

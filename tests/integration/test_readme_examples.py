@@ -2,8 +2,8 @@
 
 The README's ``onboard-bot ask`` lines run through the real CLI on a fresh database, as a fresh
 clone would run them; every ``help`` example (the registry's) runs through the bot's dispatch
-chain in a space, as typed in Webex. Each must succeed: exit 0, no error reply (a destructive one may
-ask to confirm first).
+chain in a space, as typed in Webex. Each must succeed: exit 0, no error reply (a destructive
+one may ask to confirm first).
 """
 
 from __future__ import annotations
