@@ -33,7 +33,7 @@ from datetime import timedelta
 
 from bot.bootstrap import Bot
 from bot.delivery import RetryPolicy
-from bot.dispatch import Request, dispatch, is_silent
+from bot.dispatch import Dispatched, Request, dispatch, is_silent
 from bot.events import (
     ACTIONS_CREATED,
     MESSAGES_CREATED,
@@ -164,10 +164,11 @@ class EventWorker:
         try:
             envelope = WebhookEnvelope.parse(row.payload)
             job = self._job(envelope, cid)
-            reply = self._reply(job.request, cid)
+            done = self._reply(job.request, cid)
+            reply = done.reply
             messages: list[OutgoingMessage] = []
             if not is_silent(reply):  # e.g. a space already told it may not use the bot
-                rendered = self.renderer(reply, self.bot.settings.locale)
+                rendered = self.renderer(reply, done.locale)  # the space's or person's language
                 messages = rendered.messages(room_id=job.room_id, parent_id=job.parent_id)
         except _Skip as skip:
             self._settle(row, outcome="done", note=str(skip))
@@ -257,10 +258,10 @@ class EventWorker:
         )
         return _Job(request, action.room_id, parent)
 
-    def _reply(self, request: Request, cid: str) -> Reply:
+    def _reply(self, request: Request, cid: str) -> Dispatched:
         done = dispatch(self.bot, request)
         self.metrics.commands.labels(done.name, done.result).inc()
-        return done.reply
+        return done
 
     # -- settling ----------------------------------------------------------------------------
 

@@ -4,6 +4,17 @@ Each family module registers its commands on import (in the order ``help`` lists
 is a module, a test and a line here. ``commands.runner`` runs a message or a card action.
 """
 
-from commands import help, status, users, export, template, states, digest, confirm, audit  # noqa: I001
+from commands import help, status, users, export, template, states, digest, confirm, audit, language  # noqa: I001
 
-__all__ = ["audit", "confirm", "digest", "export", "help", "states", "status", "template", "users"]
+__all__ = [
+    "audit",
+    "confirm",
+    "digest",
+    "export",
+    "help",
+    "language",
+    "states",
+    "status",
+    "template",
+    "users",
+]

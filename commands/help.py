@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from commands.context import CommandContext
+from commands.language_choice import language_lines, lookup
 from commands.parsing import Args, ParseError, command_suggestions, tokenize
 from commands.registry import ArgKind, ArgSpec, allowed, command
 from commands.replies import Reply
@@ -30,4 +31,6 @@ def help_(ctx: CommandContext, args: Args) -> Reply:
         return Reply(CommandHelpView(spec, allowed(spec, ctx.role)))
     specs = ctx.registry.commands()
     visible = tuple(s for s in specs if allowed(s, ctx.role))
-    return Reply(HelpView(visible, ctx.role, len(specs) - len(visible)))
+    with ctx.db.uow() as uow:
+        here = lookup(uow, person=ctx.actor.email, space_id=ctx.actor.space_id, default=ctx.locale)
+    return Reply(HelpView(visible, ctx.role, len(specs) - len(visible), language_lines(here)))

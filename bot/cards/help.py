@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards import _ac as ac
-from bot.cards._md import code, fit, msg
+from bot.cards._md import code, fit, msg, render_msg
 from bot.cards._render import card_renderer, markdown_renderer
 from commands.registry import ArgKind, CommandSpec
 from commands.views import CommandHelpView, HelpView
@@ -30,6 +30,7 @@ def _list(view: HelpView, locale: str) -> str:
     if view.hidden:
         tail.append("_" + t("md.help.hidden", locale, n=view.hidden) + "_")
     tail.append(msg("md.help.more", locale))
+    tail += ["_" + render_msg(m, locale) + "_" for m in view.languages]
     return fit(head, items, tail, lambda n: msg("md.more_plain", locale, n=n))
 
 
@@ -85,6 +86,8 @@ def _list_card(view: HelpView, locale: str) -> dict[str, Any]:
     if view.hidden:
         body.append(ac.msg("md.help.hidden", locale, block={"isSubtle": True}, n=view.hidden))
     body.append(ac.msg("md.help.more", locale, block={"isSubtle": True}))
+    for m in view.languages:
+        body.append(ac.msg(m.key, locale, block={"isSubtle": True}, **dict(m.params)))
     actions = []
     if any(s.name == "status" for s in view.commands):
         actions.append(ac.submit(t("card.help.users", locale), "status.list", {"filters": ""}))

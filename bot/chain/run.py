@@ -11,8 +11,10 @@ from commands.runner import Handled, run_action, run_text
 from onboarding.service import Actor
 
 
-def context_for(bot: Bot, request: Request, role: Role) -> CommandContext:
-    """The command context of ``request`` for a person holding ``role``."""
+def context_for(
+    bot: Bot, request: Request, role: Role, locale: str | None = None
+) -> CommandContext:
+    """The command context of ``request`` for a person holding ``role``, answered in ``locale``."""
     return CommandContext(
         service=bot.service,
         actor=Actor(
@@ -25,7 +27,7 @@ def context_for(bot: Bot, request: Request, role: Role) -> CommandContext:
         clock=bot.clock,
         db=bot.db,
         files_dir=bot.files_dir,
-        locale=bot.settings.locale,
+        locale=locale or bot.settings.locale,
         confirmation_ttl=bot.confirmation_ttl,
         bot_names=request.bot_names,
         page_size=bot.page_size,
@@ -38,7 +40,7 @@ def run(turn: Turn, next_: Next) -> Handled:
     """Run the request; the end of the chain (``next_`` is not called)."""
     request = turn.request
     assert turn.role is not None, "the access link runs first"
-    ctx = context_for(turn.bot, request, turn.role)
+    ctx = context_for(turn.bot, request, turn.role, turn.locale)
     if request.action is not None:
         return run_action(request.action, dict(request.inputs), ctx)
     return run_text(request.text or "", ctx, parsed=turn.found())

@@ -12,6 +12,7 @@ from i18n.catalog import (
     counts,
     digests,
     errors,
+    language,
     sandbox,
     states,
     web,
@@ -28,6 +29,7 @@ _TABLES = (
     sandbox.MESSAGES,
     webex_provider.MESSAGES,
     access.MESSAGES,
+    language.MESSAGES,
 )
 
 
