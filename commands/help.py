@@ -12,7 +12,7 @@ from commands.views import CommandHelpView, HelpView
 
 @command(
     "help",
-    aliases=("?", "napoveda", "nápověda"),
+    aliases=("?",),
     args=(ArgSpec("command", ArgKind.COMMAND, required=False, variadic=True),),
     examples=("help", "help status"),
 )

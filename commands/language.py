@@ -34,7 +34,6 @@ _ME = frozenset({"me", "ja", "mne", "muj", "moje"})
 
 @command(
     "language",
-    aliases=("jazyk",),
     args=(ArgSpec("language", ArgKind.TEXT, required=False, variadic=True),),
     usage_key="usage.language",
     examples=("language", "language cs", "language me en"),

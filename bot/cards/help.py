@@ -16,11 +16,16 @@ def usage(spec: CommandSpec, locale: str) -> str:
     """The usage line of a command: ``retry <user> <email>``, optional ones in brackets."""
     if spec.usage_key:
         return t(spec.usage_key, locale)
-    parts = [spec.name]
+    parts = [spec.shown_name(locale)]  # Czech help leads with the Czech name
     for arg in spec.args:
         label = t(arg.label_key, locale) + ("…" if arg.variadic else "")
         parts.append(f"<{label}>" if arg.required else f"[{label}]")
     return " ".join(parts)
+
+
+def other_names(spec: CommandSpec, locale: str) -> tuple[str, ...]:
+    """The names of a command besides the one its usage line shows (English and Czech)."""
+    return tuple(n for n in dict.fromkeys(spec.names) if n != spec.shown_name(locale))
 
 
 def _list(view: HelpView, locale: str) -> str:
@@ -43,8 +48,8 @@ def _detail(view: CommandHelpView, locale: str) -> str:
             lines.append(f"- {code('<' + t(arg.label_key, locale) + '>')}: {t(doc_key, locale)}")
         if arg.kind is ArgKind.FILTERS:
             lines.append(t("md.help.filters", locale))
-    if spec.aliases:
-        lines.append(f"{t('md.help.aliases', locale)}: " + ", ".join(code(a) for a in spec.aliases))
+    if others := other_names(spec, locale):
+        lines.append(f"{t('md.help.aliases', locale)}: " + ", ".join(code(a) for a in others))
     if spec.examples:
         lines.append(
             f"{t('md.help.examples', locale)}: " + " · ".join(code(e) for e in spec.examples)
@@ -113,8 +118,8 @@ def _detail_card(view: CommandHelpView, locale: str) -> dict[str, Any]:
             )
         if arg.kind is ArgKind.FILTERS:
             body.append(ac.md(t("md.help.filters", locale), spacing="Small"))
-    if spec.aliases:
-        body.append(ac.field(t("md.help.aliases", locale), ", ".join(spec.aliases)))
+    if others := other_names(spec, locale):
+        body.append(ac.field(t("md.help.aliases", locale), ", ".join(others)))
     if spec.examples:
         runs: list[dict[str, Any]] = []
         for i, example in enumerate(spec.examples):
