@@ -306,6 +306,7 @@ class ListFilters:
     words: tuple[str, ...] = ()
     free: tuple[str, ...] = ()  # words that became search text without ``search``
     explicit: bool = False  # any filter besides free text was given
+    plain: bool = False  # ``--plain``: an export for scripts (bare UTF-8, machine headers)
 
     @property
     def single_ref(self) -> str | None:
@@ -325,6 +326,8 @@ _KEYWORDS: Mapping[str, str] = {
     "page": "page",
     "strana": "page",
 }
+#: ``--plain`` (``--prostý``): an export as scripts want it (folded, so without the dashes).
+_PLAIN_WORDS = frozenset({"plain", "prosty"})
 #: Filter keywords whose next word is their value, as ``ListFilters.words`` spells them.
 VALUED_FILTERS = ("customer", "package", "search")
 _FILTER_WORDS = (*_STATUS_CHOICES, "error", *VALUED_FILTERS, "page")
@@ -355,10 +358,16 @@ def parse_filters(tokens: Sequence[str]) -> ListFilters:
     free: list[str] = []
     words: list[str] = []
     explicit = False
+    plain = False
     i = 0
     while i < len(tokens):
         token = tokens[i]
         i += 1
+        if token.startswith("--") and fold(token) in _PLAIN_WORDS:
+            plain = True
+            continue
+        if token.startswith("--") and did_you_mean(fold(token), _PLAIN_WORDS, n=1):
+            raise ParseError("parse.bad_option", suggestions=("--plain",), value=token)
         name, sep, inline = token.partition("=")
         keyword = _KEYWORDS.get(fold(name))
         if keyword is not None:
@@ -412,7 +421,7 @@ def parse_filters(tokens: Sequence[str]) -> ListFilters:
         text=" ".join(text) or None,
         include_provisioned=include_all,
     )
-    return ListFilters(query, page, tuple(words), tuple(free), explicit)
+    return ListFilters(query, page, tuple(words), tuple(free), explicit, plain)
 
 
 def quote(word: str) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TextIO
 
+from onboarding import csv_dialect
+from onboarding.csv_dialect import safe_cell as _cell
 from onboarding.model import ProvisioningStatus
 from storage.models import SubscriberRow
 
@@ -22,18 +23,6 @@ COLUMNS = (
     "error_text",
     "last_status_change",
 )
-
-# A spreadsheet runs cells starting with these as formulas; provider data must stay data.
-_FORMULA_START = ("=", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    if value.startswith(_FORMULA_START):
-        return "'" + value
-    # "+420 ..." and "-1" are numbers, not formulas: BroadWorks IDs are often phone numbers.
-    if value[:1] in "+-" and value[1:2] and not value[1:2].isdigit():
-        return "'" + value
-    return value
 
 
 def csv_rows(rows: Iterable[SubscriberRow]) -> Iterator[list[str]]:
@@ -55,10 +44,12 @@ def csv_rows(rows: Iterable[SubscriberRow]) -> Iterator[list[str]]:
         ]
 
 
-def write_csv(rows: Iterable[SubscriberRow], out: TextIO) -> int:
+def write_csv(
+    rows: Iterable[SubscriberRow], out: TextIO, *, header: Sequence[str] = COLUMNS
+) -> int:
     """Write the header and every row to ``out``; returns how many subscribers were written."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer = csv_dialect.writer(out)  # the one CSV dialect (onboarding/csv_dialect.py)
+    writer.writerow(header)
     count = 0
     for record in csv_rows(rows):
         writer.writerow(record)

@@ -16,7 +16,7 @@ from onboarding import lifecycle
 from onboarding.clock import Clock
 from onboarding.emails import normalise_email
 from onboarding.errors import InvalidInput, NotFound, OnboardingError, Refused
-from onboarding.export import write_csv
+from onboarding.export import COLUMNS, write_csv
 from onboarding.mapping import customer_from_row, org_user_from_row, subscriber_from_row
 from onboarding.model import (
     ControlHubState,
@@ -176,11 +176,13 @@ class OnboardingService:
             by_group[st.group] += n
         return StatusSummary(by_group, by_status, by_customer, fresh)
 
-    def export_csv(self, query: SubscriberQuery, out: TextIO) -> int:
+    def export_csv(
+        self, query: SubscriberQuery, out: TextIO, *, header: Sequence[str] = COLUMNS
+    ) -> int:
         """Write the filtered list as CSV to ``out``, streamed; returns the number of rows."""
         self.refresh()
         with self.db.uow() as uow:
-            return write_csv(uow.subscribers.stream(query.to_filter()), out)
+            return write_csv(uow.subscribers.stream(query.to_filter()), out, header=header)
 
     def iter_subscribers(self, query: SubscriberQuery) -> Iterator[Subscriber]:
         """Every matching subscriber, streamed in list order."""

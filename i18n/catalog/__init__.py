@@ -10,6 +10,7 @@ from i18n.catalog import (
     cards,
     commands,
     counts,
+    csv_headers,
     digests,
     errors,
     language,
@@ -30,6 +31,7 @@ _TABLES = (
     webex_provider.MESSAGES,
     access.MESSAGES,
     language.MESSAGES,
+    csv_headers.MESSAGES,
 )
 
 

@@ -162,6 +162,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The filter `{filter}` needs a value after it.",
         "cs": "Filtr `{filter}` potřebuje za sebou hodnotu.",
     },
+    "parse.bad_option": {
+        "en": "`{value}` is not an option here; `export … --plain` writes a file for scripts "
+        "(no byte-order mark, column names that never change).",
+        "cs": "`{value}` tu nelze použít; `export … --plain` zapíše soubor pro skripty "
+        "(bez značky pořadí bajtů, s neměnnými názvy sloupců).",
+    },
     "parse.bad_filter": {
         "en": "`{value}` is not a filter; to search for that text, use `search {value}`.",
         "cs": "`{value}` není filtr; chcete-li hledat tento text, použijte `search {value}`.",
