@@ -44,8 +44,9 @@ def _days(n: int, locale: str) -> str:
     return t("lifecycle.days", locale, n=n)
 
 
-def _signed(n: int) -> str:
-    return f"+{n}" if n > 0 else ("0" if n == 0 else f"−{-n}")
+def _signed(n: int, locale: str) -> str:
+    shown = numbers.number(abs(n), locale)
+    return f"+{shown}" if n > 0 else ("0" if n == 0 else f"−{shown}")
 
 
 def change_text(change: Change, locale: str) -> str:
@@ -53,7 +54,7 @@ def change_text(change: Change, locale: str) -> str:
     if change.zero:
         return t("digest.change.none", locale)
     parts = [
-        t(f"digest.change.{key}", locale, n=_signed(n))
+        t(f"digest.change.{key}", locale, n=_signed(n, locale))
         for key, n in (
             ("error", change.errors),
             ("pending", change.pending),
@@ -68,7 +69,7 @@ def totals_text(report: DigestReport, locale: str, *, icons: bool = True) -> str
     """``Users: 80 (🔴 error 16 · 🟡 pending request 30 · 🟢 provisioned 34)``."""
     counts = " · ".join(
         (f"{GROUP_ICON[g]} " if icons else "")
-        + f"{group_label(g, locale)} {report.summary.by_group.get(g, 0)}"
+        + f"{group_label(g, locale)} {numbers.number(report.summary.by_group.get(g, 0), locale)}"
         for g in _GROUP_ORDER
     )
     return t("digest.totals", locale, n=report.summary.total, counts=counts)
@@ -76,7 +77,7 @@ def totals_text(report: DigestReport, locale: str, *, icons: bool = True) -> str
 
 def _status_counts(report: DigestReport, locale: str) -> str:
     parts = [
-        f"{t(f'status.{s.value}', locale)} {n}"
+        f"{t(f'status.{s.value}', locale)} {numbers.number(n, locale)}"
         for s, n in report.summary.by_status.items()
         if n and s.group is StatusGroup.PENDING
     ]
@@ -400,11 +401,14 @@ def digest_card(view: DigestView, locale: str) -> dict[str, Any]:
         body.append(ac.text(totals_text(report, locale)))
     else:
         facts = [
-            (f"{GROUP_ICON[g]} {group_label(g, locale)}", str(report.summary.by_group.get(g, 0)))
+            (
+                f"{GROUP_ICON[g]} {group_label(g, locale)}",
+                numbers.number(report.summary.by_group.get(g, 0), locale),
+            )
             for g in _GROUP_ORDER
         ]
         facts += [
-            (t(f"status.{s.value}", locale), str(n))
+            (t(f"status.{s.value}", locale), numbers.number(n, locale))
             for s, n in report.summary.by_status.items()
             if n and s.group is StatusGroup.PENDING
         ]
