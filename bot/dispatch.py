@@ -12,8 +12,11 @@ log reference; ``run`` calls the runner, which returns what it ran (``Handled``:
 its typed arguments, its target and the reply) for the audit, the metrics and the logs.
 
 The Webex worker and the CLI both call ``dispatch``; nothing here knows about HTTP or Webex.
-Storage is reached through the unit of work passed in (``bot.db.uow()`` unless a test passes
-its own).
+Each request is one unit of work (cosmicpython's pattern, passed in so a test may pass a fake):
+the links and the command's own storage (confirmations) use its repositories, and the audit
+entry is committed with what the command wrote. The provider actions are the exception by design:
+the service commits each one at once with its ``service.<action>`` entry, so that a crash after
+a provider call can never make it run twice.
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ def dispatch(
             raise LookupError("the dispatch chain ended without an answer")
         return chain[index](turn, lambda: step(index + 1))
 
-    handled = step(0)
+    with turn.uow:
+        handled = step(0)
     result, detail = turn.outcome or ("ok" if handled.reply.ok else "error", None)
     return Dispatched(handled, result, detail, turn.locale or bot.settings.locale)

@@ -8,7 +8,7 @@ Replies are threaded under the asking message in group spaces.
 
 Side effects never repeat
 -------------------------
-The pipeline runs with the event's correlation id (derived from the event key, the same for every
+Dispatch runs with the event's correlation id (derived from the event key, the same for every
 redelivery). The service layer writes a ``service.<action>`` audit entry, in its own committed
 transaction, right after each provider action, tagged with that id. Before running an event the
 dispatch chain (its *already handled* link) looks for such entries: if a previous attempt got as

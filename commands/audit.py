@@ -81,19 +81,19 @@ def _names_of(ctx: CommandContext, who: str) -> tuple[str, ...]:
 def _entries(
     ctx: CommandContext, since: datetime, names: tuple[str, ...], *, limit: int
 ) -> tuple[tuple[AuditLine, ...], int]:
-    with ctx.db.uow() as uow:
-        rows, total = uow.audit.involving(since=since, names=names, limit=limit)
-        lines = []
-        for row in rows:
-            line = AuditLine.of(row)
-            # Entries written before targets were recorded as people know them hold a card's
-            # subscriber id; show the user by email or BroadWorks ID instead.
-            target = line.target
-            sub = uow.subscribers.get(target) if target and _maybe_id(target) else None
-            if sub is not None:
-                line = replace(line, target=sub.email or sub.user_id)
-            lines.append(line)
-        return tuple(lines), total
+    uow = ctx.uow
+    rows, total = uow.audit.involving(since=since, names=names, limit=limit)
+    lines = []
+    for row in rows:
+        line = AuditLine.of(row)
+        # Entries written before targets were recorded as people know them hold a card's
+        # subscriber id; show the user by email or BroadWorks ID instead.
+        target = line.target
+        sub = uow.subscribers.get(target) if target and _maybe_id(target) else None
+        if sub is not None:
+            line = replace(line, target=sub.email or sub.user_id)
+        lines.append(line)
+    return tuple(lines), total
 
 
 def _maybe_id(target: str) -> bool:

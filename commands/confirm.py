@@ -51,21 +51,22 @@ def cancel(ctx: CommandContext, args: Args) -> Reply:
 
 def _claim(ctx: CommandContext, code: str, *, check_role: bool) -> ConfirmationRow | Reply:
     """Use up ``code`` for the asker, or the refusal saying why it cannot be used."""
-    with ctx.db.uow() as uow:
-        row = uow.confirmations.get(code)
-        problem = _problem(ctx, row, code)
-        if problem is not None:
-            return problem
-        assert row is not None
-        spec = ctx.registry.find(row.action)
-        # The role is checked again now: it may have been lowered since the code was issued.
-        if check_role and spec is not None and ctx.role < spec.role:
-            return _refuse("confirm.forbidden", row, code=code, command=row.action)
-        # one conditional UPDATE: one winner
-        if not uow.confirmations.use(code, ctx.clock.now()):
-            return _refuse("confirm.used", row, code=code)
-        uow.commit()
-        return row
+    uow = ctx.uow
+    row = uow.confirmations.get(code)
+    problem = _problem(ctx, row, code)
+    if problem is not None:
+        return problem
+    assert row is not None
+    spec = ctx.registry.find(row.action)
+    # The role is checked again now: it may have been lowered since the code was issued.
+    if check_role and spec is not None and ctx.role < spec.role:
+        return _refuse("confirm.forbidden", row, code=code, command=row.action)
+    if not uow.confirmations.use(code, ctx.clock.now()):  # one conditional UPDATE: one winner
+        return _refuse("confirm.used", row, code=code)
+    # Committed before the action runs: a concurrent confirm of the same code has lost by now,
+    # and the provider call that follows never waits on this transaction.
+    uow.commit()
+    return row
 
 
 def _problem(ctx: CommandContext, row: ConfirmationRow | None, code: str) -> Reply | None:

@@ -73,9 +73,8 @@ def language(ctx: CommandContext, args: Args) -> Reply:
 
 
 def _set(ctx: CommandContext, scope: LanguageScope, key: str, locale: str) -> Reply:
-    with ctx.db.uow() as uow:
-        before = uow.languages.choose(scope, key, locale, by=ctx.actor.email, at=ctx.clock.now())
-        uow.commit()
+    before = ctx.uow.languages.choose(scope, key, locale, by=ctx.actor.email, at=ctx.clock.now())
+    ctx.uow.commit()
     which = "language.set.person" if scope is LanguageScope.PERSON else "language.set.space"
     params = {"language": language_label(locale)}
     if before == locale:
@@ -84,6 +83,5 @@ def _set(ctx: CommandContext, scope: LanguageScope, key: str, locale: str) -> Re
 
 
 def _show(ctx: CommandContext) -> Reply:
-    with ctx.db.uow() as uow:
-        found = lookup(uow, person=ctx.actor.email, space_id=ctx.actor.space_id, default=ctx.locale)
+    found = lookup(ctx.uow, person=ctx.actor.email, space_id=ctx.actor.space_id, default=ctx.locale)
     return Reply(NoticeView(language_lines(found)))

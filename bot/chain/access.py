@@ -55,7 +55,6 @@ def access(turn: Turn, next_: Next) -> Handled:
 def first_refusal_in(turn: Turn, space_id: str) -> bool:
     """Remember, durably and once across processes, that ``space_id`` was told "not here"."""
     name = _REFUSED_SPACE + hashlib.sha256(space_id.encode()).hexdigest()[:64]
-    with turn.uow as uow:
-        first = uow.sync_state.add_once(name, {"space_id": space_id}, now=turn.bot.clock.now())
-        uow.commit()
-        return first
+    first = turn.uow.sync_state.add_once(name, {"space_id": space_id}, now=turn.bot.clock.now())
+    turn.uow.commit()
+    return first

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import Any
 
 from bot.acl import normalise
 from bot.chain.turn import Next, Request, Turn
 from commands.replies import Reply
 from commands.runner import Handled
-from commands.views import ActionResultView, ConfirmView, ErrorKind, ErrorView, NoticeView
+from commands.views import ActionResultView, ConfirmView, ErrorKind, ErrorView, Msg, NoticeView
 from storage.models import AuditEntryRow
 from storage.uow import UnitOfWork
 
@@ -44,15 +45,21 @@ def audit(turn: Turn, next_: Next) -> Handled:
         detail = f"{detail} ({turn.note})" if detail else turn.note
     turn.outcome = (result, detail)
     request = turn.request
+    uow = turn.uow
     try:
-        with turn.uow as uow:
-            uow.audit.record(_entry(turn, uow, handled, result, detail))
-            uow.commit()
+        uow.audit.record(_entry(turn, uow, handled, result, detail))
+        uow.commit()  # with what the command wrote in this unit of work (a confirmation)
     except Exception:
+        uow.rollback()
         # The reply matters more than its audit line; the failure is logged for operators.
         log.exception(
             "could not record the audit entry", extra={"correlation_id": request.correlation_id}
         )
+        if isinstance(handled.reply.view, ConfirmView):
+            # Its code went with the rolled-back unit of work: offering it would be a lie.
+            view = ErrorView(ErrorKind.UNAVAILABLE, (Msg("audit.not_recorded"),))
+            handled = replace(handled, reply=Reply.error(view, handled.reply.command))
+            turn.outcome = ("unavailable", "audit.not_recorded")
     log.info(
         "%s %s by %s via %s: %s",
         "action" if request.action is not None else "command",

@@ -38,8 +38,7 @@ def already_handled(turn: Turn, next_: Next) -> Handled:
     request = turn.request
     if request.via not in EVENT_VIA:
         return next_()
-    with turn.uow as uow:
-        done = uow.audit.service_actions(request.correlation_id)
+    done = turn.uow.audit.service_actions(request.correlation_id)
     if not done:
         return next_()
     log.warning(

@@ -17,13 +17,12 @@ from commands.runner import Handled
 
 def _locale(turn: Turn) -> str:
     request = turn.request
-    with turn.uow as uow:
-        found = lookup(
-            uow,
-            person=normalise(request.person_email),
-            space_id=request.space_id,
-            default=turn.bot.settings.locale,
-        )
+    found = lookup(
+        turn.uow,
+        person=normalise(request.person_email),
+        space_id=request.space_id,
+        default=turn.bot.settings.locale,
+    )
     return choose_locale(found, own=request.direct or request.via in ("card", "cli"))
 
 

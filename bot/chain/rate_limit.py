@@ -26,8 +26,7 @@ def rate_limit(turn: Turn, next_: Next) -> Handled:
         return next_()
     per_minute = turn.bot.settings.commands_per_minute
     actor = normalise(request.person_email)
-    with turn.uow as uow:
-        limit = RateLimiter(per_minute).check(uow, actor, turn.bot.clock.now())
+    limit = RateLimiter(per_minute).check(turn.uow, actor, turn.bot.clock.now())
     if limit.allowed:
         return next_()
     log.warning(

@@ -23,6 +23,7 @@ def rescue(turn: Turn, next_: Next) -> Handled:
     try:
         return next_()
     except Exception:
+        turn.uow.rollback()  # nothing half-done is kept; the audit entry is written afresh
         ref = uuid.uuid4().hex[:12]
         request = turn.request
         log.exception(

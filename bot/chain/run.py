@@ -9,13 +9,15 @@ from commands.context import CommandContext
 from commands.registry import Role
 from commands.runner import Handled, run_action, run_text
 from onboarding.service import Actor
+from storage.uow import UnitOfWork
 
 
 def context_for(
-    bot: Bot, request: Request, role: Role, locale: str | None = None
+    bot: Bot, request: Request, role: Role, uow: UnitOfWork, locale: str | None = None
 ) -> CommandContext:
-    """The command context of ``request`` for a person holding ``role``, answered in ``locale``."""
+    """The context of ``request`` for someone holding ``role``, in ``uow``, worded in ``locale``."""
     return CommandContext(
+        uow=uow,
         service=bot.service,
         actor=Actor(
             email=normalise(request.person_email),
@@ -40,7 +42,10 @@ def run(turn: Turn, next_: Next) -> Handled:
     """Run the request; the end of the chain (``next_`` is not called)."""
     request = turn.request
     assert turn.role is not None, "the access link runs first"
-    ctx = context_for(turn.bot, request, turn.role, turn.locale)
+    # The checks before only read: end their transaction, so that none stays open while the
+    # command waits on a provider (PostgreSQL would hold its snapshot that long).
+    turn.uow.commit()
+    ctx = context_for(turn.bot, request, turn.role, turn.uow, turn.locale)
     if request.action is not None:
         return run_action(request.action, dict(request.inputs), ctx)
     return run_text(request.text or "", ctx, parsed=turn.found())

@@ -71,7 +71,7 @@ def audit_rows(db: Database, *where: Any) -> list[AuditEntryRow]:
 
 
 def last_entry(db: Database) -> AuditEntryRow:
-    """The newest pipeline entry (not a ``service.*`` one)."""
+    """The newest dispatch entry (not a ``service.*`` one)."""
     rows = audit_rows(db, AuditEntryRow.action.not_like("service.%"))
     assert rows, "no audit entry was written"
     return rows[-1]

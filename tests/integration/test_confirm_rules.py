@@ -1,4 +1,4 @@
-"""Confirmations through the whole pipeline, each rule with the audit entries it leaves.
+"""Confirmations through the whole dispatch chain, each rule with the audit entries it leaves.
 
 A confirmation is single-use, expires after ``confirmation_minutes`` (from settings), and is bound
 to the person, the action and the target. Someone else's confirm, a second confirm or a late one
@@ -77,7 +77,7 @@ def test_the_owners_confirm_deletes_once_and_links_both_entries(chat):
     assert (confirm.action, confirm.result, confirm.target) == ("confirm", "ok", sub.email)
     assert confirm.text == f"confirm {code}"
     (service,) = _service_deletes(chat.bot)
-    # The pipeline's entry and the service's own are one action seen twice, linked by the id.
+    # The dispatch chain's entry and the service's own are one action seen twice, linked by the id.
     assert service.correlation_id == confirm.correlation_id == "confirm-1"
     assert (service.actor, service.result, service.target) == (ADMIN, "ok", sub.email)
 

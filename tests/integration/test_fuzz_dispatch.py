@@ -1,4 +1,4 @@
-"""Hostile text and card data through the whole pipeline, on SQLite and PostgreSQL.
+"""Hostile text and card data through the whole dispatch chain, on SQLite and PostgreSQL.
 
 Whatever a person types or a forged card submits: ``handle`` never raises, leaves exactly one
 audit entry, and its reply renders in both locales under Webex's size limit.

@@ -1,4 +1,4 @@
-"""Access through the pipeline: other orgs, spaces not allowed (told once), forged cards."""
+"""Access through the dispatch chain: other orgs, spaces not allowed (told once), forged cards."""
 
 from __future__ import annotations
 
