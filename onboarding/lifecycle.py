@@ -505,7 +505,7 @@ def explain_stuck(
 def _label_params(locale: str, state: ControlHubState) -> dict[str, object]:
     params: dict[str, object] = {s.value: state_label(s, locale) for s in ControlHubState}
     params["state"] = state_label(state, locale)
-    params["days"] = DELAYED_CLAIM_DAYS
+    params["days"] = _days(DELAYED_CLAIM_DAYS, locale)  # "14 days", "14 dní": counted words
     return params
 
 

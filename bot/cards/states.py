@@ -25,6 +25,10 @@ def _count(view: StatesView, state: ControlHubState, locale: str) -> str:
     return "?" if hidden else numbers.number(view.counts.get(state, 0), locale)
 
 
+def _days(n: int, locale: str) -> str:
+    return t("lifecycle.days", locale, n=n)  # "7 days", "7 dní"
+
+
 def _state_notes(view: StatesView, state: ControlHubState, locale: str) -> list[str]:
     """What the provider cannot tell about ``state``'s count (Webex: see webex_controlhub)."""
     if state is ControlHubState.ACTIVE and view.uncertain:
@@ -100,7 +104,9 @@ def _user(view: UserStateView, locale: str) -> str:
 
 
 def _stuck(view: StuckView, locale: str) -> str:
-    head = [msg("md.stuck.title", locale, n=len(view.users), days=view.not_verified_days)]
+    head = [
+        msg("md.stuck.title", locale, n=len(view.users), days=_days(view.not_verified_days, locale))
+    ]
     items = [
         f"- **{esc(s.user.display_name or s.user.email)}** ({esc(s.user.email)}): "
         + lifecycle.explain_stuck(s.user, s.reason, view.now, locale)
@@ -212,7 +218,9 @@ def _user_card(view: UserStateView, locale: str) -> dict[str, Any]:
 
 def _stuck_card(view: StuckView, locale: str) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
-        ac.msg("md.stuck.title", locale, n=len(view.users), days=view.not_verified_days)
+        ac.msg(
+            "md.stuck.title", locale, n=len(view.users), days=_days(view.not_verified_days, locale)
+        )
     ]
     shown = list(view.users)[:CARD_STUCK]
     for s in shown:

@@ -410,10 +410,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Jak se uživatel do tohoto stavu dostane",
     },
     "md.stuck.title": {
-        "en": "**Users who need an admin**: {n} (Not verified for more than {days} days, "
+        "en": "**Users who need an admin**: {n} (Not verified for more than {days}, "
         "Delayed claims about to run out)",
-        "cs": "**Uživatelé, kteří potřebují správce**: {n} (Neověřeno déle než zadaný počet "
-        "dní: {days}; Odložený nárok těsně před koncem lhůty)",
+        "cs": "**Uživatelé, kteří potřebují správce**: {n} (Neověřeno déle než {days}; "
+        "Odložený nárok těsně před koncem lhůty)",
     },
     "md.stuck.none": {"en": "Nobody is stuck.", "cs": "Nikdo neuvízl."},
     "md.stuck.resend": {
