@@ -13,7 +13,7 @@ import pytest
 from babel import Locale
 from babel.numbers import format_decimal
 
-from i18n import LOCALES, counted, entries, numbers, placeholders, t
+from i18n import COUNT_PARAMS, LOCALES, counted, entries, numbers, placeholders, t
 
 COUNTS = (0, 1, 2, 5, 21, 1_000_000)
 COUNTED = sorted(counted())
@@ -90,3 +90,16 @@ def test_a_plain_message_never_words_a_count(key: str) -> None:
     for locale in LOCALES:
         template = entries()[key][locale]
         assert not _FIXED_FORM.search(template), (key, locale, template)
+
+
+def _counted_params(template: str) -> set[str]:
+    return placeholders(template) & COUNT_PARAMS
+
+
+@pytest.mark.parametrize("key", sorted(k for k, e in entries().items() if _counted_params(e["en"])))
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_count_in_a_plain_message_is_grouped_per_locale(key: str, locale: str) -> None:
+    template = entries()[key][locale]
+    params: dict[str, object] = {name: f"<{name}>" for name in placeholders(template)}
+    params.update({name: 1_000_000 for name in _counted_params(template)})
+    assert numbers.number(1_000_000, locale) in t(key, locale, **params)
