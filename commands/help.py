@@ -31,5 +31,7 @@ def help_(ctx: CommandContext, args: Args) -> Reply:
         return Reply(CommandHelpView(spec, allowed(spec, ctx.role)))
     specs = ctx.registry.commands()
     visible = tuple(s for s in specs if allowed(s, ctx.role))
-    here = lookup(ctx.uow, person=ctx.actor.email, space_id=ctx.actor.space_id, default=ctx.locale)
+    here = lookup(
+        ctx.uow, person=ctx.actor.email, space_id=ctx.actor.space_id, default=ctx.default_locale
+    )
     return Reply(HelpView(visible, ctx.role, len(specs) - len(visible), language_lines(here)))

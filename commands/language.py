@@ -83,5 +83,7 @@ def _set(ctx: CommandContext, scope: LanguageScope, key: str, locale: str) -> Re
 
 
 def _show(ctx: CommandContext) -> Reply:
-    found = lookup(ctx.uow, person=ctx.actor.email, space_id=ctx.actor.space_id, default=ctx.locale)
+    found = lookup(
+        ctx.uow, person=ctx.actor.email, space_id=ctx.actor.space_id, default=ctx.default_locale
+    )
     return Reply(NoticeView(language_lines(found)))

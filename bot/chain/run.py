@@ -30,6 +30,7 @@ def context_for(
         db=bot.db,
         files_dir=bot.files_dir,
         locale=locale or bot.settings.locale,
+        default_locale=bot.settings.locale,
         confirmation_ttl=bot.confirmation_ttl,
         bot_names=request.bot_names,
         page_size=bot.page_size,

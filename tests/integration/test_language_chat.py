@@ -100,6 +100,10 @@ def test_help_and_language_show_the_languages_in_force(chat: Chat) -> None:
     help_ = chat.say("help", space=ENGLISH_SPACE)
     assert "Language of this space: English (the bot's default)." in help_.markdown
     assert "Your own language: English." in help_.markdown
+    chat.say("language me cs", space=ENGLISH_SPACE)
+    direct = chat.say("language", space=DIRECT, direct=True)
+    assert direct.locale == "cs"  # answered in the person's own language…
+    assert "Jazyk tohoto prostoru: angličtina (výchozí jazyk bota)." in direct.markdown  # …truly
 
 
 def test_a_digest_posts_in_its_spaces_language(chat: Chat) -> None:
