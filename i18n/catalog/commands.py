@@ -2,7 +2,8 @@
 
 Czech uses Partner Hub's and Control Hub's own words (domain.md): zřízen, nevyřízený požadavek,
 chyba, Opakovat aktivaci, Odstranit uživatele, Změnit typ balíčku, Kopírovat text chyby, Vyloučit
-zřízené uživatele. Command names and filter words stay English: they are what people type.
+zřízené uživatele. Inside code spans, commands are written as typed in English (every command also
+has a Czech name, commands/czech.py). Counted messages live in counts.py.
 """
 
 MESSAGES: dict[str, dict[str, str]] = {
