@@ -25,6 +25,7 @@ LINE_END = "\r\n"
 
 # A spreadsheet runs a cell starting with one of these as a formula (or a DDE command).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_RISKY_FIRST = frozenset("".join(_FORMULA_START))
 # ... except a plain signed number, "+420 600 278 947" or "-1", or a BroadWorks ID made of one
 # ("+420123456789@bw.example"): with no operator, parenthesis or pipe, nothing there can run,
 # and scripts get the ID exactly as Webex has it.
@@ -37,8 +38,10 @@ def safe_cell(value: object) -> str:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _SIGNED_NUMBER.fullmatch(text):
+    text = value if isinstance(value, str) else str(value)
+    if not text or text[0] not in _RISKY_FIRST:
+        return text  # the usual case, decided on one character (exports run this per cell)
+    if not _SIGNED_NUMBER.fullmatch(text):
         return "'" + text
     return text
 
