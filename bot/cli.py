@@ -123,8 +123,9 @@ def ask(
     if files_dir is not None:
         overrides["files_dir"] = files_dir
     bot = bot_from(ctx, **overrides)
-    reply = dispatch(bot, Request(person_email=as_email, text=text, via="cli")).reply
-    rendered = render(reply, bot.settings.locale)
+    done = dispatch(bot, Request(person_email=as_email, text=text, via="cli"))
+    reply = done.reply
+    rendered = render(reply, done.locale)
     if as_json:
         click.echo(json.dumps(rendered.bodies(), indent=2, ensure_ascii=False))
     else:

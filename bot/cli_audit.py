@@ -6,7 +6,6 @@ or deletes an audit entry, and neither does this command.
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -15,6 +14,8 @@ from typing import TextIO
 
 import click
 
+from onboarding import csv_dialect
+from onboarding.csv_dialect import safe_cell
 from storage.models import AuditEntryRow
 from storage.uow import Database
 
@@ -32,18 +33,6 @@ COLUMNS = (
     "correlation_id",
 )
 _BATCH = 1000
-# Spreadsheets run cells that start with these as formulas; a typed "=HYPERLINK(...)" must stay
-# text when an auditor opens the file (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def entries(db: Database, *, since: datetime | None = None) -> Iterator[AuditEntryRow]:
@@ -58,15 +47,26 @@ def entries(db: Database, *, since: datetime | None = None) -> Iterator[AuditEnt
         last = rows[-1].id
 
 
-def write_csv(db: Database, out: TextIO, *, since: datetime | None = None) -> int:
-    """Write the trail as CSV to ``out``; returns how many entries were written."""
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+def write_csv(
+    db: Database,
+    out: TextIO,
+    *,
+    since: datetime | None = None,
+    locale: str | None = None,
+    bom: bool = False,
+) -> int:
+    """Write the trail as CSV to ``out``; returns how many entries were written.
+
+    The dialect is the exports' (``onboarding/csv_dialect.py``): the same formula-injection
+    rule; headers in ``locale`` (None: the machine names); ``bom`` writes a byte-order mark.
+    """
+    writer = csv_dialect.writer(out, bom=bom)
+    writer.writerow(csv_dialect.header("audit", COLUMNS, locale))
     count = 0
     for row in entries(db, since=since):
         writer.writerow(
             [
-                _cell(v)
+                safe_cell(v)
                 for v in (
                     row.id,
                     row.at,
@@ -106,8 +106,14 @@ def audit() -> None:
     default=None,
     help="CSV file to write (default: standard output).",
 )
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="For scripts: bare UTF-8 and the machine column names (default: a byte-order mark "
+    "for Excel and headers in the configured locale).",
+)
 @click.pass_context
-def export(ctx: click.Context, since_days: int | None, output: Path | None) -> None:
+def export(ctx: click.Context, since_days: int | None, output: Path | None, plain: bool) -> None:
     """Write the audit trail as CSV (oldest first)."""
     from bot.cli import settings_from
     from onboarding.clock import SystemClock
@@ -118,13 +124,14 @@ def export(ctx: click.Context, since_days: int | None, output: Path | None) -> N
     clock = ctx.obj.get("clock") if isinstance(ctx.obj, dict) else None  # tests set one
     now = (clock or SystemClock()).now()
     since = now - timedelta(days=since_days) if since_days is not None else None
+    locale = None if plain else settings.locale
     try:
         if output is None:
-            count = write_csv(db, sys.stdout, since=since)
+            count = write_csv(db, sys.stdout, since=since, locale=locale, bom=not plain)
         else:
             output.parent.mkdir(parents=True, exist_ok=True)
-            with output.open("w", encoding="utf-8", newline="") as out:
-                count = write_csv(db, out, since=since)
+            with output.open("w", encoding=csv_dialect.encoding(plain=plain), newline="") as out:
+                count = write_csv(db, out, since=since, locale=locale)
     finally:
         db.dispose()
     if output is not None:

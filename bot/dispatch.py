@@ -3,7 +3,7 @@
 ``dispatch(bot, request)`` passes the request through small links, in the spirit of
 bolt-python's middleware list::
 
-    ignore self -> already handled -> audit -> rescue -> access -> rate limit -> run
+    ignore self -> already handled -> audit -> rescue -> language -> access -> rate limit -> run
 
 Each link (``bot/chain/``) either answers by itself or calls the next one. The audit link wraps
 the links after it, so every request that gets that far leaves exactly one audit entry, allowed
@@ -28,6 +28,7 @@ from bot.bootstrap import Bot
 from bot.chain.access import access
 from bot.chain.audit import audit
 from bot.chain.guards import SILENT, already_handled, ignore_self
+from bot.chain.language import language
 from bot.chain.rate_limit import rate_limit
 from bot.chain.rescue import rescue
 from bot.chain.run import run
@@ -35,12 +36,22 @@ from bot.chain.turn import Link, Request, Turn
 from commands.replies import Reply
 from commands.runner import Handled
 from commands.views import NoticeView
+from i18n import DEFAULT_LOCALE
 from storage.uow import UnitOfWork
 
 __all__ = ["CHAIN", "SILENT", "Dispatched", "Request", "dispatch", "is_silent"]
 
 #: The links, in order; a test may dispatch through a shorter chain.
-CHAIN: tuple[Link, ...] = (ignore_self, already_handled, audit, rescue, access, rate_limit, run)
+CHAIN: tuple[Link, ...] = (
+    ignore_self,
+    already_handled,
+    audit,
+    rescue,
+    language,
+    access,
+    rate_limit,
+    run,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +61,7 @@ class Dispatched:
     handled: Handled
     result: str
     detail: str | None = None
+    locale: str = DEFAULT_LOCALE  # the language to word the reply in (the language link's)
 
     @property
     def reply(self) -> Reply:
@@ -94,4 +106,4 @@ def dispatch(
     with turn.uow:
         handled = step(0)
     result, detail = turn.outcome or ("ok" if handled.reply.ok else "error", None)
-    return Dispatched(handled, result, detail)
+    return Dispatched(handled, result, detail, turn.locale or bot.settings.locale)

@@ -89,7 +89,7 @@ def warn_admins(bot: Bot, expiry: Expiry) -> int:
     markdown = t(
         "ops.refresh_token_expiring",
         bot.settings.locale,
-        days=max(0, expiry.days_left),
+        n=max(0, expiry.days_left),
         date=date,
     )
     stamp = expiry.expires_at.strftime("%Y%m%dT%H%M")

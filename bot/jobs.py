@@ -36,6 +36,7 @@ from onboarding.digest import (
 from onboarding.errors import InvalidInput
 from onboarding.service import OnboardingService
 from storage.digests import DigestRepository
+from storage.languages import LanguageScope
 from storage.models import DigestRow
 from storage.outbox import OutgoingMessage
 from storage.uow import Database
@@ -116,7 +117,8 @@ def fire_digest(
     """Post digest ``digest_id`` for ``fire_time`` at most once, however often this is called.
 
     With ``grace``, a firing more than ``grace`` in the past is skipped; with ``post=False`` the
-    digest is only computed and rendered (nothing is recorded).
+    digest is only computed and rendered (nothing is recorded). It is worded in its space's
+    language (``language cs`` there), else in ``locale``.
     """
     fire_time = fire_time.astimezone(UTC)
     now = clock.now()
@@ -128,6 +130,8 @@ def fire_digest(
         return DigestResult(digest_id, fire_time, Outcome.MISSED)
     if post and _already_ran(db, digest_id, fire_time):
         return DigestResult(digest_id, fire_time, Outcome.DUPLICATE)
+    with db.uow() as uow:
+        locale = uow.languages.get(LanguageScope.SPACE, spec.space_id) or locale
     started = time.perf_counter()
     report = report_for(service, spec, fire_time, options=options)
     view = DigestView(report, fire_time, spec.timezone, spec.id)

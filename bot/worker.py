@@ -200,7 +200,7 @@ class EventWorker:
             reply = done.reply
             messages: list[OutgoingMessage] = []
             if not done.silent:  # e.g. a space already told it may not use the bot
-                rendered = self.renderer(reply, self.bot.settings.locale)
+                rendered = self.renderer(reply, done.locale)  # the space's or person's language
                 messages = rendered.messages(room_id=job.room_id, parent_id=job.parent_id)
         except _Skip as skip:
             self._settle(row, outcome="done", note=str(skip))

@@ -27,7 +27,8 @@ class CommandContext:
     clock: Clock
     db: Database  # for the digest commands, which open their own units of work
     files_dir: Path  # where exports are written
-    locale: str = DEFAULT_LOCALE
+    locale: str = DEFAULT_LOCALE  # the language of this answer (the space's or the person's)
+    default_locale: str = DEFAULT_LOCALE  # app.yaml's locale, where nobody chose a language
     confirmation_ttl: timedelta = DEFAULT_CONFIRMATION_TTL
     bot_names: tuple[str, ...] = ()  # display names a message may start with (mentions)
     registry: Registry = field(default=REGISTRY)

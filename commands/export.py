@@ -16,7 +16,9 @@ from commands.parsing import Args
 from commands.registry import Role, card_action, command
 from commands.replies import Reply, ReplyFile
 from commands.views import ExportView
+from onboarding import csv_dialect
 from onboarding.errors import Refused
+from onboarding.export import COLUMNS
 
 #: The largest file Webex accepts in a message: "100 MB each", read as decimal megabytes.
 MAX_FILE_BYTES = 100 * 1000 * 1000
@@ -32,12 +34,17 @@ _MB = 1000 * 1000
     examples=("export", "export all", "export errors customer novlog-cz"),
 )
 def export(ctx: CommandContext, args: Args) -> Reply:
-    """Write the users matching the filters (``page`` ignored) to a CSV file and send it."""
+    """Write the users matching the filters (``page`` ignored) to a CSV file and send it.
+
+    For people (Excel) by default: a byte-order mark and headers in the asker's language;
+    ``--plain`` for scripts: bare UTF-8 and the machine column names.
+    """
     filters = args.filters()
     path = _new_path(ctx, ".csv")
+    header = csv_dialect.header("users", COLUMNS, None if filters.plain else ctx.locale)
     try:
-        with path.open("w", encoding="utf-8", newline="") as out:
-            rows = ctx.service.export_csv(filters.query, out)
+        with path.open("w", encoding=csv_dialect.encoding(plain=filters.plain), newline="") as out:
+            rows = ctx.service.export_csv(filters.query, out, header=header)
     except BaseException:
         path.unlink(missing_ok=True)  # never leave half a file behind for the next reply to send
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from commands.context import CommandContext
+from commands.language_choice import language_lines, lookup
 from commands.parsing import Args, ParseError, command_suggestions, tokenize
 from commands.registry import ArgKind, ArgSpec, allowed, command
 from commands.replies import Reply
@@ -11,7 +12,7 @@ from commands.views import CommandHelpView, HelpView
 
 @command(
     "help",
-    aliases=("?", "napoveda", "nápověda"),
+    aliases=("?",),
     args=(ArgSpec("command", ArgKind.COMMAND, required=False, variadic=True),),
     examples=("help", "help status"),
 )
@@ -30,4 +31,7 @@ def help_(ctx: CommandContext, args: Args) -> Reply:
         return Reply(CommandHelpView(spec, allowed(spec, ctx.role)))
     specs = ctx.registry.commands()
     visible = tuple(s for s in specs if allowed(s, ctx.role))
-    return Reply(HelpView(visible, ctx.role, len(specs) - len(visible)))
+    here = lookup(
+        ctx.uow, person=ctx.actor.email, space_id=ctx.actor.space_id, default=ctx.default_locale
+    )
+    return Reply(HelpView(visible, ctx.role, len(specs) - len(visible), language_lines(here)))

@@ -13,7 +13,6 @@ users*, on by default).
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -21,6 +20,7 @@ from typing import TypeVar
 from commands.registry import ArgKind, ArgSpec, CommandSpec, Registry
 from commands.views import Label, Msg
 from i18n import DEFAULT_LOCALE, t
+from i18n.words import fold, has_diacritics
 from onboarding.emails import normalise_email
 from onboarding.errors import InvalidInput, OnboardingError
 from onboarding.model import ControlHubState, Package, ProvisioningStatus, StatusGroup
@@ -142,11 +142,23 @@ def tokenize(text: str) -> list[str]:
 # --- choices and did-you-mean ------------------------------------------------------------------
 
 
-def fold(text: str) -> str:
-    """Lower case, no diacritics, ``_`` and ``-`` as spaces, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.replace("_", " ").replace("-", " ").split())
+def _closeness(word: str, choices: Iterable[str]) -> float:
+    folded = fold(word)
+    return max((difflib.SequenceMatcher(None, folded, fold(c)).ratio() for c in choices), default=0)
+
+
+def typed_czech(word: str, english: Iterable[str], czech: Iterable[str]) -> bool:
+    """Did ``word`` look Czech: diacritics, or closer to a Czech choice than to any English one."""
+    if has_diacritics(word):
+        return True
+    return _closeness(word, czech) > _closeness(word, english)
+
+
+def in_typed_language(
+    word: str, english: Sequence[str], czech: Sequence[str], *, n: int = 3
+) -> tuple[str, ...]:
+    """``did_you_mean`` among the choices of the language ``word`` was typed in."""
+    return did_you_mean(word, czech if typed_czech(word, english, czech) else english, n=n)
 
 
 def did_you_mean(word: str, choices: Iterable[str], *, n: int = 3) -> tuple[str, ...]:
@@ -294,6 +306,7 @@ class ListFilters:
     words: tuple[str, ...] = ()
     free: tuple[str, ...] = ()  # words that became search text without ``search``
     explicit: bool = False  # any filter besides free text was given
+    plain: bool = False  # ``--plain``: an export for scripts (bare UTF-8, machine headers)
 
     @property
     def single_ref(self) -> str | None:
@@ -313,9 +326,24 @@ _KEYWORDS: Mapping[str, str] = {
     "page": "page",
     "strana": "page",
 }
+#: ``--plain`` (``--prostý``): an export as scripts want it (folded, so without the dashes).
+_PLAIN_WORDS = frozenset({"plain", "prosty"})
 #: Filter keywords whose next word is their value, as ``ListFilters.words`` spells them.
 VALUED_FILTERS = ("customer", "package", "search")
 _FILTER_WORDS = (*_STATUS_CHOICES, "error", *VALUED_FILTERS, "page")
+#: The same in Czech (Partner Hub's words), as suggested to someone who typed Czech.
+_CZECH_FILTER_WORDS = (
+    "nevyřízené",
+    "nevyřízený",
+    "požadavky",
+    "chyby",
+    "zřízené",
+    "vše",
+    "zákazník",
+    "balíček",
+    "hledat",
+    "strana",
+)
 
 
 def parse_filters(tokens: Sequence[str]) -> ListFilters:
@@ -330,10 +358,16 @@ def parse_filters(tokens: Sequence[str]) -> ListFilters:
     free: list[str] = []
     words: list[str] = []
     explicit = False
+    plain = False
     i = 0
     while i < len(tokens):
         token = tokens[i]
         i += 1
+        if token.startswith("--") and fold(token) in _PLAIN_WORDS:
+            plain = True
+            continue
+        if token.startswith("--") and did_you_mean(fold(token), _PLAIN_WORDS, n=1):
+            raise ParseError("parse.bad_option", suggestions=("--plain",), value=token)
         name, sep, inline = token.partition("=")
         keyword = _KEYWORDS.get(fold(name))
         if keyword is not None:
@@ -371,7 +405,7 @@ def parse_filters(tokens: Sequence[str]) -> ListFilters:
                 include_all = True
                 words.append(ALL)
             continue
-        near = did_you_mean(token, _FILTER_WORDS, n=1)
+        near = in_typed_language(token, _FILTER_WORDS, _CZECH_FILTER_WORDS, n=1)
         if near and difflib.SequenceMatcher(None, fold(token), fold(near[0])).ratio() >= 0.85:
             raise ParseError("parse.bad_filter", suggestions=near, value=token)
         text.append(token)
@@ -387,7 +421,7 @@ def parse_filters(tokens: Sequence[str]) -> ListFilters:
         text=" ".join(text) or None,
         include_provisioned=include_all,
     )
-    return ListFilters(query, page, tuple(words), tuple(free), explicit)
+    return ListFilters(query, page, tuple(words), tuple(free), explicit, plain)
 
 
 def quote(word: str) -> str:
@@ -586,17 +620,24 @@ def find_command(text: str, registry: Registry, bot_names: Iterable[str] = ()) -
 
 
 def command_suggestions(word: str, registry: Registry) -> tuple[str, ...]:
-    """The commands ``word`` probably meant: names it starts, else the closest names."""
+    """The commands ``word`` probably meant, named in the language it was typed in: the names
+    it starts, else the closest names (``stat`` → ``status``, ``stv`` → ``stav``)."""
+    specs = registry.commands()
+    english = [n for s in specs for n in (s.name, *s.aliases)]
+    czech = [n for s in specs for n in s.czech]
+    locale = "cs" if typed_czech(word, english, czech) else "en"
     full: dict[str, str] = {}
-    for spec in registry.commands():
-        for name in spec.names:
-            full.setdefault(name, spec.name)
-            full.setdefault(name.split()[0], spec.name)
+    for spec in specs:
+        for name in spec.czech if locale == "cs" else (spec.name, *spec.aliases):
+            full.setdefault(name, spec.shown_name(locale))
+            full.setdefault(name.split()[0], spec.shown_name(locale))
     prefix = fold(word)
     if len(prefix) >= 3:
-        starts = [s.name for s in registry.commands() if s.name.startswith(prefix)]
+        starts = [
+            s.shown_name(locale) for s in specs if fold(s.shown_name(locale)).startswith(prefix)
+        ]
         if starts:
-            return tuple(starts[:3])
+            return tuple(dict.fromkeys(starts))[:3]
     return tuple(dict.fromkeys(full[m] for m in did_you_mean(word, full)))
 
 

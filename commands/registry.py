@@ -8,9 +8,11 @@ with the same typed arguments, so a button and a typed command do exactly the sa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from i18n.words import fold
 
 if TYPE_CHECKING:
     from commands.context import CommandContext
@@ -78,11 +80,16 @@ class CommandSpec:
     help_key: str = ""
     usage_key: str | None = None
     examples: tuple[str, ...] = ()
+    czech: tuple[str, ...] = ()  # its Czech names, the first one shown in Czech help
 
     @property
     def names(self) -> tuple[str, ...]:
-        """The name and every alias."""
-        return (self.name, *self.aliases)
+        """The name, every alias and the Czech names."""
+        return (self.name, *self.aliases, *self.czech)
+
+    def shown_name(self, locale: str) -> str:
+        """The name people read in ``locale``: the first Czech name in Czech, else the name."""
+        return self.czech[0] if locale == "cs" and self.czech else self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +156,7 @@ class Registry:
                 usage_key=usage_key,
                 examples=examples,
             )
-            for n in spec.names:
-                if n in self._by_name:
-                    raise ValueError(f"command name {n!r} is registered twice")
-            self._resolved.clear()
-            self._commands[spec.name] = spec
-            for n in spec.names:
-                self._by_name[n] = spec
+            self._add(spec)
             return fn
 
         return register
@@ -180,15 +181,31 @@ class Registry:
 
         return register
 
+    def _add(self, spec: CommandSpec) -> None:
+        # Names are found folded (case and diacritics aside): "nápověda" and "napoveda" are one.
+        for n in {fold(n) for n in spec.names}:
+            known = self._by_name.get(n)
+            if known is not None and known.name != spec.name:
+                raise ValueError(f"command name {n!r} is registered twice")
+        self._resolved.clear()
+        self._commands[spec.name] = spec
+        for n in spec.names:
+            self._by_name[fold(n)] = spec
+
+    def name_in_czech(self, name: str, *czech: str) -> None:
+        """Give command ``name`` its Czech names (typed with or without diacritics)."""
+        spec = self._commands[_norm(name)]
+        self._add(replace(spec, czech=(*spec.czech, *(_norm(c) for c in czech))))
+
     def find(self, name: str) -> CommandSpec | None:
-        """The command with this name or alias."""
-        return self._by_name.get(_norm(name))
+        """The command with this name or alias (English or Czech, diacritics optional)."""
+        return self._by_name.get(fold(name))
 
     def lookup(self, tokens: list[str]) -> tuple[CommandSpec, int] | None:
         """The command the tokens start with (two-word names first) and how many tokens it used."""
         for width in (2, 1):
             if len(tokens) >= width:
-                spec = self._by_name.get(_norm(" ".join(tokens[:width])))
+                spec = self._by_name.get(fold(" ".join(tokens[:width])))
                 if spec is not None:
                     return spec, width
         return None
@@ -198,8 +215,8 @@ class Registry:
         return tuple(self._commands.values())
 
     def names(self) -> tuple[str, ...]:
-        """Every command name and alias."""
-        return tuple(self._by_name)
+        """Every command name and alias, English and Czech, as registered."""
+        return tuple(n for spec in self._commands.values() for n in spec.names)
 
     def action(self, name: str) -> ResolvedAction | None:
         """The card action ``name`` with its arguments and role settled."""

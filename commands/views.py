@@ -104,6 +104,7 @@ class HelpView:
     commands: tuple[CommandSpec, ...]
     role: Role
     hidden: int  # how many commands the asker's role does not allow
+    languages: tuple[Msg, ...] = ()  # the languages in force here (``language``)
 
 
 @dataclass(frozen=True, slots=True)

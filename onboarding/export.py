@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
+from onboarding import csv_dialect
+from onboarding.csv_dialect import safe_cell as _cell
 from onboarding.model import ProvisioningStatus
 from storage.models import SubscriberRow
 
@@ -23,23 +24,6 @@ COLUMNS = (
     "error_text",
     "last_status_change",
 )
-
-# A spreadsheet runs cells starting with these as formulas; provider data must stay data.
-_FORMULA_START = ("=", "@", "\t", "\r")
-
-
-_RISKY_FIRST = frozenset("=@\t\r+-")
-
-
-def _cell(value: str) -> str:
-    if not value or value[0] not in _RISKY_FIRST:
-        return value  # the usual case, decided on one character
-    if value.startswith(_FORMULA_START):
-        return "'" + value
-    # "+420 ..." and "-1" are numbers, not formulas: BroadWorks IDs are often phone numbers.
-    if value[:1] in "+-" and value[1:2] and not value[1:2].isdigit():
-        return "'" + value
-    return value
 
 
 #: The snapshot columns an export reads, in the order ``csv_records`` expects them.
@@ -103,13 +87,16 @@ def csv_rows(rows: Iterable[SubscriberRow]) -> Iterator[list[str]]:
             yield from batch
 
 
-def write_csv(batches: Iterable[Sequence[Sequence[str]]], out: TextIO) -> int:
+def write_csv(
+    batches: Iterable[Sequence[Sequence[str]]], out: TextIO, *, header: Sequence[str] = COLUMNS
+) -> int:
     """Write the header and every batch of records to ``out``; returns how many were written.
 
-    A batch at a time through ``writerows`` (the C loop), so the file sees few, large writes.
+    A batch at a time through ``writerows`` (the C loop), so the file sees few, large writes, in
+    the one CSV dialect (onboarding/csv_dialect.py).
     """
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer = csv_dialect.writer(out)
+    writer.writerow(header)
     count = 0
     for batch in batches:
         writer.writerows(batch)

@@ -16,7 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
-from i18n import DEFAULT_LOCALE, t
+from i18n import DEFAULT_LOCALE, numbers, t
 from onboarding.errors import Refused
 from onboarding.model import DELAYED_CLAIM_DAYS, ControlHubState, OrgUser
 
@@ -505,7 +505,7 @@ def explain_stuck(
 def _label_params(locale: str, state: ControlHubState) -> dict[str, object]:
     params: dict[str, object] = {s.value: state_label(s, locale) for s in ControlHubState}
     params["state"] = state_label(state, locale)
-    params["days"] = DELAYED_CLAIM_DAYS
+    params["days"] = _days(DELAYED_CLAIM_DAYS, locale)  # "14 days", "14 dní": counted words
     return params
 
 
@@ -531,14 +531,8 @@ def _whole_days(delta: timedelta) -> int:
 
 
 def _days(n: int, locale: str) -> str:
-    if n == 1:
-        form = "one"
-    elif 2 <= n <= 4:
-        form = "few"
-    else:
-        form = "many"
-    return t(f"lifecycle.days.{form}", locale, n=n)
+    return t("lifecycle.days", locale, n=n)
 
 
 def _date(moment: datetime, locale: str) -> str:
-    return t("lifecycle.date", locale, y=moment.year, m=moment.month, d=moment.day)
+    return numbers.moment(moment, t("lifecycle.date", locale), locale)

@@ -18,7 +18,7 @@ from onboarding.email_owners import email_in_use, snapshot_holder
 from onboarding.emails import normalise_email
 from onboarding.error_knowledge import Tip, advice_for
 from onboarding.errors import InvalidInput, NotFound, OnboardingError, Refused
-from onboarding.export import SOURCE_COLUMNS, csv_records, write_csv
+from onboarding.export import COLUMNS, SOURCE_COLUMNS, csv_records, write_csv
 from onboarding.mapping import customer_from_row, org_user_from_row, subscriber_from_row
 from onboarding.model import (
     ControlHubState,
@@ -166,12 +166,14 @@ class OnboardingService:
             by_group[st.group] += n
         return StatusSummary(by_group, by_status, by_customer, fresh)
 
-    def export_csv(self, query: SubscriberQuery, out: TextIO) -> int:
+    def export_csv(
+        self, query: SubscriberQuery, out: TextIO, *, header: Sequence[str] = COLUMNS
+    ) -> int:
         """Write the filtered list as CSV to ``out``, streamed; returns the number of rows."""
         self.refresh()
         with self.db.uow() as uow:
             batches = uow.subscribers.stream_columns(query.to_filter(), SOURCE_COLUMNS)
-            return write_csv(csv_records(batches), out)
+            return write_csv(csv_records(batches), out, header=header)
 
     def iter_subscribers(self, query: SubscriberQuery) -> Iterator[Subscriber]:
         """Every matching subscriber, streamed in list order."""

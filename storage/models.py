@@ -287,3 +287,15 @@ class LockRow(Base):
     name: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(sa.String(200))
     expires_at: Mapped[datetime]
+
+
+class LanguageRow(Base):
+    """A language chosen in chat: for a space (``scope`` space) or a person (``scope`` person)."""
+
+    __tablename__ = "language_settings"
+
+    scope: Mapped[str] = mapped_column(sa.String(10), primary_key=True)  # space or person
+    key: Mapped[str] = mapped_column(sa.String(320), primary_key=True)  # space id or email
+    locale: Mapped[str] = mapped_column(sa.String(10))
+    set_by: Mapped[str] = mapped_column(sa.String(320))
+    set_at: Mapped[datetime]

@@ -11,6 +11,7 @@ from storage import db
 from storage.confirmations import ConfirmationRepository
 from storage.digests import DigestRepository
 from storage.events import WebhookEventRepository
+from storage.languages import LanguageRepository
 from storage.outbox import OutboxRepository
 from storage.repositories import (
     AuditRepository,
@@ -36,6 +37,7 @@ class UnitOfWork:
     confirmations: ConfirmationRepository
     events: WebhookEventRepository
     digests: DigestRepository
+    languages: LanguageRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -52,6 +54,7 @@ class UnitOfWork:
         self.confirmations = ConfirmationRepository(self.session)
         self.events = WebhookEventRepository(self.session)
         self.digests = DigestRepository(self.session)
+        self.languages = LanguageRepository(self.session)
         return self
 
     def __exit__(

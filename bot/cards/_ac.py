@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.cards._md import word
-from i18n import DEFAULT_LOCALE, entries
+from i18n import template, with_counts
 
 Element = dict[str, Any]
 
@@ -106,13 +106,11 @@ def _style(state: Mapping[str, bool], base: Mapping[str, Any]) -> dict[str, Any]
 
 def msg_runs(key: str, locale: str, /, **params: object) -> list[Element]:
     """Catalog message ``key`` as runs: its markdown styled, each parameter a literal run."""
-    entry = entries().get(key)
-    if entry is None:
-        raise KeyError(f"no message {key!r} in the catalog")
-    template = entry.get(locale) or entry[DEFAULT_LOCALE]
+    text = template(key, locale, **params)
+    params = with_counts(params, locale)
     state = {"bold": False, "italic": False, "mono": False}
     out: list[Element] = []
-    for literal_text, field, spec, _conversion in string.Formatter().parse(template):
+    for literal_text, field, spec, _conversion in string.Formatter().parse(text):
         out += _md_runs(literal_text, state, {})
         if field is None:
             continue

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from commands.views import Label, Msg
-from i18n import DEFAULT_LOCALE, entries, t
+from i18n import numbers, t, template, with_counts
 from onboarding.error_knowledge import Tip
 from onboarding.model import ProvisioningStatus, StatusGroup, Subscriber
 
@@ -88,13 +88,11 @@ def word(value: object, locale: str) -> str:
 
 def msg(key: str, locale: str, /, **params: object) -> str:
     """Catalog message ``key`` with each parameter escaped for its place in the template."""
-    entry = entries().get(key)
-    if entry is None:
-        raise KeyError(f"no message {key!r} in the catalog")
-    template = entry.get(locale) or entry[DEFAULT_LOCALE]
+    text = template(key, locale, **params)
+    params = with_counts(params, locale)
     out: list[str] = []
     ticks = 0
-    for literal, field, spec, conversion in string.Formatter().parse(template):
+    for literal, field, spec, conversion in string.Formatter().parse(text):
         out.append(literal)
         ticks += literal.count("`")
         if field is None:
@@ -128,15 +126,7 @@ def tip(advice: Tip, locale: str) -> str:
 
 def when(moment: datetime, locale: str) -> str:
     """A moment in UTC, e.g. ``2026-01-15 09:00 UTC`` / ``15. 1. 2026 9:00 UTC``."""
-    return t(
-        "md.datetime",
-        locale,
-        y=moment.year,
-        m=moment.month,
-        d=moment.day,
-        H=moment.hour,
-        M=moment.minute,
-    )
+    return numbers.moment(moment, t("md.datetime", locale), locale)
 
 
 def ago(moment: datetime, now: datetime, locale: str) -> str:
@@ -149,7 +139,7 @@ def ago(moment: datetime, now: datetime, locale: str) -> str:
     if seconds < 86400:
         return t("md.ago.hours", locale, n=seconds // 3600)
     days = seconds // 86400
-    return t("md.ago.day" if days == 1 else "md.ago.days", locale, n=days)
+    return t("md.ago.days", locale, n=days)
 
 
 def freshness(fresh: datetime | None, now: datetime, locale: str) -> str:

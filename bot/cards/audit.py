@@ -37,12 +37,6 @@ _NOTE = re.compile(r"\s*\(([^()]*)\)$")
 _NO_ACCESS = ("access.other_org", "access.space_not_allowed", "access.unknown_person")
 
 
-def plural(key: str, n: int, locale: str) -> str:
-    """``key.one``/``.few``/``.many`` for ``n`` (Czech: 1, 2-4, 5+ and 0; English: 1, else)."""
-    form = "one" if n == 1 else "few" if 2 <= n <= 4 else "many"
-    return t(f"{key}.{form}", locale, n=n)
-
-
 def result_label(result: str, locale: str) -> str:
     """A result worded in ``locale`` (unknown results as stored)."""
     key = f"audit.result.{result}"
@@ -123,8 +117,8 @@ def _line(line: AuditLine, locale: str) -> str:
 
 def _counts(view: AuditView, locale: str) -> dict[str, str]:
     return {
-        "span": plural("audit.span", view.days, locale),
-        "entries": plural("audit.entries", view.total, locale),
+        "span": t("audit.span", locale, n=view.days),
+        "entries": t("audit.entries", locale, n=view.total),
     }
 
 

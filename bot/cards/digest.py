@@ -11,13 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.cards import _ac as ac
 from bot.cards._md import GROUP_ICON, MAX_BYTES, clamp, code, esc, group_label, size
 from bot.cards._render import card_renderer, markdown_renderer
 from commands.views import DigestListView, DigestSavedView, DigestStoppedView, DigestView
-from i18n import t
+from i18n import numbers, t
 from onboarding import lifecycle
 from onboarding.digest import Change, DigestReport, DigestSpec, ScheduleKind, describe_cron
 from onboarding.model import ControlHubState, StatusGroup, Subscriber
@@ -38,26 +37,16 @@ DigestViews = DigestView | DigestListView | DigestSavedView | DigestStoppedView
 
 def moment(when: datetime, timezone: str, locale: str) -> str:
     """``when`` in the digest's time zone: ``2026-01-15 08:00 Europe/Prague``."""
-    local = when.astimezone(ZoneInfo(timezone))
-    return t(
-        "digest.time",
-        locale,
-        y=local.year,
-        m=local.month,
-        d=local.day,
-        H=local.hour,
-        M=local.minute,
-        zone=timezone,
-    )
+    return f"{numbers.moment(when, t('digest.time', locale), locale, timezone)} {timezone}"
 
 
 def _days(n: int, locale: str) -> str:
-    form = "one" if n == 1 else ("few" if 2 <= n <= 4 else "many")
-    return t(f"lifecycle.days.{form}", locale, n=n)
+    return t("lifecycle.days", locale, n=n)
 
 
-def _signed(n: int) -> str:
-    return f"+{n}" if n > 0 else ("0" if n == 0 else f"−{-n}")
+def _signed(n: int, locale: str) -> str:
+    shown = numbers.number(abs(n), locale)
+    return f"+{shown}" if n > 0 else ("0" if n == 0 else f"−{shown}")
 
 
 def change_text(change: Change, locale: str) -> str:
@@ -65,7 +54,7 @@ def change_text(change: Change, locale: str) -> str:
     if change.zero:
         return t("digest.change.none", locale)
     parts = [
-        t(f"digest.change.{key}", locale, n=_signed(n))
+        t(f"digest.change.{key}", locale, n=_signed(n, locale))
         for key, n in (
             ("error", change.errors),
             ("pending", change.pending),
@@ -80,7 +69,7 @@ def totals_text(report: DigestReport, locale: str, *, icons: bool = True) -> str
     """``Users: 80 (🔴 error 16 · 🟡 pending request 30 · 🟢 provisioned 34)``."""
     counts = " · ".join(
         (f"{GROUP_ICON[g]} " if icons else "")
-        + f"{group_label(g, locale)} {report.summary.by_group.get(g, 0)}"
+        + f"{group_label(g, locale)} {numbers.number(report.summary.by_group.get(g, 0), locale)}"
         for g in _GROUP_ORDER
     )
     return t("digest.totals", locale, n=report.summary.total, counts=counts)
@@ -88,7 +77,7 @@ def totals_text(report: DigestReport, locale: str, *, icons: bool = True) -> str
 
 def _status_counts(report: DigestReport, locale: str) -> str:
     parts = [
-        f"{t(f'status.{s.value}', locale)} {n}"
+        f"{t(f'status.{s.value}', locale)} {numbers.number(n, locale)}"
         for s, n in report.summary.by_status.items()
         if n and s.group is StatusGroup.PENDING
     ]
@@ -265,7 +254,7 @@ def _sections(report: DigestReport, locale: str) -> list[_Section]:
                     "digest.section.claims",
                     locale,
                     state=state(ControlHubState.DELAYED_CLAIM, locale),
-                    hours=opts.claim_days * 24,
+                    within=t("digest.claims_within", locale, n=opts.claim_days * 24),
                     n=report.claims.total,
                 ),
                 [_stuck_line(s, report, locale) for s in report.claims.items],
@@ -412,11 +401,14 @@ def digest_card(view: DigestView, locale: str) -> dict[str, Any]:
         body.append(ac.text(totals_text(report, locale)))
     else:
         facts = [
-            (f"{GROUP_ICON[g]} {group_label(g, locale)}", str(report.summary.by_group.get(g, 0)))
+            (
+                f"{GROUP_ICON[g]} {group_label(g, locale)}",
+                numbers.number(report.summary.by_group.get(g, 0), locale),
+            )
             for g in _GROUP_ORDER
         ]
         facts += [
-            (t(f"status.{s.value}", locale), str(n))
+            (t(f"status.{s.value}", locale), numbers.number(n, locale))
             for s, n in report.summary.by_status.items()
             if n and s.group is StatusGroup.PENDING
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards import _ac as ac
-from bot.cards._md import code, fit, msg
+from bot.cards._md import code, fit, msg, render_msg
 from bot.cards._render import card_renderer, markdown_renderer
 from commands.registry import ArgKind, CommandSpec
 from commands.views import CommandHelpView, HelpView
@@ -16,11 +16,16 @@ def usage(spec: CommandSpec, locale: str) -> str:
     """The usage line of a command: ``retry <user> <email>``, optional ones in brackets."""
     if spec.usage_key:
         return t(spec.usage_key, locale)
-    parts = [spec.name]
+    parts = [spec.shown_name(locale)]  # Czech help leads with the Czech name
     for arg in spec.args:
         label = t(arg.label_key, locale) + ("…" if arg.variadic else "")
         parts.append(f"<{label}>" if arg.required else f"[{label}]")
     return " ".join(parts)
+
+
+def other_names(spec: CommandSpec, locale: str) -> tuple[str, ...]:
+    """The names of a command besides the one its usage line shows (English and Czech)."""
+    return tuple(n for n in dict.fromkeys(spec.names) if n != spec.shown_name(locale))
 
 
 def _list(view: HelpView, locale: str) -> str:
@@ -30,6 +35,7 @@ def _list(view: HelpView, locale: str) -> str:
     if view.hidden:
         tail.append("_" + t("md.help.hidden", locale, n=view.hidden) + "_")
     tail.append(msg("md.help.more", locale))
+    tail += ["_" + render_msg(m, locale) + "_" for m in view.languages]
     return fit(head, items, tail, lambda n: msg("md.more_plain", locale, n=n))
 
 
@@ -42,8 +48,8 @@ def _detail(view: CommandHelpView, locale: str) -> str:
             lines.append(f"- {code('<' + t(arg.label_key, locale) + '>')}: {t(doc_key, locale)}")
         if arg.kind is ArgKind.FILTERS:
             lines.append(t("md.help.filters", locale))
-    if spec.aliases:
-        lines.append(f"{t('md.help.aliases', locale)}: " + ", ".join(code(a) for a in spec.aliases))
+    if others := other_names(spec, locale):
+        lines.append(f"{t('md.help.aliases', locale)}: " + ", ".join(code(a) for a in others))
     if spec.examples:
         lines.append(
             f"{t('md.help.examples', locale)}: " + " · ".join(code(e) for e in spec.examples)
@@ -85,6 +91,8 @@ def _list_card(view: HelpView, locale: str) -> dict[str, Any]:
     if view.hidden:
         body.append(ac.msg("md.help.hidden", locale, block={"isSubtle": True}, n=view.hidden))
     body.append(ac.msg("md.help.more", locale, block={"isSubtle": True}))
+    for m in view.languages:
+        body.append(ac.msg(m.key, locale, block={"isSubtle": True}, **dict(m.params)))
     actions = []
     if any(s.name == "status" for s in view.commands):
         actions.append(ac.submit(t("card.help.users", locale), "status.list", {"filters": ""}))
@@ -110,8 +118,8 @@ def _detail_card(view: CommandHelpView, locale: str) -> dict[str, Any]:
             )
         if arg.kind is ArgKind.FILTERS:
             body.append(ac.md(t("md.help.filters", locale), spacing="Small"))
-    if spec.aliases:
-        body.append(ac.field(t("md.help.aliases", locale), ", ".join(spec.aliases)))
+    if others := other_names(spec, locale):
+        body.append(ac.field(t("md.help.aliases", locale), ", ".join(others)))
     if spec.examples:
         runs: list[dict[str, Any]] = []
         for i, example in enumerate(spec.examples):

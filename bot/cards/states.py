@@ -15,14 +15,18 @@ from commands.views import (
     StuckView,
     UserStateView,
 )
-from i18n import t
+from i18n import numbers, t
 from onboarding import lifecycle
 from onboarding.model import ControlHubState
 
 
-def _count(view: StatesView, state: ControlHubState) -> str:
+def _count(view: StatesView, state: ControlHubState, locale: str) -> str:
     hidden = view.delayed_claim_hidden and state is ControlHubState.DELAYED_CLAIM
-    return "?" if hidden else str(view.counts.get(state, 0))
+    return "?" if hidden else numbers.number(view.counts.get(state, 0), locale)
+
+
+def _days(n: int, locale: str) -> str:
+    return t("lifecycle.days", locale, n=n)  # "7 days", "7 dní"
 
 
 def _state_notes(view: StatesView, state: ControlHubState, locale: str) -> list[str]:
@@ -51,7 +55,7 @@ def _states(view: StatesView, locale: str) -> str:
     lines = [t("md.states.title", locale, n=total)]
     for state in ControlHubState:
         ex = lifecycle.explain_state(state, locale)
-        lines.append(f"- **{ex.label}**: {_count(view, state)} — {ex.meaning}")
+        lines.append(f"- **{ex.label}**: {_count(view, state, locale)} — {ex.meaning}")
         for step in ex.next_steps[:1]:
             lines.append(f"  - {step}")
         lines += [f"  - {note}" for note in _state_notes(view, state, locale)]
@@ -100,7 +104,9 @@ def _user(view: UserStateView, locale: str) -> str:
 
 
 def _stuck(view: StuckView, locale: str) -> str:
-    head = [msg("md.stuck.title", locale, n=len(view.users), days=view.not_verified_days)]
+    head = [
+        msg("md.stuck.title", locale, n=len(view.users), days=_days(view.not_verified_days, locale))
+    ]
     items = [
         f"- **{esc(s.user.display_name or s.user.email)}** ({esc(s.user.email)}): "
         + lifecycle.explain_stuck(s.user, s.reason, view.now, locale)
@@ -149,7 +155,9 @@ def _states_card(view: StatesView, locale: str) -> dict[str, Any]:
     body: list[dict[str, Any]] = [ac.md(t("md.states.title", locale, n=total))]
     # State labels, counts and meanings are all ours: safe in a FactSet.
     body.append(
-        ac.facts((lifecycle.state_label(s, locale), _count(view, s)) for s in ControlHubState)
+        ac.facts(
+            (lifecycle.state_label(s, locale), _count(view, s, locale)) for s in ControlHubState
+        )
     )
     for state in ControlHubState:
         ex = lifecycle.explain_state(state, locale)
@@ -210,7 +218,9 @@ def _user_card(view: UserStateView, locale: str) -> dict[str, Any]:
 
 def _stuck_card(view: StuckView, locale: str) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
-        ac.msg("md.stuck.title", locale, n=len(view.users), days=view.not_verified_days)
+        ac.msg(
+            "md.stuck.title", locale, n=len(view.users), days=_days(view.not_verified_days, locale)
+        )
     ]
     shown = list(view.users)[:CARD_STUCK]
     for s in shown:

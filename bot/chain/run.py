@@ -12,8 +12,10 @@ from onboarding.service import Actor
 from storage.uow import UnitOfWork
 
 
-def context_for(bot: Bot, request: Request, role: Role, uow: UnitOfWork) -> CommandContext:
-    """The command context of ``request`` for a person holding ``role``, in ``uow``."""
+def context_for(
+    bot: Bot, request: Request, role: Role, uow: UnitOfWork, locale: str | None = None
+) -> CommandContext:
+    """The context of ``request`` for someone holding ``role``, in ``uow``, worded in ``locale``."""
     return CommandContext(
         uow=uow,
         service=bot.service,
@@ -27,7 +29,8 @@ def context_for(bot: Bot, request: Request, role: Role, uow: UnitOfWork) -> Comm
         clock=bot.clock,
         db=bot.db,
         files_dir=bot.files_dir,
-        locale=bot.settings.locale,
+        locale=locale or bot.settings.locale,
+        default_locale=bot.settings.locale,
         confirmation_ttl=bot.confirmation_ttl,
         bot_names=request.bot_names,
         page_size=bot.page_size,
@@ -43,7 +46,7 @@ def run(turn: Turn, next_: Next) -> Handled:
     # The checks before only read: end their transaction, so that none stays open while the
     # command waits on a provider (PostgreSQL would hold its snapshot that long).
     turn.uow.commit()
-    ctx = context_for(turn.bot, request, turn.role, turn.uow)
+    ctx = context_for(turn.bot, request, turn.role, turn.uow, turn.locale)
     if request.action is not None:
         return run_action(request.action, dict(request.inputs), ctx)
     return run_text(request.text or "", ctx, parsed=turn.found())

@@ -39,9 +39,10 @@ _UNPARSED = object()
 class Turn:
     """The state one request carries along the chain.
 
-    ``uow`` is the unit of work the links reach storage through (passed in, so a test may pass
-    a fake); ``role`` is set by the access link; ``result``/``note`` let a link that answered
-    by itself tell the audit entry why (``throttled``, "already told").
+    ``uow`` is the unit of work the links reach storage through (passed in, so a test may
+    pass a fake); ``locale`` is set by the language link, ``role`` by the access link;
+    ``result``/``note`` let a link that answered by itself tell the audit entry why
+    (``throttled``, "already told").
     """
 
     bot: Bot
@@ -51,6 +52,7 @@ class Turn:
     result: str | None = None
     note: str | None = None
     outcome: tuple[str, str | None] | None = None  # the audit result and detail, once known
+    locale: str | None = None  # the language of the answer, set by the language link
     _parsed: object = _UNPARSED
 
     def found(self) -> ParsedCommand | ParseError | None:

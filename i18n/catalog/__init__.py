@@ -1,4 +1,7 @@
-"""Merges the per-area message tables into one catalog; a duplicated key fails at import."""
+"""Merges the per-area message tables into one catalog; a duplicated key fails at import.
+
+Counted messages (one template per plural category) are kept apart in ``counts.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,11 @@ from i18n.catalog import (
     access,
     cards,
     commands,
+    counts,
+    csv_headers,
     digests,
     errors,
+    language,
     ops,
     sandbox,
     states,
@@ -26,6 +32,8 @@ _TABLES = (
     webex_provider.MESSAGES,
     access.MESSAGES,
     ops.MESSAGES,
+    language.MESSAGES,
+    csv_headers.MESSAGES,
 )
 
 
@@ -40,3 +48,7 @@ def _merge() -> dict[str, dict[str, str]]:
 
 
 CATALOG = _merge()
+COUNTED = counts.COUNTED
+_twice = sorted(CATALOG.keys() & COUNTED.keys())
+if _twice:
+    raise ValueError(f"message keys {_twice} are both plain and counted")

@@ -5,12 +5,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I won't answer here again, so as not to clutter this space.",
         "cs": "Abych tento prostor nezahlcoval, už tu znovu neodpovím.",
     },
-    "ratelimit.slow_down": {
-        "en": "Slow down a little, please: you sent more than {n} commands in a minute, so I did "
-        "not run this one. Try again in {seconds} s.",
-        "cs": "Trochu zpomalte, prosím: poslali jste víc než {n} příkazů za minutu, proto jsem "
-        "tento nespustil. Zkuste to znovu za {seconds} s.",
-    },
     # Refusals name a button by its label, as the person saw it on the card
     "run.forbidden_button": {
         "en": "The button **{button}** needs the {role} role; yours is {yours}.",
@@ -60,13 +54,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "**Auditní záznam** od uživatele nebo o uživateli `{who}` za {span}: {entries}, "
         "od nejnovějšího",
     },
-    # Czech has three plural forms (1 záznam, 2-4 záznamy, 5+ záznamů); English uses one and many
-    "audit.span.one": {"en": "the last day", "cs": "poslední den"},
-    "audit.span.few": {"en": "the last {n} days", "cs": "poslední {n} dny"},
-    "audit.span.many": {"en": "the last {n} days", "cs": "posledních {n} dní"},
-    "audit.entries.one": {"en": "1 entry", "cs": "1 záznam"},
-    "audit.entries.few": {"en": "{n} entries", "cs": "{n} záznamy"},
-    "audit.entries.many": {"en": "{n} entries", "cs": "{n} záznamů"},
     # What was done, as the person did it
     "audit.what.button": {"en": "button **{label}**", "cs": "tlačítko **{label}**"},
     "audit.what.service": {
@@ -88,12 +75,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "md.audit.none": {
         "en": "Nothing was recorded in that time.",
         "cs": "Za tu dobu nebylo nic zaznamenáno.",
-    },
-    "md.audit.more": {
-        "en": "…and {n} more. Narrow it down: `audit <user> <days>`; everything: "
-        "`onboard-bot audit export`.",
-        "cs": "…a dalších {n}. Zužte výběr: `audit <uživatel> <dny>`; vše: "
-        "`onboard-bot audit export`.",
     },
     "md.audit.target": {"en": "user", "cs": "uživatel"},
     "audit.card.title": {"en": "Audit trail", "cs": "Auditní záznam"},

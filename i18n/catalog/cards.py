@@ -32,16 +32,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "card.on": {"en": "on", "cs": "zapnuto"},
     "card.off": {"en": "off", "cs": "vypnuto"},
-    "card.rows_cut": {
-        "en": "…and {n} more on this page; narrow the filters or use `export`.",
-        "cs": "…a dalších {n} na této straně; zužte filtry nebo použijte `export`.",
-    },
     # One subscriber
     "card.error_text": {"en": "Error text", "cs": "Text chyby"},
-    "card.error_cut": {
-        "en": "Cut here ({n} more characters); *Copy error text* posts all of it.",
-        "cs": "Zde zkráceno (dalších {n} znaků); *Kopírovat text chyby* pošle celý text.",
-    },
     "card.copy_hint": {
         "en": "*Copy error text* posts the text again as a plain message that copies cleanly.",
         "cs": "*Kopírovat text chyby* pošle text znovu jako prostou zprávu, kterou lze čistě "

@@ -2,7 +2,8 @@
 
 Czech uses Partner Hub's and Control Hub's own words (domain.md): zřízen, nevyřízený požadavek,
 chyba, Opakovat aktivaci, Odstranit uživatele, Změnit typ balíčku, Kopírovat text chyby, Vyloučit
-zřízené uživatele. Command names and filter words stay English: they are what people type.
+zřízené uživatele. Inside code spans, commands are written as typed in English (every command also
+has a Czech name, commands/czech.py). Counted messages live in counts.py.
 """
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -162,6 +163,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The filter `{filter}` needs a value after it.",
         "cs": "Filtr `{filter}` potřebuje za sebou hodnotu.",
     },
+    "parse.bad_option": {
+        "en": "`{value}` is not an option here; `export … --plain` writes a file for scripts "
+        "(no byte-order mark, column names that never change).",
+        "cs": "`{value}` tu nelze použít; `export … --plain` zapíše soubor pro skripty "
+        "(bez značky pořadí bajtů, s neměnnými názvy sloupců).",
+    },
     "parse.bad_filter": {
         "en": "`{value}` is not a filter; to search for that text, use `search {value}`.",
         "cs": "`{value}` není filtr; chcete-li hledat tento text, použijte `search {value}`.",
@@ -208,15 +215,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Žádný uživatel není ve stavu Neověřeno; není komu pozvánku znovu poslat.",
     },
     # Markdown replies: common pieces
-    "md.datetime": {
-        "en": "{y:04d}-{m:02d}-{d:02d} {H:02d}:{M:02d} UTC",
-        "cs": "{d}. {m}. {y} {H}:{M:02d} UTC",
-    },
+    # CLDR patterns Babel fills in (quoted text stays as written)
+    "md.datetime": {"en": "yyyy-MM-dd HH:mm 'UTC'", "cs": "d. M. y H:mm 'UTC'"},
     "md.ago.now": {"en": "just now", "cs": "právě teď"},
     "md.ago.minutes": {"en": "{n} min ago", "cs": "před {n} min"},
     "md.ago.hours": {"en": "{n} h ago", "cs": "před {n} h"},
-    "md.ago.day": {"en": "1 day ago", "cs": "před 1 dnem"},
-    "md.ago.days": {"en": "{n} days ago", "cs": "před {n} dny"},
     "md.fresh": {"en": "Data as of {time} ({ago}).", "cs": "Data k {time} ({ago})."},
     "md.fresh.never": {
         "en": "The data has not been synced yet.",
@@ -226,11 +229,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "… (cut to fit one Webex message)",
         "cs": "… (zkráceno, aby se vešlo do jedné zprávy Webex)",
     },
-    "md.more": {
-        "en": "…and {n} more — use `export` for the whole list.",
-        "cs": "…a dalších {n} — celý seznam získáte příkazem `export`.",
-    },
-    "md.more_plain": {"en": "…and {n} more.", "cs": "…a dalších {n}."},
     "md.did_you_mean": {"en": "Did you mean", "cs": "Měli jste na mysli"},
     "md.usage": {"en": "Usage", "cs": "Použití"},
     "md.usage_more": {"en": "More: `help {command}`", "cs": "Více: `help {command}`"},
@@ -252,10 +250,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "md.filter.default": {
         "en": "none (provisioned users left out)",
         "cs": "žádné (bez zřízených uživatelů)",
-    },
-    "md.status.title": {
-        "en": "**Users: {filters}** — {total} found, page {page}/{pages}",
-        "cs": "**Uživatelé: {filters}** — nalezeno {total}, strana {page}/{pages}",
     },
     "md.status.excluding": {
         "en": "{toggle}: on (`status all` shows everyone).",
@@ -299,11 +293,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Žádná chyba není zaznamenána; stav je {status}.",
     },
     "md.error.codes": {"en": "Error codes: {codes}", "cs": "Kódy chyb: {codes}"},
-    "md.error.cut": {
-        "en": "The text is cut here ({n} more characters); the whole text is in "
-        "`export search {ref}`.",
-        "cs": "Text je zde zkrácen (dalších {n} znaků); celý text je v `export search {ref}`.",
-    },
     # Export
     "md.export.done": {
         "en": "**Export**: {rows} users written to `{file}`.",
@@ -328,10 +317,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "**{action}** `{target}`? This cannot be undone.",
         "cs": "**{action}** `{target}`? Tuto akci nelze vrátit.",
     },
-    "md.confirm.resend": {
-        "en": "**{action}** to {count} users: {target}?",
-        "cs": "**{action}** uživatelům (počet: {count}): {target}?",
-    },
     "md.confirm.how": {
         "en": "To go ahead, type `{command}` by {until}. To drop it: `{cancel}`.",
         "cs": "Pro pokračování napište `{command}` do {until}. Pro zrušení: `{cancel}`.",
@@ -340,10 +325,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "md.help.title": {
         "en": "**What I can do for you** (your role: {role})",
         "cs": "**Co pro vás mohu udělat** (vaše role: {role})",
-    },
-    "md.help.hidden": {
-        "en": "{n} more commands need a higher role.",
-        "cs": "Další příkazy (počet: {n}) vyžadují vyšší roli.",
     },
     "md.help.more": {"en": "Details: `help <command>`", "cs": "Podrobnosti: `help <příkaz>`"},
     "md.help.filters": {
@@ -424,10 +405,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "`template check <zákazník>`",
     },
     # Control Hub states
-    "md.states.title": {
-        "en": "**Control Hub user states** ({n} users)",
-        "cs": "**Stavy uživatelů v Control Hubu** (počet uživatelů: {n})",
-    },
     "md.states.hint": {
         "en": "More: `explain <state>` · one user: `state <user>` · who is stuck: `stuck`",
         "cs": "Více: `explain <stav>` · jeden uživatel: `state <uživatel>` · kdo uvízl: `stuck`",
@@ -440,10 +417,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Jak se uživatel do tohoto stavu dostane",
     },
     "md.stuck.title": {
-        "en": "**Users who need an admin**: {n} (Not verified for more than {days} days, "
+        "en": "**Users who need an admin**: {n} (Not verified for more than {days}, "
         "Delayed claims about to run out)",
-        "cs": "**Uživatelé, kteří potřebují správce**: {n} (Neověřeno déle než zadaný počet "
-        "dní: {days}; Odložený nárok těsně před koncem lhůty)",
+        "cs": "**Uživatelé, kteří potřebují správce**: {n} (Neověřeno déle než {days}; "
+        "Odložený nárok těsně před koncem lhůty)",
     },
     "md.stuck.none": {"en": "Nobody is stuck.", "cs": "Nikdo neuvízl."},
     "md.stuck.resend": {

@@ -125,10 +125,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "**Onboarding digest** · {time}",
         "cs": "**Přehled onboardingu** · {time}",
     },
-    "digest.time": {
-        "en": "{y:04d}-{m:02d}-{d:02d} {H:02d}:{M:02d} {zone}",
-        "cs": "{d}. {m}. {y} {H}:{M:02d} {zone}",
-    },
+    # A CLDR pattern Babel fills in the digest's time zone; {zone} names that zone
+    "digest.time": {"en": "yyyy-MM-dd HH:mm", "cs": "d. M. y H:mm"},
     "digest.first": {
         "en": "First digest of this space: the lists show the current state.",
         "cs": "První přehled tohoto prostoru: seznamy ukazují současný stav.",
@@ -148,10 +146,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "digest.totals": {"en": "Users: {n} ({counts})", "cs": "Uživatelé: {n} ({counts})"},
     "digest.by_status": {"en": "By status", "cs": "Podle stavu"},
     "digest.by_customer": {"en": "By customer", "cs": "Podle zákazníka"},
-    "digest.customers_more": {
-        "en": "…and {n} more customers: `templates` lists them all.",
-        "cs": "…a dalších {n} zákazníků: všechny vypíše `templates`.",
-    },
     "digest.section.new_errors": {
         "en": "New errors since the previous digest ({n})",
         "cs": "Nové chyby od předchozího přehledu ({n})",
@@ -170,18 +164,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "{state} déle než {days} ({n})",
     },
     "digest.section.claims": {
-        "en": "{state}: the 14-day window ends within {hours} hours or has ended ({n})",
-        "cs": "{state}: čtrnáctidenní lhůta skončí do {hours} hodin nebo už skončila ({n})",
+        "en": "{state}: the 14-day window ends {within} or has ended ({n})",
+        "cs": "{state}: čtrnáctidenní lhůta skončí {within} nebo už skončila ({n})",
     },
     "digest.pending_for": {"en": "{status} for {days}", "cs": "{status} už {days}"},
-    "digest.more_export": {
-        "en": "…and {n} more: `{command}` sends the full list.",
-        "cs": "…a dalších {n}: celý seznam pošle `{command}`.",
-    },
-    "digest.more_stuck": {
-        "en": "…and {n} more: `stuck {days}` lists them all.",
-        "cs": "…a dalších {n}: všechny vypíše `stuck {days}`.",
-    },
     "digest.error_hint": {
         "en": "Exact error text for a ticket: `error <user>`.",
         "cs": "Přesný text chyby do tiketu: `error <uživatel>`.",

@@ -131,10 +131,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Which user? Give an email, a BroadWorks user ID or a subscriber id.",
         "cs": "Který uživatel? Zadejte e-mail, ID uživatele BroadWorks nebo ID účastníka.",
     },
-    "user.ambiguous": {
-        "en": "`{ref}` matches {count} users ({ids}). Use the BroadWorks user ID instead.",
-        "cs": "`{ref}` odpovídá {count} uživatelům ({ids}). Použijte raději ID BroadWorks.",
-    },
     "customer.not_found": {
         "en": "No customer `{ref}`. Known customers: {known}.",
         "cs": "Zákazník `{ref}` neexistuje. Známí zákazníci: {known}.",

@@ -109,10 +109,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "lifecycle.meaning.delayed_claim": {
         "en": "The user was claimed into your org but has not yet decided what to do with the "
-        "data from their previous org. They have {days} days to decide before the default "
+        "data from their previous org. They have {days} to decide before the default "
         "action happens; both change the user's state.",
         "cs": "Uživatel byl úspěšně nárokován do vaší organizace, ale dosud se nerozhodl, jak "
-        "naložit s daty z předchozí organizace. Rozhodnout se může ve lhůtě {days} dnů, než "
+        "naložit s daty z předchozí organizace. Rozhodnout se může ve lhůtě {days}, než "
         "dojde k výchozí akci; obojí změní stav uživatele.",
     },
     # Whether the user can use services
@@ -156,10 +156,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "Vrátit uživatele může jen správce: pokud je to záměr, znovu jej aktivujte.",
     },
     "lifecycle.moves_on.delayed_claim": {
-        "en": "The user's decision, or the default action after {days} days, moves their account "
+        "en": "The user's decision, or the default action after {days}, moves their account "
         "into your org. Remind the user before the deadline.",
         "cs": "Účet uživatele do vaší organizace přesune jeho rozhodnutí, nebo výchozí akce po "
-        "{days} dnech. Připomeňte uživateli rozhodnutí před koncem lhůty.",
+        "uplynutí lhůty {days}. Připomeňte uživateli rozhodnutí před koncem lhůty.",
     },
     # Admin next steps
     "lifecycle.step.resend_invitation": {
@@ -255,9 +255,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vaší organizaci.",
     },
     "lifecycle.how.claim_default_action": {
-        "en": "The user did not decide within {days} days, so the default action moved their "
+        "en": "The user did not decide within {days}, so the default action moved their "
         "account and conversations into your org.",
-        "cs": "Uživatel se nerozhodl do {days} dnů, a tak výchozí akce přesunula jeho účet "
+        "cs": "Uživatel se nerozhodl ve lhůtě {days}, a tak výchozí akce přesunula jeho účet "
         "a konverzace do vaší organizace.",
     },
     "lifecycle.how.reactivated_active": {
@@ -321,9 +321,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{state}: the deadline to decide passed on {date}.",
         "cs": "{state}: lhůta pro rozhodnutí uplynula {date}.",
     },
-    # Durations and dates (Czech has three plural forms: 1 den, 2-4 dny, 5+ dní)
-    "lifecycle.days.one": {"en": "{n} day", "cs": "{n} den"},
-    "lifecycle.days.few": {"en": "{n} days", "cs": "{n} dny"},
-    "lifecycle.days.many": {"en": "{n} days", "cs": "{n} dní"},
-    "lifecycle.date": {"en": "{y:04d}-{m:02d}-{d:02d}", "cs": "{d}. {m}. {y}"},
+    # Dates: CLDR patterns Babel writes in the locale (counted days: i18n/catalog/counts.py)
+    "lifecycle.date": {"en": "yyyy-MM-dd", "cs": "d. M. y"},
 }

@@ -70,7 +70,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Webex is rate-limiting the bot ({detail}); it asked for {seconds} s more after "
         "{waited} s of waiting. Try again in a minute.",
         "cs": "Webex bota omezuje kvůli počtu požadavků ({detail}); po {waited} s čekání žádá "
-        "dalších {seconds} s. Zkuste to znovu za minutu.",
+        "ještě {seconds} s. Zkuste to znovu za minutu.",
     },
     "webex.error.unavailable": {
         "en": "Webex is not answering properly ({detail}, {attempts} attempts). Try again later.",

@@ -173,9 +173,9 @@ def test_export_uploads_the_csv_as_a_separate_file_message(webex, database, tmp_
             file["files"][0], headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=5
         )
         assert content.status_code == 200
-        assert (
-            content.text.splitlines()[0].lower().startswith(("broadworks", "user", "email", "id"))
-        )
+        assert content.content.startswith(b"\xef\xbb\xbf")  # the byte-order mark, for Excel
+        header = content.content.decode("utf-8-sig").splitlines()[0]
+        assert header.lower().startswith(("broadworks", "user", "email", "id"))
 
 
 def test_health_readiness_and_metrics(webex, database, tmp_path):

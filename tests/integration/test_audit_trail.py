@@ -294,7 +294,7 @@ def test_export_writes_every_entry_oldest_first_and_defuses_formulas(chat, clock
     out = tmp_path / "audit" / "trail.csv"
     result = runner.invoke(
         audit_group,
-        ["export", "--output", str(out)],
+        ["export", "--output", str(out), "--plain"],
         obj={"clock": clock, "config": config},
         catch_exceptions=False,
     )
@@ -315,6 +315,7 @@ def test_export_writes_every_entry_oldest_first_and_defuses_formulas(chat, clock
 
 
 def test_export_of_a_formula_cell_is_text():
-    from bot.cli_audit import _cell
+    from onboarding.csv_dialect import safe_cell  # the one rule of both exports
 
-    assert _cell("=1+1") == "'=1+1" and _cell("-2") == "'-2" and _cell("ok") == "ok"
+    assert safe_cell("=1+1") == "'=1+1" and safe_cell("-2+A1") == "'-2+A1"
+    assert safe_cell("-2") == "-2" and safe_cell("ok") == "ok"  # a number stays a number

@@ -19,8 +19,8 @@ def test_status_pending_over_the_sandbox_has_no_provisioned_user(chat: Chat):
 def test_export_all_over_the_sandbox(chat: Chat):
     said = chat.say("export all")
     assert said.reply.file is not None
-    lines = said.reply.file.path.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("broadworks_id,email,first_name")
+    lines = said.reply.file.path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("BroadWorks ID,Email,First name")
     assert len(lines) > 10
 
 

@@ -99,9 +99,9 @@ def test_a_common_text_over_the_cap_pages_in_list_order(database, clock, monkeyp
 
 
 def test_the_streamed_export_writes_what_the_row_by_row_export_wrote(database, clock) -> None:
-    import csv
     import io
 
+    from onboarding import csv_dialect
     from onboarding.export import COLUMNS, csv_rows
     from onboarding.providers.sandbox import SandboxProvider
     from onboarding.queries import SubscriberQuery
@@ -117,7 +117,7 @@ def test_the_streamed_export_writes_what_the_row_by_row_export_wrote(database, c
     out = io.StringIO()
     assert service.export_csv(SubscriberQuery(include_provisioned=True), out) == 800
     expected = io.StringIO()
-    writer = csv.writer(expected, lineterminator="\n")
+    writer = csv_dialect.writer(expected)  # the one dialect: RFC 4180 line ends
     writer.writerow(COLUMNS)
     with database.uow() as uow:
         rows = uow.session.scalars(

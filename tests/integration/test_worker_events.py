@@ -265,3 +265,16 @@ def _provisioned(bot) -> str:
 def _audit(bot, *where) -> list[AuditEntryRow]:
     with bot.db.uow() as uow:
         return list(uow.session.query(AuditEntryRow).filter(*where).order_by(AuditEntryRow.id))
+
+
+def test_the_worker_posts_in_the_spaces_language(webex, parts):
+    bot, worker = parts
+    czech, english = webex.direct_room(), webex.direct_room()
+    sdk = webex.sdk(ADMIN_TOKEN)
+    for room, text in ((czech, "language cs"), (czech, "help"), (english, "help")):
+        record(bot, sdk.messages.create(roomId=room["id"], text=text).id)
+        assert worker.run_once() == 1
+    rows = outbox(bot)  # in the order of the questions
+    assert "V tomto prostoru teď odpovídám v jazyce: čeština." in (rows[0].markdown or "")
+    assert rows[1].room_id == czech["id"] and "**Co pro vás mohu" in (rows[1].markdown or "")
+    assert rows[2].room_id == english["id"] and "**What I can do" in (rows[2].markdown or "")

@@ -3,7 +3,8 @@
 One harness over ``bot.dispatch`` for every test that is about what the bot answers (errbot's
 ``testbot``, smaller): ``say`` types a message, ``click`` presses a card button, each as someone
 in some space, through the whole chain (access, rate limit, the command, the audit entry). A
-``Said`` is the dispatch result with its markdown and card in the bot's locale (or any other).
+``Said`` is the dispatch result with its markdown and card in the language the bot chose for it
+(the person's or the space's, else the bot's ``locale``), or in any other.
 
 The ``chat`` fixture runs over the ``chat_bot`` fixture: the real bot with the sandbox provider,
 its demo data and one person per role; a test module overrides ``chat_bot`` for other parts.
@@ -98,12 +99,12 @@ class Said:
 
     @property
     def markdown(self) -> str:
-        """The reply's markdown in the bot's locale."""
+        """The reply's markdown in the language the bot answered in."""
         return self.markdown_in(self.locale)
 
     @property
     def card(self) -> dict[str, Any] | None:
-        """The reply's Adaptive Card in the bot's locale (None when it is markdown only)."""
+        """The reply's Adaptive Card in the language the bot answered in (None: markdown only)."""
         return render(self.reply, self.locale).card
 
     def markdown_in(self, locale: str) -> str:
@@ -180,7 +181,8 @@ class Chat:
             return list(uow.session.scalars(stmt))
 
     def _keep(self, request: Request) -> Said:
-        said = Said(dispatch(self.bot, request), self.bot.settings.locale)
+        done = dispatch(self.bot, request)
+        said = Said(done, done.locale)
         self.said.append(said)
         return said
 

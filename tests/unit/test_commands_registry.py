@@ -80,6 +80,6 @@ def test_usage_is_generated_from_the_arguments():
     retry, stuck, resend = (REGISTRY.find(n) for n in ("retry", "stuck", "resend"))
     assert retry and stuck and resend
     assert usage(retry, "en") == "retry <user> <email>"
-    assert usage(retry, "cs") == "retry <uživatel> <e-mail>"
+    assert usage(retry, "cs") == "opakovat <uživatel> <e-mail>"  # Czech help: Czech names
     assert usage(stuck, "en") == "stuck [days]"
     assert usage(resend, "en") == "resend [users…]"

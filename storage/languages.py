@@ -1,0 +1,48 @@
+"""The languages people chose in chat: a space's (``language cs``) and a person's (``language me``).
+
+App.yaml's ``locale`` is the default; a row here overrides it for one space or one person.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from storage.models import LanguageRow
+
+
+class LanguageScope(StrEnum):
+    """Whose language a row sets."""
+
+    SPACE = "space"
+    PERSON = "person"
+
+
+class LanguageRepository:
+    """The ``language_settings`` table."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, scope: LanguageScope, key: str) -> str | None:
+        """The locale chosen for the space id or email ``key``, or None when none was."""
+        row = self.session.get(LanguageRow, (scope.value, key))
+        return row.locale if row is not None else None
+
+    def choose(
+        self, scope: LanguageScope, key: str, locale: str, *, by: str, at: datetime
+    ) -> str | None:
+        """Store ``locale`` for ``key``; return the locale it replaces (None: there was none)."""
+        row = self.session.get(LanguageRow, (scope.value, key))
+        if row is None:
+            self.session.add(
+                LanguageRow(scope=scope.value, key=key, locale=locale, set_by=by, set_at=at)
+            )
+            self.session.flush()
+            return None
+        before = row.locale
+        row.locale, row.set_by, row.set_at = locale, by, at
+        self.session.flush()
+        return before
