@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +31,7 @@ class Bot:
     service: OnboardingService
     access: AccessPolicy
     files_dir: Path
-    extras: dict[str, object] = field(default_factory=dict)
+    page_size: int = 10  # rows per page of a chat list
 
     @property
     def confirmation_ttl(self) -> timedelta:

@@ -100,8 +100,8 @@ def db_upgrade(ctx: click.Context) -> None:
 def ask(
     ctx: click.Context, text: str, as_email: str | None, as_json: bool, files_dir: Path | None
 ) -> None:
-    """Run one chat command through the bot's pipeline and print the reply."""
-    from bot.pipeline import Request, handle
+    """Run one chat command through the bot's dispatch chain and print the reply."""
+    from bot.dispatch import Request, dispatch
     from bot.replies import render
 
     settings = settings_from(ctx)
@@ -113,7 +113,7 @@ def ask(
     if files_dir is not None:
         overrides["files_dir"] = files_dir
     bot = bot_from(ctx, **overrides)
-    reply = handle(bot, Request(person_email=as_email, text=text, via="cli"))
+    reply = dispatch(bot, Request(person_email=as_email, text=text, via="cli")).reply
     rendered = render(reply, bot.settings.locale)
     if as_json:
         click.echo(json.dumps(rendered.bodies(), indent=2, ensure_ascii=False))

@@ -3,8 +3,9 @@
 The window is counted from the ``audit_entries`` table rather than kept in memory, because every
 request already leaves an entry there: the count is shared by every ``serve`` process on one
 database, survives restarts, and needs no table of its own. A request costs one indexed query
-(``actor``, newest first, at most N rows). Two requests racing in two processes may both see
-N-1 and both run; the limit is a brake on floods, not an exact quota, so that is acceptable.
+(``actor``, newest first, one row: the N-th newest). Two requests racing in two processes may
+both see N-1 and both run; the limit is a brake on floods, not an exact quota, so that is
+acceptable.
 
 Throttled requests are not counted, so someone who keeps typing is let in again a minute after
 their N-th command rather than never; refused requests are, since they cost a database write.
@@ -15,10 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
-from storage.models import AuditEntryRow
-from storage.uow import Database
+from storage.uow import UnitOfWork
 
 WINDOW = timedelta(minutes=1)
 THROTTLED = "throttled"
@@ -38,37 +36,19 @@ class RateDecision:
 class RateLimiter:
     """At most ``per_minute`` commands per person in any sliding minute."""
 
-    def __init__(self, db: Database, per_minute: int, *, window: timedelta = WINDOW) -> None:
-        self.db = db
+    def __init__(self, per_minute: int, *, window: timedelta = WINDOW) -> None:
         self.per_minute = per_minute
         self.window = window
 
-    def check(self, actor: str, now: datetime) -> RateDecision:
+    def check(self, uow: UnitOfWork, actor: str, now: datetime) -> RateDecision:
         """May ``actor`` (a normalised email) run one more command at ``now``?"""
         since = now - self.window
-        recent = (
-            AuditEntryRow.actor == actor,
-            AuditEntryRow.at > since,
-            AuditEntryRow.via.in_(LIMITED_VIA),
-            # A provider action's own ``service.*`` entry is the same request seen twice.
-            AuditEntryRow.action.not_like("service.%"),
+        oldest = uow.audit.nth_request_at(
+            actor, self.per_minute, since=since, vias=LIMITED_VIA, skip=THROTTLED
         )
-        with self.db.uow() as uow:
-            counted = list(
-                uow.session.scalars(
-                    sa.select(AuditEntryRow.at)
-                    .where(*recent, AuditEntryRow.result != THROTTLED)
-                    .order_by(AuditEntryRow.at.desc())
-                    .limit(self.per_minute)
-                )
-            )
-            if len(counted) < self.per_minute:
-                return RateDecision(True)
-            told = uow.session.scalar(
-                sa.select(sa.func.count())
-                .select_from(AuditEntryRow)
-                .where(*recent, AuditEntryRow.result == THROTTLED)
-            )
+        if oldest is None:
+            return RateDecision(True)
+        told = uow.audit.has_result(actor, since=since, vias=LIMITED_VIA, result=THROTTLED)
         # The oldest of the last N leaves the window first; then one more command fits.
-        wait = max(counted[-1] + self.window - now, timedelta(seconds=1))
-        return RateDecision(False, retry_after=wait, already_told=bool(told))
+        wait = max(oldest + self.window - now, timedelta(seconds=1))
+        return RateDecision(False, retry_after=wait, already_told=told)

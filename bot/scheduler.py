@@ -198,12 +198,6 @@ class LeaseLock:
                 sa.delete(LockRow).where(LockRow.name == self.name, LockRow.holder == self.holder)
             )
 
-    def holder_of(self) -> str | None:
-        """Who holds the lease now (None when free or expired)."""
-        with self.db.uow() as uow:
-            row = uow.session.get(LockRow, self.name)
-            return row.holder if row is not None and row.expires_at > self._now() else None
-
 
 def default_leadership(db: Database, lease: timedelta) -> Leadership:
     """An advisory lock on PostgreSQL, a lease everywhere else."""
@@ -414,10 +408,3 @@ class DigestScheduler:
 
 def _holder(leadership: Leadership) -> str:
     return getattr(leadership, "holder", "advisory lock")
-
-
-def start_scheduler(bot: Bot, **options: Any) -> DigestScheduler:
-    """Create and start the digest scheduler of ``bot`` (options as for ``DigestScheduler``)."""
-    scheduler = DigestScheduler(bot, **options)
-    scheduler.start()
-    return scheduler

@@ -2,22 +2,22 @@
 
 For each claimed event (new ones, and unfinished ones left by a process that died), the worker
 fetches the message or card action through the SDK, drops the bot's own messages, strips the
-@mention in group spaces, runs ``pipeline.handle`` (access check, command or card action, audit)
+@mention in group spaces, runs ``dispatch`` (access check, command or card action, audit)
 and puts the rendered replies in the outbox *in the same transaction* that marks the event done.
 Replies are threaded under the asking message in group spaces.
 
 Side effects never repeat
 -------------------------
-The pipeline runs with the event's correlation id (derived from the event key, the same for every
+Dispatch runs with the event's correlation id (derived from the event key, the same for every
 redelivery). The service layer writes a ``service.<action>`` audit entry, in its own committed
 transaction, right after each provider action, tagged with that id. Before running an event the
-worker looks for such entries: if a previous attempt got as far as a provider action but died
-before its replies and the "done" mark were committed, the action is *not* run again; the person
-gets a short notice that the request was already carried out instead. Read-only commands leave no
-``service.*`` entry and are simply answered again. The outbox rows are keyed by the correlation
-id and the reply's position, so an event handled twice (a lease that ran out under a slow
-provider) still enqueues each reply once. The one window left is a crash between the provider's
-answer and the audit commit, a few milliseconds wide.
+dispatch chain (its *already handled* link) looks for such entries: if a previous attempt got as
+far as a provider action but died before its replies and the "done" mark were committed, the
+action is *not* run again; the person gets a short notice that the request was already carried
+out instead. Read-only commands leave no ``service.*`` entry and are simply answered again. The
+outbox rows are keyed by the correlation id and the reply's position, so an event handled twice
+(a lease that ran out under a slow provider) still enqueues each reply once. The one window left
+is a crash between the provider's answer and the audit commit, a few milliseconds wide.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from datetime import timedelta
 
 from bot.bootstrap import Bot
 from bot.delivery import RetryPolicy
+from bot.dispatch import Request, dispatch, is_silent
 from bot.events import (
     ACTIONS_CREATED,
     MESSAGES_CREATED,
@@ -43,12 +44,10 @@ from bot.events import (
     correlation_id_of,
 )
 from bot.metrics import Metrics
-from bot.pipeline import Request, handle, is_silent, outcome_of
 from bot.replies import RenderedReply, render
 from bot.webex import WebexGateway, WebexRejected, WebexUnavailable
 from commands.parsing import strip_mention
 from commands.replies import Reply
-from commands.views import Msg, NoticeView
 from storage.events import WebhookEventRepository
 from storage.models import WebhookEventRow
 from storage.outbox import OutgoingMessage
@@ -259,20 +258,9 @@ class EventWorker:
         return _Job(request, action.room_id, parent)
 
     def _reply(self, request: Request, cid: str) -> Reply:
-        with self.bot.db.uow() as uow:
-            done = WebhookEventRepository(uow.session).service_actions(cid)
-        if done:
-            log.warning(
-                "event already carried out %s before a restart; not repeating it",
-                ", ".join(done),
-                extra={"correlation_id": cid},
-            )
-            actions = ", ".join(a.removeprefix("service.") for a in done)
-            return Reply(NoticeView((Msg("web.already_done", {"actions": actions}),)))
-        reply = handle(self.bot, request)
-        outcome, _ = outcome_of(reply)
-        self.metrics.commands.labels(reply.command or request.action or "unknown", outcome).inc()
-        return reply
+        done = dispatch(self.bot, request)
+        self.metrics.commands.labels(done.name, done.result).inc()
+        return done.reply
 
     # -- settling ----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ listed, then "and N more". The whole trail is ``onboard-bot audit export``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from commands.context import CommandContext
@@ -81,6 +81,21 @@ def _names_of(ctx: CommandContext, who: str) -> tuple[str, ...]:
 def _entries(
     ctx: CommandContext, since: datetime, names: tuple[str, ...], *, limit: int
 ) -> tuple[tuple[AuditLine, ...], int]:
-    with ctx.db.uow() as uow:
-        rows, total = uow.audit.involving(since=since, names=names, limit=limit)
-        return tuple(AuditLine.of(r) for r in rows), total
+    uow = ctx.uow
+    rows, total = uow.audit.involving(since=since, names=names, limit=limit)
+    lines = []
+    for row in rows:
+        line = AuditLine.of(row)
+        # Entries written before targets were recorded as people know them hold a card's
+        # subscriber id; show the user by email or BroadWorks ID instead.
+        target = line.target
+        sub = uow.subscribers.get(target) if target and _maybe_id(target) else None
+        if sub is not None:
+            line = replace(line, target=sub.email or sub.user_id)
+        lines.append(line)
+    return tuple(lines), total
+
+
+def _maybe_id(target: str) -> bool:
+    """True when ``target`` may be a subscriber id (no email, no words, not absurdly long)."""
+    return len(target) <= 200 and not {" ", "@"} & set(target)

@@ -22,7 +22,6 @@ from commands.views import (
     Msg,
     NoticeView,
 )
-from storage.confirmations import ConfirmationRepository
 from storage.models import ConfirmationRow
 
 CODE = ArgSpec("code", ArgKind.CODE)
@@ -47,39 +46,45 @@ def cancel(ctx: CommandContext, args: Args) -> Reply:
     claimed = _claim(ctx, code, check_role=False)
     if isinstance(claimed, Reply):
         return claimed
-    return Reply(NoticeView((Msg("confirm.cancelled", {"code": code}),)))
+    return Reply(NoticeView((Msg("confirm.cancelled", {"code": code}),)), target=_shown(claimed))
 
 
 def _claim(ctx: CommandContext, code: str, *, check_role: bool) -> ConfirmationRow | Reply:
     """Use up ``code`` for the asker, or the refusal saying why it cannot be used."""
-    with ctx.db.uow() as uow:
-        repo = ConfirmationRepository(uow.session)
-        row = repo.get(code)
-        problem = _problem(ctx, row, code)
-        if problem is not None:
-            return problem
-        assert row is not None
-        spec = ctx.registry.find(row.action)
-        # The role is checked again now: it may have been lowered since the code was issued.
-        if check_role and spec is not None and ctx.role < spec.role:
-            return _refuse("confirm.forbidden", code=code, command=row.action)
-        if not repo.use(code, ctx.clock.now()):  # one conditional UPDATE: one winner
-            return _refuse("confirm.used", code=code)
-        uow.commit()
-        return row
+    uow = ctx.uow
+    row = uow.confirmations.get(code)
+    problem = _problem(ctx, row, code)
+    if problem is not None:
+        return problem
+    assert row is not None
+    spec = ctx.registry.find(row.action)
+    # The role is checked again now: it may have been lowered since the code was issued.
+    if check_role and spec is not None and ctx.role < spec.role:
+        return _refuse("confirm.forbidden", row, code=code, command=row.action)
+    if not uow.confirmations.use(code, ctx.clock.now()):  # one conditional UPDATE: one winner
+        return _refuse("confirm.used", row, code=code)
+    # Committed before the action runs: a concurrent confirm of the same code has lost by now,
+    # and the provider call that follows never waits on this transaction.
+    uow.commit()
+    return row
 
 
 def _problem(ctx: CommandContext, row: ConfirmationRow | None, code: str) -> Reply | None:
     if row is None:
-        return _refuse("confirm.unknown", code=code)
+        return _refuse("confirm.unknown", None, code=code)
     if row.person.lower() != ctx.actor.email.lower():
-        return _refuse("confirm.not_yours", code=code)
+        return _refuse("confirm.not_yours", row, code=code)
     if row.used_at is not None:
-        return _refuse("confirm.used", code=code)
+        return _refuse("confirm.used", row, code=code)
     if ctx.clock.now() >= row.expires_at:
         again = _again(row)
-        return _refuse("confirm.expired", code=code, again=again)
+        return _refuse("confirm.expired", row, code=code, again=again)
     return None
+
+
+def _shown(row: ConfirmationRow) -> str:
+    """The user a confirmation is about, as the person was shown it."""
+    return str((row.params or {}).get("display") or row.target)
 
 
 def _again(row: ConfirmationRow) -> str:
@@ -89,8 +94,9 @@ def _again(row: ConfirmationRow) -> str:
     return "resend " + " ".join(users) if len(users) <= 3 else "resend"
 
 
-def _refuse(key: str, **params: object) -> Reply:
-    return Reply.error(ErrorView(ErrorKind.CONFIRMATION, (Msg(key, params),)))
+def _refuse(key: str, row: ConfirmationRow | None, **params: object) -> Reply:
+    target = _shown(row) if row is not None else None
+    return Reply.error(ErrorView(ErrorKind.CONFIRMATION, (Msg(key, params),)), target=target)
 
 
 def _delete(ctx: CommandContext, target: str, params: dict[str, Any]) -> Reply:

@@ -1,4 +1,8 @@
-"""Asking before anything that cannot be undone: store a confirmation, answer with its code."""
+"""Asking before anything that cannot be undone: store a confirmation, answer with its code.
+
+The code is written in the request's unit of work and committed with its audit entry, so a
+code is never issued without the entry that says who asked for it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from typing import Any
 from commands.context import CommandContext
 from commands.replies import Reply
 from commands.views import ConfirmAction, ConfirmView
-from storage.confirmations import ConfirmationRepository
 
 KEEP_EXPIRED = timedelta(days=7)
 
@@ -25,20 +28,18 @@ def request_confirmation(
     """Store a confirmation for ``action`` on ``target`` and ask the person to confirm it."""
     now = ctx.clock.now()
     expires = now + ctx.confirmation_ttl
-    with ctx.db.uow() as uow:
-        repo = ConfirmationRepository(uow.session)
-        # Housekeeping on the way: expired codes are kept a while, so that a late "confirm"
-        # is told "expired" rather than "unknown", then dropped.
-        repo.purge_expired(now - KEEP_EXPIRED)
-        row = repo.create(
-            person=ctx.actor.email,
-            space_id=ctx.actor.space_id,
-            action=action.value,
-            target=target,
-            params={"display": display, "count": count, **(params or {})},
-            created_at=now,
-            expires_at=expires,
-        )
-        code = row.code
-        uow.commit()
-    return Reply(ConfirmView(code, action, display, expires, count))
+    repo = ctx.uow.confirmations
+    # Housekeeping on the way: expired codes are kept a while, so that a late "confirm" is told
+    # "expired" rather than "unknown", then dropped.
+    repo.purge_expired(now - KEEP_EXPIRED)
+    row = repo.create(
+        person=ctx.actor.email,
+        space_id=ctx.actor.space_id,
+        action=action.value,
+        target=target,
+        params={"display": display, "count": count, **(params or {})},
+        created_at=now,
+        expires_at=expires,
+    )
+    # Not committed here: the dispatch chain commits the code with the request's audit entry.
+    return Reply(ConfirmView(row.code, action, display, expires, count))

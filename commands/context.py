@@ -11,7 +11,7 @@ from commands.registry import REGISTRY, Registry, Role, allowed
 from i18n import DEFAULT_LOCALE
 from onboarding.clock import Clock
 from onboarding.service import Actor, OnboardingService
-from storage.uow import Database
+from storage.uow import Database, UnitOfWork
 
 DEFAULT_CONFIRMATION_TTL = timedelta(minutes=10)
 
@@ -20,11 +20,12 @@ DEFAULT_CONFIRMATION_TTL = timedelta(minutes=10)
 class CommandContext:
     """Who asks, with which role and locale, and the services a command may call."""
 
+    uow: UnitOfWork  # the request's unit of work, already open: use its repositories, never `with`
     service: OnboardingService
     actor: Actor
     role: Role
     clock: Clock
-    db: Database  # for confirmations
+    db: Database  # for the digest commands, which open their own units of work
     files_dir: Path  # where exports are written
     locale: str = DEFAULT_LOCALE
     confirmation_ttl: timedelta = DEFAULT_CONFIRMATION_TTL

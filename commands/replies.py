@@ -25,8 +25,9 @@ class Reply:
     ok: bool = True
     file: ReplyFile | None = None
     command: str | None = None  # the command (or card action) that produced it, for logs
+    target: str | None = None  # the user it was about, as people know them, when the view lacks it
 
     @classmethod
-    def error(cls, view: View, command: str | None = None) -> Reply:
+    def error(cls, view: View, command: str | None = None, *, target: str | None = None) -> Reply:
         """A reply saying the request failed."""
-        return cls(view, ok=False, command=command)
+        return cls(view, ok=False, command=command, target=target)

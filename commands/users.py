@@ -9,7 +9,6 @@ from commands.parsing import Args
 from commands.registry import Role, card_action, command
 from commands.replies import Reply
 from commands.views import ActionResultView, ConfirmAction, ErrorTextView
-from onboarding.errors import Refused
 
 
 @card_action("user.retry")
@@ -37,8 +36,7 @@ def retry(ctx: CommandContext, args: Args) -> Reply:
 def delete(ctx: CommandContext, args: Args) -> Reply:
     """Delete a user so they can onboard again (*Delete user*); asks to confirm first."""
     sub = ctx.service.find_subscriber(args.text("user"))
-    if sub.status.in_flight:
-        raise Refused("user.in_flight", user=sub.user_id, status=sub.status.value)
+    ctx.service.refuse_in_flight(sub)  # asked now, not only when the code is confirmed
     display = sub.email or sub.user_id
     return request_confirmation(ctx, ConfirmAction.DELETE, sub.id, display=display)
 

@@ -321,11 +321,6 @@ class ErrorView:
     needed_role: Role | None = None
     ref: str | None = None  # the log reference of an internal error
 
-    @classmethod
-    def of(cls, key: str, kind: ErrorKind = ErrorKind.BAD_INPUT, **params: object) -> ErrorView:
-        """An error view of one catalog message."""
-        return cls(kind, (Msg(key, params),))
-
     @property
     def key(self) -> str:
         """The catalog key of the first message (for logs and audit lines)."""

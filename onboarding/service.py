@@ -215,8 +215,7 @@ class OnboardingService:
         address = normalise_email(email)
         if sub.status is ProvisioningStatus.PROVISIONED:
             raise Refused("retry.already_provisioned", user=sub.user_id)
-        if sub.status.in_flight:
-            raise Refused("user.in_flight", user=sub.user_id, status=sub.status.value)
+        self.refuse_in_flight(sub)
         # The one check for typed, clicked and bulk retries alike: an email is one person's
         # identity in Webex, so an address someone else has is never handed over. The Webex
         # provider also refuses when its precheck knows a holder the snapshot does not.
@@ -230,9 +229,13 @@ class OnboardingService:
         """Remove a subscriber (they can then onboard again)."""
         return self._act("delete", ref, actor, self._delete)
 
-    def _delete(self, sub: Subscriber) -> ActionOutcome:
+    def refuse_in_flight(self, sub: Subscriber) -> None:
+        """The one in-flight rule: nothing is done to a user Webex is provisioning right now."""
         if sub.status.in_flight:
             raise Refused("user.in_flight", user=sub.user_id, status=sub.status.value)
+
+    def _delete(self, sub: Subscriber) -> ActionOutcome:
+        self.refuse_in_flight(sub)
         return self.provider.delete_subscriber(sub)
 
     def change_package(self, ref: str, package: str, actor: Actor) -> ActionOutcome:
@@ -245,8 +248,7 @@ class OnboardingService:
         target = parse_package(package)
         if target is sub.package:
             raise Refused("package.same", user=sub.user_id, package=target.value)
-        if sub.status.in_flight:
-            raise Refused("user.in_flight", user=sub.user_id, status=sub.status.value)
+        self.refuse_in_flight(sub)
         return self.provider.change_package(sub, target)
 
     def _act(

@@ -8,7 +8,7 @@ run of each space (``prune_sets``), which is all "new since the previous digest"
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -148,9 +148,3 @@ class DigestRepository:
             row.summary = {k: v for k, v in row.summary.items() if k not in SET_KEYS}
             changed += 1
         return changed
-
-    def delete_runs(self, digest_ids: Iterable[int]) -> None:
-        """Forget the runs of the given digests."""
-        ids = sorted(digest_ids)
-        if ids:
-            self.session.execute(sa.delete(DigestRunRow).where(DigestRunRow.digest_id.in_(ids)))

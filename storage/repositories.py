@@ -249,6 +249,22 @@ class SyncStateRepository:
         """Store ``value`` under ``name``."""
         self.session.merge(SyncStateRow(name=name, value=value, updated_at=now))
 
+    def add_once(self, name: str, value: dict[str, Any], *, now: datetime) -> bool:
+        """Store ``value`` under ``name`` unless it is there already: True for the first writer.
+
+        The primary key makes the first insert win; a concurrent second one fails at the flush
+        (the transaction is then rolled back) and is told False.
+        """
+        if self.session.get(SyncStateRow, name) is not None:
+            return False
+        self.session.add(SyncStateRow(name=name, value=value, updated_at=now))
+        try:
+            self.session.flush()
+        except sa.exc.IntegrityError:
+            self.session.rollback()
+            return False
+        return True
+
 
 class AuditRepository:
     """The audit trail: append and read, never update or delete."""
@@ -259,6 +275,55 @@ class AuditRepository:
     def record(self, entry: AuditEntryRow) -> None:
         """Append one entry."""
         self.session.add(entry)
+
+    def service_actions(self, correlation_id: str) -> list[str]:
+        """The provider actions (``service.*`` entries) already taken for a correlation id."""
+        stmt = (
+            sa.select(AuditEntryRow.action)
+            .where(
+                AuditEntryRow.correlation_id == correlation_id,
+                AuditEntryRow.action.like("service.%"),
+            )
+            .order_by(AuditEntryRow.id)
+        )
+        return list(self.session.scalars(stmt))
+
+    def _requests_of(
+        self, actor: str, since: datetime, vias: Collection[str]
+    ) -> tuple[sa.ColumnElement[bool], ...]:
+        return (
+            AuditEntryRow.actor == actor,
+            AuditEntryRow.at > since,
+            AuditEntryRow.via.in_(sorted(vias)),
+            # A provider action's own ``service.*`` entry is the same request seen twice.
+            AuditEntryRow.action.not_like("service.%"),
+        )
+
+    def nth_request_at(
+        self, actor: str, n: int, *, since: datetime, vias: Collection[str], skip: str
+    ) -> datetime | None:
+        """When ``actor``'s ``n``-th newest request since ``since`` came in (None: fewer than
+        ``n``); entries whose result is ``skip`` are not counted. One row is read, whatever
+        ``n`` is."""
+        stmt = (
+            sa.select(AuditEntryRow.at)
+            .where(*self._requests_of(actor, since, vias), AuditEntryRow.result != skip)
+            .order_by(AuditEntryRow.at.desc())
+            .offset(max(n - 1, 0))
+            .limit(1)
+        )
+        return self.session.scalar(stmt)
+
+    def has_result(
+        self, actor: str, *, since: datetime, vias: Collection[str], result: str
+    ) -> bool:
+        """True when one of ``actor``'s requests since ``since`` ended with ``result``."""
+        stmt = (
+            sa.select(AuditEntryRow.id)
+            .where(*self._requests_of(actor, since, vias), AuditEntryRow.result == result)
+            .limit(1)
+        )
+        return self.session.scalar(stmt) is not None
 
     def recent(
         self,

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.cards import _ac as ac
 from bot.cards._md import code, esc, msg, status_label, when
+from bot.cards._render import card_renderer, markdown_renderer
 from commands.views import ActionResultView, ConfirmAction, ConfirmView
 from i18n import has, t
 
@@ -75,6 +76,7 @@ def _confirm(view: ConfirmView, locale: str) -> str:
     )
 
 
+@markdown_renderer
 def markdown(view: ActionResultView | ConfirmView, locale: str) -> str:
     """The markdown of an action's result or of a pending confirmation."""
     if isinstance(view, ConfirmView):
@@ -148,6 +150,7 @@ def _result_card(view: ActionResultView, locale: str) -> dict[str, Any]:
     return ac.card(body, actions)
 
 
+@card_renderer
 def card(view: ActionResultView | ConfirmView, locale: str) -> dict[str, Any] | None:
     """The card of an action's result (with a way back to the user) or of a confirmation."""
     if isinstance(view, ConfirmView):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cards import _ac as ac
 from bot.cards._md import GROUP_ICON, MAX_BYTES, clamp, code, esc, group_label, size
+from bot.cards._render import card_renderer, markdown_renderer
 from commands.views import DigestListView, DigestSavedView, DigestStoppedView, DigestView
 from i18n import t
 from onboarding import lifecycle
@@ -371,6 +372,7 @@ def list_markdown(view: DigestListView, locale: str) -> str:
     return clamp("\n".join(lines), locale)
 
 
+@markdown_renderer
 def markdown(view: DigestViews, locale: str) -> str:
     """Any digest view as Webex markdown."""
     if isinstance(view, DigestView):
@@ -440,6 +442,7 @@ def digest_card(view: DigestView, locale: str) -> dict[str, Any]:
     return ac.card(body, [ac.submit(t("digest.card.refresh", locale), "digest.now", data)])
 
 
+@card_renderer
 def card(view: DigestViews, locale: str) -> dict[str, Any] | None:
     """The card of a digest view (only the digest itself has one)."""
     return digest_card(view, locale) if isinstance(view, DigestView) else None

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.cards import _ac as ac
 from bot.cards._md import code, render_msg
+from bot.cards._render import card_renderer, markdown_renderer
 from bot.cards.help import usage
 from commands.views import ErrorKind, ErrorView, NoticeView
 from i18n import t
@@ -36,6 +37,7 @@ def _error(view: ErrorView, locale: str) -> str:
     return "\n".join(lines)
 
 
+@markdown_renderer
 def markdown(view: ErrorView | NoticeView, locale: str) -> str:
     """The markdown of an error or a notice."""
     if isinstance(view, NoticeView):
@@ -97,6 +99,7 @@ def _error_card(view: ErrorView, locale: str) -> dict[str, Any]:
     return ac.card(body, _suggestion_buttons(view, locale))
 
 
+@card_renderer
 def card(view: ErrorView | NoticeView, locale: str) -> dict[str, Any] | None:
     """The card of an error, with read-only suggestions as buttons; a notice has none."""
     if isinstance(view, NoticeView):

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.cards import _ac as ac
 from bot.cards._md import code, fit, msg
+from bot.cards._render import card_renderer, markdown_renderer
 from commands.registry import ArgKind, CommandSpec
 from commands.views import CommandHelpView, HelpView
 from i18n import has, t
@@ -54,6 +55,7 @@ def _detail(view: CommandHelpView, locale: str) -> str:
     return "\n".join(lines)
 
 
+@markdown_renderer
 def markdown(view: HelpView | CommandHelpView, locale: str) -> str:
     """The markdown of the command list or of one command's help."""
     if isinstance(view, HelpView):
@@ -127,6 +129,7 @@ def _detail_card(view: CommandHelpView, locale: str) -> dict[str, Any]:
     return ac.card(body, actions)
 
 
+@card_renderer
 def card(view: HelpView | CommandHelpView, locale: str) -> dict[str, Any] | None:
     """The card of the command list or of one command's help."""
     if isinstance(view, HelpView):

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.cards import _ac as ac
 from bot.cards._md import code, esc, fit, msg
+from bot.cards._render import card_renderer, markdown_renderer
 from commands.views import (
     ExplainView,
     Label,
@@ -122,6 +123,7 @@ def _explain(view: ExplainView, locale: str) -> str:
     return "\n".join(lines)
 
 
+@markdown_renderer
 def markdown(view: StatesView | UserStateView | StuckView | ExplainView, locale: str) -> str:
     """The markdown of a Control Hub state view."""
     if isinstance(view, StatesView):
@@ -295,6 +297,7 @@ _COLOR = {
 }
 
 
+@card_renderer
 def card(
     view: StatesView | UserStateView | StuckView | ExplainView, locale: str
 ) -> dict[str, Any] | None:

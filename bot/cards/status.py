@@ -23,6 +23,7 @@ from bot.cards._md import (
     tip,
     when,
 )
+from bot.cards._render import card_renderer, markdown_renderer
 from commands.parsing import ALL, GROUP_WORDS, VALUED_FILTERS, convert_status, quote, tokenize
 from commands.registry import Role
 from commands.views import ErrorTextView, ExportView, Label, StatusListView, UserDetailView
@@ -181,6 +182,7 @@ def _export_text(view: ExportView, locale: str, filters: str) -> str:
     )
 
 
+@markdown_renderer
 def markdown(
     view: StatusListView | UserDetailView | ErrorTextView | ExportView, locale: str
 ) -> str:
@@ -585,6 +587,7 @@ def _export_card(view: ExportView, locale: str) -> dict[str, Any]:
     return ac.card(body, [show])
 
 
+@card_renderer
 def card(
     view: StatusListView | UserDetailView | ErrorTextView | ExportView, locale: str
 ) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.cards import _ac as ac
 from bot.cards._md import GROUP_ICON, code, esc, fit, msg
+from bot.cards._render import card_renderer, markdown_renderer
 from commands.parsing import quote
 from commands.views import TemplatesView, TemplateView
 from i18n import t
@@ -69,6 +70,7 @@ def _all(view: TemplatesView, locale: str) -> str:
     return fit(head, items, tail, lambda n: msg("md.more_plain", locale, n=n))
 
 
+@markdown_renderer
 def markdown(view: TemplateView | TemplatesView, locale: str) -> str:
     """The markdown of a template check or of the customer list."""
     if isinstance(view, TemplateView):
@@ -180,6 +182,7 @@ def _all_card(view: TemplatesView, locale: str) -> dict[str, Any]:
     return ac.card(body, [check])
 
 
+@card_renderer
 def card(view: TemplateView | TemplatesView, locale: str) -> dict[str, Any] | None:
     """The card of a template check (with the customer's users a click away) or of all customers."""
     if isinstance(view, TemplateView):

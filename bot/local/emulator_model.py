@@ -22,19 +22,6 @@ def webex_id(kind: str, raw: str | None = None) -> str:
     return base64.urlsafe_b64encode(uri.encode()).decode().rstrip("=")
 
 
-def id_kind(webex_id_: str) -> str | None:
-    """Return the KIND part of a Webex-style id, or None when it is not one."""
-    padded = webex_id_ + "=" * (-len(webex_id_) % 4)
-    try:
-        uri = base64.urlsafe_b64decode(padded.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        return None
-    parts = uri.split("/")
-    if not uri.startswith("ciscospark://") or len(parts) < 5:
-        return None
-    return parts[3]
-
-
 def iso(moment: datetime) -> str:
     """Format a timestamp the way Webex does (UTC, milliseconds, ``Z``)."""
     moment = moment.astimezone(UTC)

@@ -101,7 +101,7 @@ def test_a_whole_flow_logs_no_secret_and_one_correlation_id(
 
     cid = correlation_id_of(f"messages/created/{asked['id']}")
     tagged = {r.name for r in records if getattr(r, "correlation_id", None) == cid}
-    assert {"bot.pipeline", "bot.delivery"} <= tagged, tagged
+    assert {"bot.chain.audit", "bot.delivery"} <= tagged, tagged
     assert f'"correlation_id": "{cid}"' in lines
 
 

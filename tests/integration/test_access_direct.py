@@ -4,42 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.bootstrap import build_bot
-from bot.pipeline import Request, handle
-from bot.settings import AccessSettings, Settings
+import pytest
+
+from bot.bootstrap import Bot
+from bot.settings import AccessSettings
 from onboarding.clock import ManualClock
 from storage.uow import Database
+from tests.support.chat import Chat, chat_bot
+
+ALICE = "alice@partner.example"
 
 
-def _bot(database: Database, clock: ManualClock, tmp_path: Path):
-    access = AccessSettings(admins=("alice@partner.example",), allowed_spaces=("ops-room",))
-    settings = Settings(access=access, files_dir=tmp_path / "files")
-    return build_bot(settings, db=database, clock=clock, migrate=False)
+@pytest.fixture
+def chat(sqlite_database: Database, clock: ManualClock, tmp_path: Path) -> Chat:
+    access = AccessSettings(admins=(ALICE,), allowed_spaces=("ops-room",))
+    bot: Bot = chat_bot(sqlite_database, clock, tmp_path, access=access)
+    return Chat(bot, who=ALICE, org=None)
 
 
-def test_direct_space_is_served_despite_the_allow_list(
-    sqlite_database: Database, clock: ManualClock, tmp_path: Path
-) -> None:
-    bot = _bot(sqlite_database, clock, tmp_path)
-    direct = Request(
-        person_email="alice@partner.example", text="help", space_id="dm-1", direct=True
-    )
-    assert handle(bot, direct).ok
+def test_direct_space_is_served_despite_the_allow_list(chat: Chat) -> None:
+    assert chat.say("help", space="dm-1", direct=True).ok
 
 
-def test_group_space_off_the_list_is_refused(
-    sqlite_database: Database, clock: ManualClock, tmp_path: Path
-) -> None:
-    bot = _bot(sqlite_database, clock, tmp_path)
-    group = Request(person_email="alice@partner.example", text="help", space_id="other-room")
-    assert not handle(bot, group).ok
-    listed = Request(person_email="alice@partner.example", text="help", space_id="ops-room")
-    assert handle(bot, listed).ok
+def test_group_space_off_the_list_is_refused(chat: Chat) -> None:
+    assert not chat.say("help", space="other-room").ok
+    assert chat.say("help", space="ops-room").ok
 
 
-def test_a_stranger_gets_nothing_in_a_direct_space(
-    sqlite_database: Database, clock: ManualClock, tmp_path: Path
-) -> None:
-    bot = _bot(sqlite_database, clock, tmp_path)
-    stranger = Request(person_email="eve@else.example", text="help", space_id="dm-2", direct=True)
-    assert not handle(bot, stranger).ok
+def test_a_stranger_gets_nothing_in_a_direct_space(chat: Chat) -> None:
+    assert not chat.say("help", who="eve@else.example", space="dm-2", direct=True).ok

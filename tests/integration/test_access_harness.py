@@ -1,8 +1,8 @@
 """Shared parts of the access, roles, confirmation, audit and rate-limit tests (no tests here).
 
-``access_bot(database, clock, tmp_path)`` builds the real bot (sandbox provider, demo data) with
-one person per role; ``ask``/``click`` run the pipeline as they would; ``AuditWatch`` fails a test
-if anything issues an UPDATE or DELETE on ``audit_entries``.
+People and the bot come from ``tests.support.chat`` (the ``chat`` fixture talks to it); this
+module adds what those tests look at afterwards: audit rows, demo subscribers, and
+``AuditWatch``, which fails a test if anything issues an UPDATE or DELETE on ``audit_entries``.
 """
 
 from __future__ import annotations
@@ -11,117 +11,56 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
-import commands  # registers every command family
-import commands.audit  # noqa: F401  (registered here until commands/__init__.py imports it)
-from bot.bootstrap import Bot, build_bot
-from bot.cards import audit as audit_cards
+import commands  # noqa: F401  (registers every command family)
 from bot.cards import render_markdown
-from bot.pipeline import Request, handle
-from bot.settings import AccessSettings, SandboxSettings, Settings
-from commands.audit import AuditView
 from commands.registry import Role
 from commands.replies import Reply
-from i18n import entries
-from i18n.catalog import access as access_catalog
-from onboarding.clock import ManualClock
 from storage.models import AuditEntryRow, SubscriberRow
 from storage.uow import Database
+from tests.support.chat import (
+    ACCESS,
+    ADMIN,
+    ADMIN2,
+    ORG,
+    SPACE,
+    STRANGER,
+    SUPPORT,
+    VIEWER,
+    Said,
+)
+from tests.support.chat import chat_bot as access_bot
 
-ADMIN = "ada.admin@partner.example"
-ADMIN2 = "adam.admin@partner.example"
-SUPPORT = "sam.support@partner.example"
-VIEWER = "vera.viewer@partner.example"
-STRANGER = "mallory@elsewhere.example"
-ORG = "org-partner"
-SPACE = "space-ops"
+__all__ = [
+    "ACCESS",
+    "ADMIN",
+    "ADMIN2",
+    "BY_ROLE",
+    "ORG",
+    "SPACE",
+    "STRANGER",
+    "SUPPORT",
+    "VIEWER",
+    "access_bot",
+    "audit_rows",
+    "deletable",
+    "exists",
+    "last_entry",
+    "markdown_of",
+    "subscriber",
+    "watching_audit",
+]
+
 BY_ROLE = {Role.ADMIN: ADMIN, Role.SUPPORT: SUPPORT, Role.VIEWER: VIEWER}
 
-ACCESS = AccessSettings(
-    admins=(ADMIN, ADMIN2),
-    support=(SUPPORT,),
-    viewers=("*@partner.example",),
-    orgs=(ORG,),
-)
 
-
-# Importing commands.audit registers the command for the whole test session, so its messages must
-# be in the catalog for the whole session too (help lists it), until commands/__init__.py and
-# i18n/catalog/__init__.py register both; then this adds nothing.
-for _key, _entry in access_catalog.MESSAGES.items():
-    cast(dict[str, dict[str, str]], entries()).setdefault(_key, _entry)
-
-
-def markdown_of(reply: Reply, locale: str = "en") -> str:
-    """A reply's markdown (the audit view through its own renderer until it is registered)."""
-    if isinstance(reply.view, AuditView):
-        return audit_cards.markdown(reply.view, locale)
+def markdown_of(reply: Reply | Said, locale: str = "en") -> str:
+    """A reply's markdown."""
     return render_markdown(reply.view, locale)
-
-
-def access_bot(
-    database: Database,
-    clock: ManualClock,
-    tmp_path: Path,
-    *,
-    access: AccessSettings | None = ACCESS,
-    **overrides: Any,
-) -> Bot:
-    """The real bot over ``database`` with the sandbox's demo data and ``access``."""
-    values: dict[str, Any] = {
-        "access": access,
-        "files_dir": tmp_path / "files",
-        "sandbox": SandboxSettings(step_seconds=3600),
-        "commands_per_minute": 1000,
-    }
-    values.update(overrides)
-    return build_bot(Settings(**values), db=database, clock=clock, migrate=False)
-
-
-def ask(
-    bot: Bot,
-    text: str,
-    *,
-    who: str = ADMIN,
-    space: str | None = SPACE,
-    org: str | None = ORG,
-    via: str = "chat",
-    cid: str | None = None,
-) -> Reply:
-    """Type ``text`` to the bot as ``who``."""
-    extra = {"correlation_id": cid} if cid else {}
-    request = Request(person_email=who, text=text, via=via, space_id=space, org_id=org, **extra)
-    return handle(bot, request)
-
-
-def click(
-    bot: Bot,
-    action: str,
-    inputs: dict[str, Any] | None = None,
-    *,
-    who: str = ADMIN,
-    space: str | None = SPACE,
-    org: str | None = ORG,
-    cid: str | None = None,
-) -> Reply:
-    """Press a card button ``action`` with ``inputs`` as ``who``."""
-    data = {"action": action, **(inputs or {})}
-    extra = {"correlation_id": cid} if cid else {}
-    request = Request(
-        person_email=who,
-        action=action,
-        inputs=data,
-        via="card",
-        space_id=space,
-        org_id=org,
-        **extra,
-    )
-    return handle(bot, request)
 
 
 def audit_rows(db: Database, *where: Any) -> list[AuditEntryRow]:
@@ -132,7 +71,7 @@ def audit_rows(db: Database, *where: Any) -> list[AuditEntryRow]:
 
 
 def last_entry(db: Database) -> AuditEntryRow:
-    """The newest pipeline entry (not a ``service.*`` one)."""
+    """The newest dispatch entry (not a ``service.*`` one)."""
     rows = audit_rows(db, AuditEntryRow.action.not_like("service.%"))
     assert rows, "no audit entry was written"
     return rows[-1]

@@ -20,11 +20,10 @@ import requests
 
 from bot.bootstrap import build_bot
 from bot.cli_serve import LocalWebex
-from bot.pipeline import Request, handle
-from bot.replies import render
 from bot.settings import load_settings
 from onboarding.providers.webex import WebexProvider
 from storage.uow import Database
+from tests.support.chat import Chat
 
 
 @pytest.fixture
@@ -61,12 +60,12 @@ def test_local_webex_points_the_provider_at_the_one_stand_in(
     bot = build_bot(settings, db=sqlite_database, migrate=False)
     assert isinstance(bot.provider, WebexProvider)
     admin_email = local.world.person("admin").email
-    reply = handle(bot, Request(person_email=admin_email, text="status errors", via="cli"))
-    assert reply.ok
+    cli = Chat(bot, who=admin_email, via="cli", space=None, org=None)  # as `onboard-bot ask`
+    said = cli.say("status errors")
+    assert said.ok
     errors = [s for s in local.admin.subscribers.values() if s["status"] == "error"]
-    assert f"— {len(errors)} found" in render(reply, "en").markdown
-    reply = handle(bot, Request(person_email=admin_email, text="states", via="cli"))
-    assert f"({len(local.admin.people)} users)" in render(reply, "en").markdown
+    assert f"— {len(errors)} found" in said.markdown_in("en")
+    assert f"({len(local.admin.people)} users)" in cli.say("states").markdown_in("en")
     # The bot's own token still reaches the messaging API on the same address.
     me = requests.get(
         settings.webex.api_url + "people/me",

@@ -18,9 +18,10 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from bot import pipeline
+from bot import dispatch
 from bot.cards import audit as audit_cards
 from bot.cards._md import code
+from bot.chain import audit as audit_link
 from bot.cli_audit import COLUMNS, write_csv
 from bot.cli_audit import audit as audit_group
 from commands.audit import SHOWN, AuditView
@@ -35,9 +36,7 @@ from tests.integration.test_access_harness import (
     SUPPORT,
     VIEWER,
     access_bot,
-    ask,
     audit_rows,
-    click,
     deletable,
     last_entry,
     markdown_of,
@@ -50,17 +49,17 @@ HOSTILE = "<@personEmail:boss@example.com> **bold** [x](http://evil.example) `ti
 
 
 @pytest.fixture
-def bot(database, clock, tmp_path):
+def chat_bot(database, clock, tmp_path):
     return access_bot(database, clock, tmp_path)
 
 
 # --- what is recorded --------------------------------------------------------------------------
 
 
-def test_a_typed_command_is_recorded_with_every_field(bot, clock):
-    sub = deletable(bot.db)
-    ask(bot, f"error {sub.user_id}", who=SUPPORT, cid="c-typed")
-    entry = last_entry(bot.db)
+def test_a_typed_command_is_recorded_with_every_field(chat, clock):
+    sub = deletable(chat.bot.db)
+    chat.say(f"error {sub.user_id}", who=SUPPORT, cid="c-typed")
+    entry = last_entry(chat.bot.db)
     assert entry.at == clock.now()
     assert (entry.actor, entry.via, entry.space_id) == (SUPPORT, "chat", SPACE)
     assert (entry.action, entry.text) == ("error", f"error {sub.user_id}")
@@ -68,10 +67,10 @@ def test_a_typed_command_is_recorded_with_every_field(bot, clock):
     assert (entry.result, entry.detail, entry.correlation_id) == ("ok", None, "c-typed")
 
 
-def test_a_card_action_is_recorded_with_its_data(bot):
-    sub = deletable(bot.db)
-    click(bot, "user.package", {"user": sub.user_id, "package": "premium"}, who=VIEWER)
-    entry = last_entry(bot.db)
+def test_a_card_action_is_recorded_with_its_data(chat):
+    sub = deletable(chat.bot.db)
+    chat.click("user.package", {"user": sub.user_id, "package": "premium"}, who=VIEWER)
+    entry = last_entry(chat.bot.db)
     assert (entry.via, entry.action, entry.result) == ("card", "user.package", "refused")
     assert entry.target == sub.user_id
     assert json.loads(entry.text) == {
@@ -79,7 +78,7 @@ def test_a_card_action_is_recorded_with_its_data(bot):
         "user": sub.user_id,
         "package": "premium",
     }
-    assert entry.detail == "run.forbidden (needs admin)"
+    assert entry.detail == "run.forbidden_button (needs admin)"
 
 
 @pytest.mark.parametrize(
@@ -91,44 +90,44 @@ def test_a_card_action_is_recorded_with_its_data(bot):
         ("export", "ok", None),
     ],
 )
-def test_results_say_how_it_went(bot, text, result, detail):
-    ask(bot, text)
-    entry = last_entry(bot.db)
+def test_results_say_how_it_went(chat, text, result, detail):
+    chat.say(text)
+    entry = last_entry(chat.bot.db)
     assert entry.result == result
     assert entry.detail is None if detail is None else entry.detail.startswith(detail)
 
 
-def test_an_unexpected_failure_is_recorded_with_its_log_reference(bot, monkeypatch, caplog):
+def test_an_unexpected_failure_is_recorded_with_its_log_reference(chat, monkeypatch, caplog):
     def boom(*args, **kwargs):
         raise RuntimeError("provider exploded")
 
-    monkeypatch.setattr(bot.service, "error_report", boom)
-    reply = ask(bot, "error 420555123456", cid="c-boom")
+    monkeypatch.setattr(chat.bot.service, "error_report", boom)
+    reply = chat.say("error 420555123456", cid="c-boom")
     assert reply.view.kind is ErrorKind.INTERNAL
-    entry = last_entry(bot.db)
+    entry = last_entry(chat.bot.db)
     assert (entry.result, entry.detail) == ("error", f"ref {reply.view.ref}")
     assert reply.view.ref in caplog.text
 
 
-def test_hostile_values_are_cut_to_the_columns_and_nul_is_kept_out(bot):
+def test_hostile_values_are_cut_to_the_columns_and_nul_is_kept_out(chat):
     action = "x" * 500 + "\x00"
-    click(bot, action, {"user": "\x00" * 10 + "u" * 1000, "blob": "y" * 10_000})
-    ask(bot, "status \x00 " + "z" * 5000, who=ADMIN.upper())
-    card, typed_entry = audit_rows(bot.db)[-2:]
+    chat.click(action, {"user": "\x00" * 10 + "u" * 1000, "blob": "y" * 10_000})
+    chat.say("status \x00 " + "z" * 5000, who=ADMIN.upper())
+    card, typed_entry = audit_rows(chat.bot.db)[-2:]
     assert len(card.action) == 80 and card.result == "invalid"
     assert len(card.target) <= 320 and "\x00" not in card.target
-    assert len(card.text) <= pipeline.MAX_TEXT
+    assert len(card.text) <= audit_link.MAX_TEXT
     assert len(typed_entry.text) == 2000 and "\x00" not in typed_entry.text
     assert typed_entry.actor == ADMIN  # normalised, so rate limits and `audit me` find it
 
 
-def test_the_reply_survives_a_failing_audit_write(bot, monkeypatch, caplog):
+def test_the_reply_survives_a_failing_audit_write(chat, monkeypatch, caplog):
     def broken(self, entry):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(AuditRepository, "record", broken)
     with caplog.at_level(logging.ERROR):
-        reply = ask(bot, "states", cid="c-nodisk")
+        reply = chat.say("states", cid="c-nodisk")
     assert reply.ok
     (record,) = [r for r in caplog.records if "audit entry" in r.getMessage()]
     assert record.correlation_id == "c-nodisk"
@@ -137,38 +136,38 @@ def test_the_reply_survives_a_failing_audit_write(bot, monkeypatch, caplog):
 # --- never updated or deleted ------------------------------------------------------------------
 
 
-def test_a_full_run_never_updates_or_deletes_an_audit_entry(bot, clock, tmp_path):
-    sub = deletable(bot.db)
-    with watching_audit(bot.db) as watch:
+def test_a_full_run_never_updates_or_deletes_an_audit_entry(chat, clock, tmp_path):
+    sub = deletable(chat.bot.db)
+    with watching_audit(chat.bot.db) as watch:
         for spec in REGISTRY.commands():
             for who in (ADMIN, SUPPORT, VIEWER):
-                ask(bot, typed(spec), who=who)
+                chat.say(typed(spec), who=who)
         for action in REGISTRY.actions():
-            click(bot, action.name, inputs_for(action.args), who=VIEWER)
-        code = ask(bot, f"delete {sub.email}").view.code
-        ask(bot, f"confirm {code}", who=ADMIN2)
-        ask(bot, f"confirm {code}")
-        ask(bot, f"confirm {code}")
-        ask(bot, "audit")
-        ask(bot, "status", who="mallory@elsewhere.example")
-        ask(bot, "status", space="not-allowed", org="other-org")
+            chat.click(action.name, inputs_for(action.args), who=VIEWER)
+        code = chat.say(f"delete {sub.email}").view.code
+        chat.say(f"confirm {code}", who=ADMIN2)
+        chat.say(f"confirm {code}")
+        chat.say(f"confirm {code}")
+        chat.say("audit")
+        chat.say("status", who="mallory@elsewhere.example")
+        chat.say("status", space="not-allowed", org="other-org")
         clock.advance(timedelta(minutes=30))
         out = io.StringIO()
-        write_csv(bot.db, out)
+        write_csv(chat.bot.db, out)
     assert watch.statements == [] and watch.orm == []
-    assert len(audit_rows(bot.db)) > 3 * len(REGISTRY.commands())
+    assert len(audit_rows(chat.bot.db)) > 3 * len(REGISTRY.commands())
 
 
-def test_the_audit_watch_catches_sql_and_orm_writes(bot):
+def test_the_audit_watch_catches_sql_and_orm_writes(chat):
     # The two tests around this one pass only because nothing was caught: prove it would be.
-    ask(bot, "states")
-    entry = last_entry(bot.db)
-    with watching_audit(bot.db) as watch:
-        with bot.db.engine.begin() as conn:
+    chat.say("states")
+    entry = last_entry(chat.bot.db)
+    with watching_audit(chat.bot.db) as watch:
+        with chat.bot.db.engine.begin() as conn:
             conn.execute(
                 sa.text("UPDATE audit_entries SET detail = 'x' WHERE id = :i"), {"i": entry.id}
             )
-        with bot.db.uow() as uow:
+        with chat.bot.db.uow() as uow:
             row = uow.session.get(AuditEntryRow, entry.id)
             row.detail = "y"
             uow.session.flush()
@@ -185,7 +184,7 @@ _WRITES = re.compile(
 
 
 def test_no_code_of_the_bot_updates_or_deletes_audit_entries():
-    root = Path(pipeline.__file__).resolve().parents[1]
+    root = Path(dispatch.__file__).resolve().parents[1]
     offenders = []
     for package in ("bot", "commands", "onboarding", "storage"):
         for path in (root / package).rglob("*.py"):
@@ -201,17 +200,17 @@ def test_no_code_of_the_bot_updates_or_deletes_audit_entries():
 
 
 @pytest.mark.parametrize("who", [SUPPORT, VIEWER])
-def test_audit_is_for_admins_only(bot, who):
-    reply = ask(bot, "audit", who=who)
+def test_audit_is_for_admins_only(chat, who):
+    reply = chat.say("audit", who=who)
     assert reply.view.kind is ErrorKind.FORBIDDEN
     assert "`audit` needs the admin role" in markdown_of(reply)
 
 
-def test_audit_lists_newest_first_with_and_n_more(bot, clock):
+def test_audit_lists_newest_first_with_and_n_more(chat, clock):
     for n in range(SHOWN + 5):
-        ask(bot, f"states {n}" if n % 2 else "states", who=SUPPORT)
+        chat.say(f"states {n}" if n % 2 else "states", who=SUPPORT)
         clock.advance(timedelta(seconds=1))
-    reply = ask(bot, "audit")
+    reply = chat.say("audit")
     view = reply.view
     assert isinstance(view, AuditView)
     assert len(view.entries) == SHOWN and view.total == SHOWN + 5
@@ -222,35 +221,35 @@ def test_audit_lists_newest_first_with_and_n_more(bot, clock):
     assert md.count("\n- ") == SHOWN
 
 
-def test_audit_me_and_a_user_and_days(bot, clock):
-    sub = deletable(bot.db)
-    ask(bot, "states", who=ADMIN2)
-    ask(bot, f"error {sub.user_id}", who=SUPPORT)
+def test_audit_me_and_a_user_and_days(chat, clock):
+    sub = deletable(chat.bot.db)
+    chat.say("states", who=ADMIN2)
+    chat.say(f"error {sub.user_id}", who=SUPPORT)
     clock.advance(timedelta(days=3))
-    ask(bot, "templates", who=ADMIN)
-    mine = ask(bot, "audit me").view
+    chat.say("templates", who=ADMIN)
+    mine = chat.say("audit me").view
     assert {e.actor for e in mine.entries} == {ADMIN}
-    about = ask(bot, f"audit {sub.user_id}").view  # found under the email it was recorded by
+    about = chat.say(f"audit {sub.user_id}").view  # found under the email it was recorded by
     assert [(e.actor, e.action) for e in about.entries] == [(SUPPORT, "error")]
-    recent = ask(bot, "audit 2").view
+    recent = chat.say("audit 2").view
     assert {e.action for e in recent.entries} == {"templates", "audit"}
-    assert ask(bot, f"audit {ADMIN2} 5").view.total == 1
+    assert chat.say(f"audit {ADMIN2} 5").view.total == 1
 
 
 @pytest.mark.parametrize(
     ("text", "key"),
     [("audit 0", "audit.bad_days"), ("audit 9999", "audit.bad_days"), ("audit a b", "parse")],
 )
-def test_audit_says_what_is_wrong(bot, text, key):
-    reply = ask(bot, text)
+def test_audit_says_what_is_wrong(chat, text, key):
+    reply = chat.say(text)
     assert not reply.ok and reply.view.key.startswith(key)
 
 
 @pytest.mark.parametrize("locale", ["en", "cs"])
-def test_audit_shows_hostile_text_literally(bot, locale):
+def test_audit_shows_hostile_text_literally(chat, locale):
     text = f"status {HOSTILE}"
-    ask(bot, text, who=SUPPORT)
-    view = ask(bot, "audit").view
+    chat.say(text, who=SUPPORT)
+    view = chat.say("audit").view
     md = audit_cards.markdown(view, locale)
     assert code(text) in md  # verbatim, in a code span fenced longer than its backticks
     outside = md.replace(code(text), "")
@@ -264,7 +263,7 @@ def test_audit_shows_hostile_text_literally(bot, locale):
     assert text in runs
 
 
-def test_audit_card_in_czech_and_when_empty(bot, clock):
+def test_audit_card_in_czech_and_when_empty(chat, clock):
     view = AuditView((), 0, 7, "nikdo@example.cz")
     card = audit_cards.card(view, "cs")
     validate_card(card)
@@ -285,13 +284,13 @@ def _walk(node):
 # --- export to CSV -----------------------------------------------------------------------------
 
 
-def test_export_writes_every_entry_oldest_first_and_defuses_formulas(bot, clock, tmp_path):
-    ask(bot, 'status =HYPERLINK("http://evil.example")', who=SUPPORT)
+def test_export_writes_every_entry_oldest_first_and_defuses_formulas(chat, clock, tmp_path):
+    chat.say('status =HYPERLINK("http://evil.example")', who=SUPPORT)
     clock.advance(timedelta(days=10))
-    ask(bot, "states", who=ADMIN)
+    chat.say("states", who=ADMIN)
     runner = CliRunner()
     config = tmp_path / "app.yaml"
-    config.write_text(f"database_url: '{bot.db.engine.url.render_as_string(False)}'\n")
+    config.write_text(f"database_url: '{chat.bot.db.engine.url.render_as_string(False)}'\n")
     out = tmp_path / "audit" / "trail.csv"
     result = runner.invoke(
         audit_group,

@@ -9,18 +9,15 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from bot.cards import render_markdown
-from commands.context import CommandContext
-from commands.registry import Role
-from commands.replies import Reply
-from commands.runner import run_action, run_text
+from bot.acl import AccessPolicy
+from bot.bootstrap import Bot, build_bot
+from bot.settings import AccessSettings, Settings
 from commands.views import ConfirmView
 from onboarding.clock import ManualClock
 from onboarding.mapping import org_user_to_row, subscriber_from_row
@@ -32,11 +29,13 @@ from onboarding.model import (
     Subscriber,
 )
 from onboarding.providers.base import ActionOutcome, Step, SyncReport, TemplateReport
-from onboarding.service import Actor, OnboardingService
 from storage.models import CustomerRow, SubscriberRow
 from storage.uow import Database
+from tests.support.chat import Chat, Said
 
 ADMIN = "admin@partner.example"
+SUPPORT = "support@partner.example"
+VIEWER = "viewer@partner.example"
 EVIL_ERROR = (
     "Email `x` is owned by <@personEmail:boss@example.com> *now*\n"
     "see [help](http://evil.example) ```end```"
@@ -196,69 +195,23 @@ def seed(db: Database, now: datetime) -> None:
         uow.commit()
 
 
-@dataclass
-class Said:
-    """One reply and its markdown."""
-
-    reply: Reply
-    markdown: str
-
-    @property
-    def ok(self) -> bool:
-        return self.reply.ok
-
-
-@dataclass
-class Chat:
-    """Say something to the bot as someone; read the markdown back (errbot's testbot, smaller)."""
-
-    db: Database
-    clock: ManualClock
-    provider: DoubleProvider
-    files_dir: Path
-    ttl: timedelta = timedelta(minutes=10)
-    page_size: int = 10
-    said: list[Said] = field(default_factory=list)
-
-    def context(self, role: Role, who: str, locale: str) -> CommandContext:
-        return CommandContext(
-            service=OnboardingService(self.db, self.provider, self.clock),
-            actor=Actor(who, via="chat", space_id="space-1"),
-            role=role,
-            clock=self.clock,
-            db=self.db,
-            files_dir=self.files_dir,
-            locale=locale,
-            confirmation_ttl=self.ttl,
-            bot_names=("Onboard",),
-            page_size=self.page_size,
-        )
-
-    def __call__(
-        self, text: str, *, role: Role = Role.ADMIN, who: str = ADMIN, locale: str = "en"
-    ) -> Said:
-        reply = run_text(text, self.context(role, who, locale))
-        said = Said(reply, render_markdown(reply.view, locale))
-        self.said.append(said)
-        return said
-
-    def action(
-        self,
-        name: str,
-        inputs: dict[str, object],
-        *,
-        role: Role = Role.ADMIN,
-        who: str = ADMIN,
-        locale: str = "en",
-    ) -> Said:
-        reply = run_action(name, inputs, self.context(role, who, locale))
-        return Said(reply, render_markdown(reply.view, locale))
+ACCESS = AccessSettings(admins=(ADMIN,), support=(SUPPORT,), viewers=("*@partner.example",))
 
 
 @pytest.fixture
-def chat(database: Database, clock: ManualClock, tmp_path: Path) -> Chat:
+def chat_bot(database: Database, clock: ManualClock, tmp_path: Path) -> Bot:
+    """The bot over the seeded snapshot with the double provider; one person per role."""
     seed(database, clock.now())
-    return Chat(database, clock, DoubleProvider(database, clock), tmp_path / "files")
+    settings = Settings(access=ACCESS, files_dir=tmp_path / "files", commands_per_minute=1000)
+    return build_bot(
+        settings, db=database, clock=clock, provider=DoubleProvider(database, clock), migrate=False
+    )
+
+
+@pytest.fixture
+def chat(chat_bot: Bot) -> Chat:
+    """An admin in a group space (no org allow-list here)."""
+    return Chat(chat_bot, who=ADMIN, org=None)
 
 
 def code_of(said: Said) -> str:
@@ -275,13 +228,13 @@ def subscriber_ids(db: Database) -> set[str]:
 
 
 def test_help_lists_every_command_for_an_admin(chat):
-    md = chat("help").markdown
+    md = chat.say("help").markdown
     for usage in ("`retry <user> <email>`", "`delete <user>`", "`status [filters…]`", "`states`"):
         assert usage in md
 
 
 def test_help_hides_what_a_viewer_may_not_run(chat):
-    md = chat("help", role=Role.VIEWER).markdown
+    md = chat.say("help", who=VIEWER).markdown
     assert "`status [filters…]`" in md and "`explain <state…>`" in md
     for hidden in ("`retry", "`delete", "`package", "`resend", "`error", "`export"):
         assert hidden not in md
@@ -289,87 +242,87 @@ def test_help_hides_what_a_viewer_may_not_run(chat):
 
 
 def test_help_for_one_command_says_the_role_it_needs(chat):
-    md = chat("help delete", role=Role.VIEWER).markdown
+    md = chat.say("help delete", who=VIEWER).markdown
     assert "`delete <user>`" in md and "Needs the admin role, which you do not have." in md
-    md = chat("help status").markdown
+    md = chat.say("help status").markdown
     assert "Filters:" in md and "*Exclude provisioned users*" in md
 
 
 def test_help_for_an_unknown_command_suggests(chat):
-    said = chat("help stauts")
+    said = chat.say("help stauts")
     assert not said.ok and "`status`" in said.markdown
 
 
 def test_a_refused_command_names_the_role_it_needs(chat):
-    said = chat("delete 420111", role=Role.SUPPORT)
+    said = chat.say("delete 420111", who=SUPPORT)
     assert not said.ok
     assert "`delete` needs the admin role; yours is support." in said.markdown
-    assert subscriber_ids(chat.db) >= {"s-err"}
+    assert subscriber_ids(chat.bot.db) >= {"s-err"}
 
 
 def test_mention_and_case_are_ignored(chat):
-    assert "Erik" in chat("Onboard STATUS errors").markdown
-    assert "Erik" in chat("@Onboard: status errors").markdown
+    assert "Erik" in chat.say("Onboard STATUS errors").markdown
+    assert "Erik" in chat.say("@Onboard: status errors").markdown
 
 
 def test_unknown_command_suggests_the_right_one(chat):
-    said = chat("pakage x")
+    said = chat.say("pakage x")
     assert not said.ok
     assert "I don't know the command `pakage`." in said.markdown
     assert "Did you mean `package`?" in said.markdown
 
 
 def test_empty_message_gets_help(chat):
-    assert "What I can do for you" in chat("Onboard").markdown
+    assert "What I can do for you" in chat.say("Onboard").markdown
 
 
 # --- status -----------------------------------------------------------------------------------
 
 
 def test_status_pending_lists_pending_and_errors_but_not_provisioned(chat):
-    md = chat("status pending").markdown
+    md = chat.say("status pending").markdown
     assert "Erik" in md and "Petra" in md and "Bára" in md and "Filip" in md
     assert "Pavel" not in md
 
 
 def test_status_default_excludes_provisioned(chat):
-    md = chat("status").markdown
+    md = chat.say("status").markdown
     assert "Pavel" not in md and "Erik" in md
     assert "Exclude provisioned users: on" in md
 
 
 def test_status_all_and_provisioned(chat):
-    md = chat("status all").markdown
+    md = chat.say("status all").markdown
     for name in ("Erik", "Petra", "Pavel", "Filip", "Bára"):
         assert name in md
     assert "5 found" in md
-    md = chat("status provisioned").markdown
+    md = chat.say("status provisioned").markdown
     assert "Pavel" in md and "Erik" not in md
 
 
 def test_status_filters(chat):
-    md = chat("status errors customer=badco").markdown
+    md = chat.say("status errors customer=badco").markdown
     assert "Bára" in md and "Erik" not in md
-    md = chat("status all customer acme package premium").markdown
+    md = chat.say("status all customer acme package premium").markdown
     assert "Pavel" in md and "1 found" in md
-    md = chat("status pending_email_input").markdown
+    md = chat.say("status pending_email_input").markdown
     assert "Petra" in md and "Erik" not in md
-    md = chat("status search Filip").markdown
+    md = chat.say("status search Filip").markdown
     assert "Filip" in md and "Erik" not in md
 
 
 def test_status_pages(chat):
-    chat.page_size = 2
-    md = chat("status all").markdown
+    chat.bot.page_size = 2
+    md = chat.say("status all").markdown
     assert "page 1/3" in md and "Next page: `status all page 2`" in md
-    md = chat("status all page 3").markdown
+    md = chat.say("status all page 3").markdown
     assert "page 3/3" in md and "Next page" not in md
-    md = chat("status all page 9").markdown
+    md = chat.say("status all page 9").markdown
     assert "Page 9 is empty; there are 3 pages." in md
 
 
 def test_unknown_package_lists_valid_ones(chat):
-    said = chat("status package premum")
+    said = chat.say("status package premum")
     assert not said.ok
     assert "`premum` is not a valid package. Valid: softphone, basic, standard, premium." in (
         said.markdown
@@ -379,23 +332,23 @@ def test_unknown_package_lists_valid_ones(chat):
 
 def test_status_of_one_user_by_email_broadworks_id_or_id(chat):
     for ref in ("erik@acme.example", "ERIK@acme.example", "420111", "s-err"):
-        md = chat(f"status {ref}").markdown
+        md = chat.say(f"status {ref}").markdown
         assert "**Erik Chyba** — error" in md
         assert "Error codes: 10061 (full text: `error erik@acme.example`)" in md
         assert "`retry erik@acme.example <email>`" in md
 
 
 def test_status_of_an_unknown_email_is_not_found_but_a_word_is_a_search(chat):
-    said = chat("status nobody@acme.example")
+    said = chat.say("status nobody@acme.example")
     assert not said.ok and "No user matches `nobody@acme.example`." in said.markdown
-    said = chat("status Nováková")
+    said = chat.say("status Nováková")
     assert said.ok and "Petra" in said.markdown
 
 
 def test_status_detail_offers_only_allowed_actions(chat):
-    md = chat("status 420111", role=Role.VIEWER).markdown
+    md = chat.say("status 420111", who=VIEWER).markdown
     assert "`retry" not in md and "`delete" not in md
-    md = chat("status 420111", role=Role.SUPPORT).markdown
+    md = chat.say("status 420111", who=SUPPORT).markdown
     assert "`error erik@acme.example`" in md and "`delete" not in md
 
 
@@ -403,115 +356,117 @@ def test_status_detail_offers_only_allowed_actions(chat):
 
 
 def test_retry_with_a_bad_email_says_what_is_wrong(chat):
-    said = chat("retry 420111 not-an-email")
+    said = chat.say("retry 420111 not-an-email")
     assert not said.ok
     assert "`not-an-email` is not an email address: it has no @ sign." in said.markdown
     assert "Usage: `retry <user> <email>`" in said.markdown
 
 
 def test_retry_onboards_again(chat):
-    said = chat("retry 420111 erik.new@acme.example")
+    said = chat.say("retry 420111 erik.new@acme.example")
     assert said.ok, said.markdown
     assert "**Retry activation** `420111`: done" in said.markdown
     assert "waiting for email validation" in said.markdown
 
 
 def test_retry_of_a_provisioned_user_is_refused(chat):
-    said = chat("retry 420333 pavel@acme.example")
+    said = chat.say("retry 420333 pavel@acme.example")
     assert not said.ok and "already provisioned" in said.markdown
 
 
 def test_package_change(chat):
-    said = chat("package 420111 Premium")
+    said = chat.say("package 420111 Premium")
     assert said.ok and "**Change package type** `420111`: done" in said.markdown
-    said = chat("package 420111 premum")
+    said = chat.say("package 420111 premum")
     assert not said.ok and "Valid: softphone, basic, standard, premium" in said.markdown
-    said = chat("package 420333 premium")
+    said = chat.say("package 420333 premium")
     assert not said.ok and "already has the premium package" in said.markdown
 
 
 def test_error_text_is_verbatim_in_a_code_block(chat):
-    said = chat("error 420111", role=Role.SUPPORT)
+    said = chat.say("error 420111", who=SUPPORT)
     assert said.ok
     assert f"````\n{EVIL_ERROR}\n````" in said.markdown
     assert "Error codes: 10061" in said.markdown
     # The advice fits the code (an expired validation), not the template (issue 9, point 9).
     assert "> Code 10061: the user did not confirm the email in time" in said.markdown
     assert "`template check acme`" not in said.markdown
-    assert not chat("error 420111", role=Role.VIEWER).ok
+    assert not chat.say("error 420111", who=VIEWER).ok
 
 
 def test_error_of_a_user_without_errors(chat):
-    md = chat("error 420222").markdown
+    md = chat.say("error 420222").markdown
     assert "No error is recorded; the status is pending request" in md
 
 
 def test_delete_asks_then_confirm_deletes(chat):
-    asked = chat("delete erik@acme.example")
+    asked = chat.say("delete erik@acme.example")
     assert asked.ok and "**Delete user** `erik@acme.example`? This cannot be undone." in (
         asked.markdown
     )
     code = code_of(asked)
     assert f"`confirm {code}` by 2026-01-15 09:10 UTC" in asked.markdown
-    assert "s-err" in subscriber_ids(chat.db)
-    done = chat(f"confirm {code.lower()}")
+    assert "s-err" in subscriber_ids(chat.bot.db)
+    done = chat.say(f"confirm {code.lower()}")
     assert done.ok and "**Delete user** `erik@acme.example`: done" in done.markdown
-    assert "s-err" not in subscriber_ids(chat.db)
+    assert "s-err" not in subscriber_ids(chat.bot.db)
 
 
 def test_someone_elses_code_does_nothing(chat):
-    code = code_of(chat("delete 420111"))
-    said = chat(f"confirm {code}", who="other@partner.example")
+    code = code_of(chat.say("delete 420111"))
+    said = chat.say(f"confirm {code}", who="other@partner.example")
     assert not said.ok and "belongs to someone else's request" in said.markdown
-    assert "s-err" in subscriber_ids(chat.db)
-    assert chat(f"confirm {code}").ok  # still valid for its owner
+    assert "s-err" in subscriber_ids(chat.bot.db)
+    assert chat.say(f"confirm {code}").ok  # still valid for its owner
 
 
 def test_a_used_code_does_nothing(chat):
-    code = code_of(chat("delete 420111"))
-    assert chat(f"confirm {code}").ok
-    said = chat(f"confirm {code}")
+    code = code_of(chat.say("delete 420111"))
+    assert chat.say(f"confirm {code}").ok
+    said = chat.say(f"confirm {code}")
     assert not said.ok and "has already been used" in said.markdown
 
 
 def test_an_expired_code_does_nothing(chat):
-    code = code_of(chat("delete 420111"))
-    chat.clock.advance(timedelta(minutes=10))
-    said = chat(f"confirm {code}")
+    code = code_of(chat.say("delete 420111"))
+    chat.bot.clock.advance(timedelta(minutes=10))
+    said = chat.say(f"confirm {code}")
     assert not said.ok and "has expired" in said.markdown and "`delete s-err`" in said.markdown
-    assert "s-err" in subscriber_ids(chat.db)
+    assert "s-err" in subscriber_ids(chat.bot.db)
 
 
 def test_the_confirmation_lifetime_comes_from_the_context(chat):
-    chat.ttl = timedelta(minutes=1)
-    code = code_of(chat("delete 420111"))
-    chat.clock.advance(timedelta(seconds=61))
-    assert "has expired" in chat(f"confirm {code}").markdown
+    chat.bot.settings = chat.bot.settings.model_copy(update={"confirmation_minutes": 1})
+    code = code_of(chat.say("delete 420111"))
+    chat.bot.clock.advance(timedelta(seconds=61))
+    assert "has expired" in chat.say(f"confirm {code}").markdown
 
 
 def test_unknown_and_malformed_codes(chat):
-    assert "no confirmation with the code `ZZZZZZ`" in chat("confirm ZZZZZZ").markdown
-    said = chat("confirm ***")
+    assert "no confirmation with the code `ZZZZZZ`" in chat.say("confirm ZZZZZZ").markdown
+    said = chat.say("confirm ***")
     assert not said.ok and "is not a confirmation code" in said.markdown
 
 
 def test_cancel_drops_a_confirmation(chat):
-    code = code_of(chat("delete 420111"))
-    said = chat(f"cancel {code}")
+    code = code_of(chat.say("delete 420111"))
+    said = chat.say(f"cancel {code}")
     assert said.ok and "Cancelled" in said.markdown
-    assert "already been used" in chat(f"confirm {code}").markdown
-    assert "s-err" in subscriber_ids(chat.db)
+    assert "already been used" in chat.say(f"confirm {code}").markdown
+    assert "s-err" in subscriber_ids(chat.bot.db)
 
 
 def test_confirming_needs_the_actions_role(chat):
-    code = code_of(chat("delete 420111"))
-    said = chat(f"confirm {code}", role=Role.VIEWER)
+    code = code_of(chat.say("delete 420111"))
+    # app.yaml changed since the code was issued: the admin is a viewer now.
+    chat.bot.access = AccessPolicy(AccessSettings(viewers=("*@partner.example",)))
+    said = chat.say(f"confirm {code}")
     assert not said.ok and "needs a role you do not have now" in said.markdown
-    assert "s-err" in subscriber_ids(chat.db)
+    assert "s-err" in subscriber_ids(chat.bot.db)
 
 
 def test_delete_of_a_user_being_provisioned_is_refused(chat):
-    said = chat("delete 420444")
+    said = chat.say("delete 420444")
     assert not said.ok and "wait until Webex has finished" in said.markdown
 
 
@@ -519,11 +474,11 @@ def test_delete_of_a_user_being_provisioned_is_refused(chat):
 
 
 def test_export_all_writes_the_csv(chat):
-    said = chat("export all", role=Role.SUPPORT)
+    said = chat.say("export all", who=SUPPORT)
     assert said.ok and said.reply.file is not None
     path = said.reply.file.path
     assert re.fullmatch(r"onboard-export-\d{8}T\d{6}Z\.csv", path.name)
-    assert path.parent == chat.files_dir
+    assert path.parent == chat.bot.files_dir
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == (
         "broadworks_id,email,first_name,last_name,customer,package,status,status_group,"
@@ -537,29 +492,29 @@ def test_export_all_writes_the_csv(chat):
 
 
 def test_export_default_excludes_provisioned_and_names_are_unique(chat):
-    first = chat("export")
-    second = chat("export errors")
+    first = chat.say("export")
+    second = chat.say("export errors")
     assert first.reply.file is not None and second.reply.file is not None
     assert first.reply.file.path != second.reply.file.path
     rows = list(csv.DictReader(first.reply.file.path.open(encoding="utf-8")))
     assert {r["broadworks_id"] for r in rows} == {"420111", "420222", "420444", "420555"}
-    assert not chat("export", role=Role.VIEWER).ok
+    assert not chat.say("export", who=VIEWER).ok
 
 
 # --- templates ---------------------------------------------------------------------------------
 
 
 def test_templates(chat):
-    md = chat("templates").markdown
+    md = chat.say("templates").markdown
     assert "**Acme** (`acme`)" in md and "✅ template OK" in md
     assert "**Bad Co** (`badco`)" in md and "❌ template needs fixing" in md
 
 
 def test_template_check(chat):
-    md = chat("template check badco").markdown
+    md = chat.say("template check badco").markdown
     assert "*Untrusted emails* is not checked" in md and "View Templates" in md
-    assert "Users can activate themselves" in chat("template acme").markdown
-    said = chat("template check nope")
+    assert "Users can activate themselves" in chat.say("template acme").markdown
+    said = chat.say("template check nope")
     assert not said.ok and "Known customers: acme, badco." in said.markdown
 
 
@@ -567,98 +522,83 @@ def test_template_check(chat):
 
 
 def test_states(chat):
-    md = chat("states").markdown
+    md = chat.say("states").markdown
     assert "**Not verified**: 2" in md and "**Active**: 1" in md and "**Delayed claim**: 1" in md
 
 
 def test_state_of_a_user(chat):
-    md = chat("state dc@acme.example").markdown
+    md = chat.say("state dc@acme.example").markdown
     assert "**Delayed claim**" in md and "1 day left" in md
-    assert not chat("state nobody@acme.example").ok
+    assert not chat.say("state nobody@acme.example").ok
 
 
 def test_stuck(chat):
-    md = chat("stuck").markdown
+    md = chat.say("stuck").markdown
     assert "nv1@acme.example" in md and "nv2@acme.example" in md and "dc@acme.example" in md
-    md = chat("stuck 15").markdown
+    md = chat.say("stuck 15").markdown
     assert "nv1@acme.example" in md and "nv2@acme.example" not in md
-    assert not chat("stuck -1").ok
+    assert not chat.say("stuck -1").ok
 
 
 @pytest.mark.parametrize("name", ["not verified", "neověřeno", "Not_Verified", "NEOVERENO"])
 def test_explain_not_verified(chat, name):
-    md = chat(f"explain {name}").markdown
+    md = chat.say(f"explain {name}").markdown
     assert "**Not verified** (`not_verified`)" in md and "Re-send the email invitation" in md
 
 
 def test_explain_delayed_claim_in_both_languages(chat):
-    assert "**Delayed claim**" in chat("explain delayed claim").markdown
-    assert "**Odložený nárok**" in chat("explain odložený nárok", locale="cs").markdown
-    said = chat("explain frozen")
+    assert "**Delayed claim**" in chat.say("explain delayed claim").markdown
+    assert "**Odložený nárok**" in chat.say("explain odložený nárok").markdown_in("cs")
+    said = chat.say("explain frozen")
     assert not said.ok and "Not verified" in said.markdown
 
 
 def test_resend_to_one_user_is_immediate(chat):
-    said = chat("resend nv1@acme.example")
-    assert said.ok and chat.provider.resent == [["nv1@acme.example"]]
+    said = chat.say("resend nv1@acme.example")
+    assert said.ok and chat.bot.provider.resent == [["nv1@acme.example"]]
 
 
 def test_resend_to_several_asks_first(chat):
-    asked = chat("resend")
-    assert "to 2 users" in asked.markdown and chat.provider.resent == []
-    assert chat(f"confirm {code_of(asked)}").ok
-    assert chat.provider.resent == [["nv1@acme.example", "nv2@acme.example"]]
+    asked = chat.say("resend")
+    assert "to 2 users" in asked.markdown and chat.bot.provider.resent == []
+    assert chat.say(f"confirm {code_of(asked)}").ok
+    assert chat.bot.provider.resent == [["nv1@acme.example", "nv2@acme.example"]]
 
 
 def test_resend_refuses_users_who_are_not_unverified(chat):
-    said = chat("resend act@acme.example nv1@acme.example")
+    said = chat.say("resend act@acme.example nv1@acme.example")
     assert not said.ok and "act@acme.example" in said.markdown
-    assert not chat("resend", role=Role.SUPPORT).ok
-    assert chat.provider.resent == []  # refused: nobody was sent anything, not even nv1
+    assert not chat.say("resend", who=SUPPORT).ok
+    assert chat.bot.provider.resent == []  # refused: nobody was sent anything, not even nv1
 
 
 # --- card actions ------------------------------------------------------------------------------
 
 
 def test_card_actions_run_the_same_handlers(chat):
-    said = chat.action("user.retry", {"action": "user.retry", "user": "420111", "email": "nope"})
+    said = chat.click("user.retry", {"action": "user.retry", "user": "420111", "email": "nope"})
     assert not said.ok and "it has no @ sign" in said.markdown
-    said = chat.action("user.delete", {"user": "420111"})
+    said = chat.click("user.delete", {"user": "420111"})
     code = code_of(said)
-    assert chat.action("confirm", {"code": code}).ok
-    assert "s-err" not in subscriber_ids(chat.db)
-    assert "**Erik" not in chat.action("status.list", {"filters": "all"}).markdown
-    assert "Petra" in chat.action("user.status", {"user": "420222"}).markdown
+    assert chat.click("confirm", {"code": code}).ok
+    assert "s-err" not in subscriber_ids(chat.bot.db)
+    assert "**Erik" not in chat.click("status.list", {"filters": "all"}).markdown
+    assert "Petra" in chat.click("user.status", {"user": "420222"}).markdown
 
 
 def test_card_actions_check_roles_and_names(chat):
-    said = chat.action("user.delete", {"user": "420111"}, role=Role.VIEWER)
+    said = chat.click("user.delete", {"user": "420111"}, who=VIEWER)
     assert not said.ok and "needs the admin role" in said.markdown
-    said = chat.action("user.frobnicate", {})
+    said = chat.click("user.frobnicate", {})
     assert not said.ok and "`user.frobnicate`" in said.markdown
-
-
-# --- failures never leak -------------------------------------------------------------------------
-
-
-def test_an_unexpected_failure_is_an_apology_with_a_reference(chat, monkeypatch, caplog):
-    def boom(*args, **kwargs):
-        raise RuntimeError("secret internals")
-
-    monkeypatch.setattr(OnboardingService, "list_subscribers", boom)
-    said = chat("status all")
-    assert not said.ok
-    assert "Sorry, something went wrong on my side (reference `" in said.markdown
-    assert "secret internals" not in said.markdown and "Traceback" not in said.markdown
-    assert "secret internals" in caplog.text
 
 
 # --- replies: size, escaping, locales ---------------------------------------------------------
 
 
 def test_markdown_stays_under_the_webex_limit(chat):
-    now = chat.clock.now()
-    with chat.db.uow() as uow:
+    now = chat.bot.clock.now()
+    with chat.bot.db.uow() as uow:
         for i in range(150):
             uow.subscribers.add(
                 _sub(
@@ -674,18 +614,18 @@ def test_markdown_stays_under_the_webex_limit(chat):
                 )
             )
         uow.commit()
-    chat.page_size = 100
-    said = chat("status errors")
+    chat.bot.page_size = 100
+    said = chat.say("status errors")
     assert len(said.markdown.encode("utf-8")) <= 7439
     assert re.search(r"…and \d+ more — use `export` for the whole list\.", said.markdown)
-    said = chat("error 420900000")
+    said = chat.say("error 420900000")
     assert len(said.markdown.encode("utf-8")) <= 7439
     assert "The text is cut here" in said.markdown and said.markdown.count("```") == 2
 
 
 def test_provider_data_cannot_inject_markdown_or_mentions(chat):
-    now = chat.clock.now()
-    with chat.db.uow() as uow:
+    now = chat.bot.clock.now()
+    with chat.bot.db.uow() as uow:
         uow.subscribers.add(
             _sub(
                 "s-evil",
@@ -699,11 +639,11 @@ def test_provider_data_cannot_inject_markdown_or_mentions(chat):
             )
         )
         uow.commit()
-    md = chat("status 420666").markdown
+    md = chat.say("status 420666").markdown
     assert not re.search(r"(?<!\\)<@", md) and "\\<@all\\>" in md
     assert "\\*Bold\\*" in md and "\\[click\\]" in md and "http://" not in md
     assert "evil\\_user@acme.example" in md
-    md = chat("status search `tick`").markdown
+    md = chat.say("status search `tick`").markdown
     assert not re.search(r"(?<!\\)<@", md) and "matching `ˋtickˋ`" in md
 
 
@@ -734,19 +674,19 @@ def test_every_command_renders_in_both_locales(chat, locale):
         "nope",
     ]
     for text in texts:
-        md = chat(text, locale=locale).markdown
+        md = chat.say(text).markdown_in(locale)
         assert md.strip()
         assert not re.search(r"\{[a-z_]+\}", md), (text, md)
-    code = code_of(chat("delete 420333", locale=locale))
-    assert chat(f"confirm {code}", locale=locale).ok
+    code = code_of(chat.say("delete 420333"))
+    assert chat.say(f"confirm {code}").ok
 
 
 def test_czech_uses_partner_hubs_words(chat):
-    assert "chyba" in chat("status errors", locale="cs").markdown
-    assert "nevyřízený požadavek" in chat("status 420222", locale="cs").markdown
-    assert "**Odstranit uživatele**" in chat("delete 420111", locale="cs").markdown
-    assert "**Opakovat aktivaci**" in chat("retry 420111 e@acme.example", locale="cs").markdown
-    assert "**Změnit typ balíčku**" in chat("package 420555 premium", locale="cs").markdown
-    assert "**Kopírovat text chyby**" in chat("error 420555", locale="cs").markdown
-    assert "Vyloučit zřízené uživatele: zapnuto" in chat("status", locale="cs").markdown
-    assert "zřízen" in chat("status provisioned", locale="cs").markdown
+    assert "chyba" in chat.say("status errors").markdown_in("cs")
+    assert "nevyřízený požadavek" in chat.say("status 420222").markdown_in("cs")
+    assert "**Odstranit uživatele**" in chat.say("delete 420111").markdown_in("cs")
+    assert "**Opakovat aktivaci**" in chat.say("retry 420111 e@acme.example").markdown_in("cs")
+    assert "**Změnit typ balíčku**" in chat.say("package 420555 premium").markdown_in("cs")
+    assert "**Kopírovat text chyby**" in chat.say("error 420555").markdown_in("cs")
+    assert "Vyloučit zřízené uživatele: zapnuto" in chat.say("status").markdown_in("cs")
+    assert "zřízen" in chat.say("status provisioned").markdown_in("cs")

@@ -1,64 +1,32 @@
-"""A few transcripts over the real sandbox provider and its demo data."""
+"""A few transcripts over the real sandbox provider and its demo data, through ``chat``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bot.cards import render_markdown
-from commands.context import CommandContext
-from commands.registry import Role
-from commands.runner import run_text
-from onboarding.clock import ManualClock
-from onboarding.service import Actor, OnboardingService
-from storage.uow import Database
-
-sandbox = pytest.importorskip("onboarding.providers.sandbox")
-demo_data = pytest.importorskip("onboarding.demo_data")
+from tests.support.chat import Chat
 
 
-@pytest.fixture
-def ask(database: Database, clock: ManualClock, tmp_path: Path):
-    demo_data.ensure_demo_data(database, clock, random_seed=0)
-    service = OnboardingService(
-        database, sandbox.SandboxProvider(database, clock, random_seed=0), clock
-    )
-
-    def ask(text: str, locale: str = "en"):
-        ctx = CommandContext(
-            service=service,
-            actor=Actor("admin@partner.example", via="chat"),
-            role=Role.ADMIN,
-            clock=clock,
-            db=database,
-            files_dir=tmp_path,
-            locale=locale,
-            page_size=100,
-        )
-        reply = run_text(text, ctx)
-        return reply, render_markdown(reply.view, locale)
-
-    return ask
+def test_status_pending_over_the_sandbox_has_no_provisioned_user(chat: Chat):
+    said = chat.say("status pending")
+    assert said.ok and "🔴" in said.markdown and "🟡" in said.markdown
+    assert "🟢" not in said.markdown
+    everyone = chat.say("status all").view
+    assert everyone.page.total > said.view.page.total  # type: ignore[union-attr]
+    assert "🟢" in chat.say("status provisioned").markdown
 
 
-def test_status_pending_over_the_sandbox_has_no_provisioned_user(ask):
-    reply, md = ask("status pending")
-    assert reply.ok and "🔴" in md and "🟡" in md and "🟢" not in md
-    _, md = ask("status all")
-    assert "🟢" in md
-
-
-def test_export_all_over_the_sandbox(ask):
-    reply, _ = ask("export all")
-    assert reply.file is not None
-    lines = reply.file.path.read_text(encoding="utf-8").splitlines()
+def test_export_all_over_the_sandbox(chat: Chat):
+    said = chat.say("export all")
+    assert said.reply.file is not None
+    lines = said.reply.file.path.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("broadworks_id,email,first_name")
     assert len(lines) > 10
 
 
 @pytest.mark.parametrize("locale", ["en", "cs"])
-def test_overviews_over_the_sandbox(ask, locale):
+def test_overviews_over_the_sandbox(chat: Chat, locale: str):
     for text in ("templates", "states", "stuck", "status errors", "help"):
-        reply, md = ask(text, locale)
-        assert reply.ok and len(md.encode("utf-8")) <= 7439, text
+        said = chat.say(text)
+        md = said.markdown_in(locale)
+        assert said.ok and len(md.encode("utf-8")) <= 7439, text

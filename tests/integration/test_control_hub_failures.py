@@ -65,17 +65,19 @@ def chat(provider: WebexProvider, database: Database, clock: ManualClock, tmp_pa
     service = OnboardingService(database, provider, clock)
 
     def say(text: str) -> Said:
-        ctx = CommandContext(
-            service=service,
-            actor=Actor("admin@partner.example", via="chat"),
-            role=Role.ADMIN,
-            clock=clock,
-            db=database,
-            files_dir=tmp_path,
-            locale="en",
-            page_size=100,
-        )
-        reply = run_text(text, ctx)
+        with database.uow() as uow:  # one request, one unit of work (as dispatch does)
+            ctx = CommandContext(
+                uow=uow,
+                service=service,
+                actor=Actor("admin@partner.example", via="chat"),
+                role=Role.ADMIN,
+                clock=clock,
+                db=database,
+                files_dir=tmp_path,
+                locale="en",
+                page_size=100,
+            )
+            reply = run_text(text, ctx).reply
         return reply.ok, render_markdown(reply.view, "en")
 
     return say

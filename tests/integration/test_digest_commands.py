@@ -9,20 +9,17 @@ import sqlalchemy as sa
 
 import commands
 import commands.digest  # noqa: F401
-from bot.bootstrap import Bot, build_bot
-from bot.cards import render_card, render_markdown
+from bot.bootstrap import Bot
+from bot.cards import render_card
 from bot.cards.digest import markdown
 from bot.jobs import sync_configured_digests
-from bot.settings import DigestSettings, Settings
-from commands.context import CommandContext
+from bot.settings import DigestSettings
 from commands.digest import DigestListView, DigestSavedView, DigestStoppedView, DigestView
-from commands.registry import Role
-from commands.replies import Reply
-from commands.runner import run_text
 from commands.views import ErrorKind, ErrorView
 from onboarding.clock import ManualClock
-from onboarding.service import Actor
 from storage.models import DigestRow, DigestRunRow
+from tests.support.chat import SUPPORT, VIEWER, Chat
+from tests.support.chat import chat_bot as build_chat_bot
 from tests.unit.test_cards import card_text
 
 ROOM = "room-1"
@@ -31,21 +28,14 @@ NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def bot(sqlite_database, tmp_path) -> Bot:
-    settings = Settings(files_dir=tmp_path / "files")
-    return build_bot(settings, db=sqlite_database, clock=ManualClock(NOW), migrate=False)
+def chat_bot(sqlite_database, tmp_path) -> Bot:
+    return build_chat_bot(sqlite_database, ManualClock(NOW), tmp_path)
 
 
-def say(bot: Bot, text: str, *, role: Role = Role.ADMIN, space: str | None = ROOM) -> Reply:
-    ctx = CommandContext(
-        service=bot.service,
-        actor=Actor("admin@example.com", via="chat", space_id=space),
-        role=role,
-        clock=bot.clock,
-        db=bot.db,
-        files_dir=bot.files_dir,
-    )
-    return run_text(text, ctx)
+@pytest.fixture
+def chat(chat_bot: Bot) -> Chat:
+    """An admin in ``ROOM``."""
+    return Chat(chat_bot, space=ROOM)
 
 
 def _digests(bot: Bot) -> list[DigestRow]:
@@ -53,10 +43,10 @@ def _digests(bot: Bot) -> list[DigestRow]:
         return list(uow.session.scalars(sa.select(DigestRow).order_by(DigestRow.id)))
 
 
-def test_admin_adds_a_daily_digest_in_prague_time(bot):
-    reply = say(bot, "digest daily 08:00 Europe/Prague errors")
+def test_admin_adds_a_daily_digest_in_prague_time(chat):
+    reply = chat.say("digest daily 08:00 Europe/Prague errors")
     assert reply.ok and isinstance(reply.view, DigestSavedView)
-    [row] = _digests(bot)
+    [row] = _digests(chat.bot)
     assert (row.space_id, row.cron, row.timezone, row.content, row.source) == (
         ROOM,
         "0 8 * * *",
@@ -69,11 +59,11 @@ def test_admin_adds_a_daily_digest_in_prague_time(bot):
     assert "every day at 08:00" in text and "2026-01-16 08:00 Europe/Prague" in text
 
 
-def test_weekdays_and_cron(bot):
-    assert say(bot, "digest weekdays 07:30").ok
-    assert say(bot, 'digest cron "0 8 * * 1-5" Europe/Prague pending quiet').ok
-    assert say(bot, "digest cron 15 6 * * 1 UTC").ok
-    crons = [(r.cron, r.timezone, r.content, r.quiet) for r in _digests(bot)]
+def test_weekdays_and_cron(chat):
+    assert chat.say("digest weekdays 07:30").ok
+    assert chat.say('digest cron "0 8 * * 1-5" Europe/Prague pending quiet').ok
+    assert chat.say("digest cron 15 6 * * 1 UTC").ok
+    crons = [(r.cron, r.timezone, r.content, r.quiet) for r in _digests(chat.bot)]
     assert crons == [
         ("30 7 * * 1-5", "UTC", "all", False),
         ("0 8 * * 1-5", "Europe/Prague", "pending", True),
@@ -81,78 +71,68 @@ def test_weekdays_and_cron(bot):
     ]
 
 
-def test_bad_input_is_answered_not_stored(bot):
+def test_bad_input_is_answered_not_stored(chat):
     for text in ("digest daily 8", "digest daily 08:00 Mars/Base", 'digest cron "0 8 * *"'):
-        reply = say(bot, text)
+        reply = chat.say(text)
         assert not reply.ok and isinstance(reply.view, ErrorView), text
-    assert _digests(bot) == []
+    assert _digests(chat.bot) == []
 
 
-def test_only_admins_change_digests(bot):
+def test_only_admins_change_digests(chat):
     for text in ("digest daily 08:00", "digest off 1", 'digest cron "0 8 * * *"'):
-        reply = say(bot, text, role=Role.SUPPORT)
+        reply = chat.say(text, who=SUPPORT)
         assert not reply.ok and reply.view.kind is ErrorKind.FORBIDDEN, text
-    assert _digests(bot) == []
+    assert _digests(chat.bot) == []
 
 
-def test_everyone_lists_the_spaces_own_digests(bot):
-    say(bot, "digest daily 08:00")
-    say(bot, "digest daily 09:00", space=OTHER)
-    reply = say(bot, "digest", role=Role.VIEWER)
+def test_everyone_lists_the_spaces_own_digests(chat):
+    chat.say("digest daily 08:00")
+    chat.say("digest daily 09:00", space=OTHER)
+    reply = chat.say("digest", who=VIEWER)
     assert reply.ok and isinstance(reply.view, DigestListView)
     assert [e.spec.space_id for e in reply.view.digests] == [ROOM]
     text = markdown(reply.view, "cs")
     assert "každý den v 08:00" in text and "digest off" in text
-    empty = say(bot, "digest", space="room-3")
+    empty = chat.say("digest", space="room-3")
     assert "digest daily 08:00 Europe/Prague" in markdown(empty.view, "en")
 
 
-def test_off_stops_only_this_spaces_chat_digests(bot):
-    say(bot, "digest daily 08:00")
-    [row] = _digests(bot)
-    elsewhere = say(bot, f"digest off {row.id}", space=OTHER)
+def test_off_stops_only_this_spaces_chat_digests(chat):
+    chat.say("digest daily 08:00")
+    [row] = _digests(chat.bot)
+    elsewhere = chat.say(f"digest off {row.id}", space=OTHER)
     assert not elsewhere.ok and elsewhere.view.kind is ErrorKind.NOT_FOUND
-    reply = say(bot, f"digest off {row.id}")
+    reply = chat.say(f"digest off {row.id}")
     assert reply.ok and isinstance(reply.view, DigestStoppedView)
-    assert not _digests(bot)[0].enabled
-    assert say(bot, "digest").view.digests == ()
-    sync_configured_digests(bot.db, [DigestSettings(space=ROOM)], NOW)
-    config_id = _digests(bot)[-1].id
-    refused = say(bot, f"digest off {config_id}")
+    assert not _digests(chat.bot)[0].enabled
+    assert chat.say("digest").view.digests == ()
+    sync_configured_digests(chat.bot.db, [DigestSettings(space=ROOM)], NOW)
+    config_id = _digests(chat.bot)[-1].id
+    refused = chat.say(f"digest off {config_id}")
     assert not refused.ok and refused.view.kind is ErrorKind.REFUSED
 
 
-def test_digest_now_shows_the_digest_and_becomes_the_baseline(bot):
-    say(bot, "digest daily 08:00 Europe/Prague errors")
-    reply = say(bot, "digest now", role=Role.VIEWER)
+def test_digest_now_shows_the_digest_and_becomes_the_baseline(chat):
+    chat.say("digest daily 08:00 Europe/Prague errors")
+    reply = chat.say("digest now", who=VIEWER)
     assert reply.ok and isinstance(reply.view, DigestView)
     assert reply.view.report.content.value == "errors"
-    with bot.db.uow() as uow:
+    with chat.bot.db.uow() as uow:
         [run] = uow.session.scalars(sa.select(DigestRunRow)).all()
         assert run.summary["posted"] is True
     assert "Errors (16)" in markdown(reply.view, "en")
 
 
-def test_digest_now_without_a_space_is_a_preview(bot):
-    reply = say(bot, "digest now", space=None)
+def test_digest_now_without_a_space_is_a_preview(chat):
+    reply = chat.say("digest now", space=None)
     assert reply.ok and isinstance(reply.view, DigestView)
-    with bot.db.uow() as uow:
+    with chat.bot.db.uow() as uow:
         assert uow.session.scalar(sa.select(sa.func.count()).select_from(DigestRunRow)) == 0
-    assert not say(bot, "digest", space=None).ok
+    assert not chat.say("digest", space=None).ok
 
 
-def test_the_card_button_runs_digest_now(bot):
-    from commands.runner import run_action
-
-    ctx = CommandContext(
-        service=bot.service,
-        actor=Actor("viewer@example.com", via="card", space_id=ROOM),
-        role=Role.VIEWER,
-        clock=bot.clock,
-        db=bot.db,
-        files_dir=bot.files_dir,
-    )
-    reply = run_action("digest.now", {"action": "digest.now"}, ctx)
+def test_the_card_button_runs_digest_now(chat):
+    reply = chat.click("digest.now", who=VIEWER)
     assert reply.ok and isinstance(reply.view, DigestView)
 
 
@@ -168,24 +148,24 @@ def test_the_card_button_runs_digest_now(bot):
         ('digest cron "0 8 1 * *"', "digest cron 0  8 1 * *", "cron `0 8 1 * *` (UTC)"),
     ],
 )
-def test_a_second_identical_digest_is_refused_naming_the_first(bot, first, again, named):
-    assert say(bot, first).ok
-    reply = say(bot, again)
+def test_a_second_identical_digest_is_refused_naming_the_first(chat, first, again, named):
+    assert chat.say(first).ok
+    reply = chat.say(again)
     assert not reply.ok and isinstance(reply.view, ErrorView), reply
-    text = render_markdown(reply.view, "en")
+    text = reply.markdown
     assert "already has digest **#1**" in text and named in text, text
     assert "`digest off 1`" in text
-    assert len(_digests(bot)) == 1
+    assert len(_digests(chat.bot)) == 1
     card = render_card(reply.view, "cs")
     assert card is not None and "už má přehled #1: " in card_text(card)
-    assert "už má přehled **#1**" in render_markdown(reply.view, "cs")
+    assert "už má přehled **#1**" in reply.markdown_in("cs")
 
 
-def test_the_same_time_with_other_content_or_zone_or_space_is_a_new_digest(bot):
-    assert say(bot, "digest daily 08:00 errors").ok
-    assert say(bot, "digest daily 08:00 pending").ok
-    assert say(bot, "digest daily 08:00 Europe/Prague errors").ok
-    assert say(bot, "digest daily 08:00 errors", space=OTHER).ok
-    assert say(bot, "digest off 1").ok
-    assert say(bot, "digest daily 08:00 errors").ok  # the stopped one is no twin
-    assert len(_digests(bot)) == 5
+def test_the_same_time_with_other_content_or_zone_or_space_is_a_new_digest(chat):
+    assert chat.say("digest daily 08:00 errors").ok
+    assert chat.say("digest daily 08:00 pending").ok
+    assert chat.say("digest daily 08:00 Europe/Prague errors").ok
+    assert chat.say("digest daily 08:00 errors", space=OTHER).ok
+    assert chat.say("digest off 1").ok
+    assert chat.say("digest daily 08:00 errors").ok  # the stopped one is no twin
+    assert len(_digests(chat.bot)) == 5

@@ -57,17 +57,19 @@ def ask(service: OnboardingService, database: Database, clock: ManualClock, tmp_
     """Type a command as a support user, as in test_commands_sandbox; returns the reply."""
 
     def say(text: str, locale: str = "en"):
-        ctx = CommandContext(
-            service=service,
-            actor=Actor("support@partner.example", via="chat"),
-            role=Role.SUPPORT,
-            clock=clock,
-            db=database,
-            files_dir=tmp_path,
-            locale=locale,
-            page_size=100,
-        )
-        return run_text(text, ctx)
+        with database.uow() as uow:  # one request, one unit of work (as dispatch does)
+            ctx = CommandContext(
+                uow=uow,
+                service=service,
+                actor=Actor("support@partner.example", via="chat"),
+                role=Role.SUPPORT,
+                clock=clock,
+                db=database,
+                files_dir=tmp_path,
+                locale=locale,
+                page_size=100,
+            )
+            return run_text(text, ctx).reply
 
     return say
 

@@ -22,7 +22,7 @@ from onboarding.demo_data import ensure_demo_data
 from onboarding.errors import Refused
 from onboarding.providers.sandbox import SandboxProvider
 from onboarding.service import Actor, OnboardingService
-from storage.uow import Database
+from storage.uow import Database, UnitOfWork
 from tests.integration import test_ask_webex as webex_cli
 
 LUCIE = "lucie.vesela@acme-cz.example"
@@ -43,8 +43,9 @@ def service(database: Database, clock: ManualClock) -> OnboardingService:
 def chat(service: OnboardingService, database: Database, clock: ManualClock, tmp_path: Path):
     """Type a command (or click a card action) as the admin; returns (ok, markdown)."""
 
-    def context() -> CommandContext:
+    def context(uow: UnitOfWork) -> CommandContext:
         return CommandContext(
+            uow=uow,
             service=service,
             actor=Actor("admin@partner.example", via="chat"),
             role=Role.ADMIN,
@@ -56,11 +57,13 @@ def chat(service: OnboardingService, database: Database, clock: ManualClock, tmp
         )
 
     def say(text: str) -> Said:
-        reply = run_text(text, context())
+        with database.uow() as uow:  # one request, one unit of work (as dispatch does)
+            reply = run_text(text, context(uow)).reply
         return reply.ok, render_markdown(reply.view, "en")
 
     def click(action: str, inputs: dict[str, object]) -> Said:
-        reply = run_action(action, inputs, context())
+        with database.uow() as uow:
+            reply = run_action(action, inputs, context(uow)).reply
         return reply.ok, render_markdown(reply.view, "en")
 
     say.click = click  # type: ignore[attr-defined]

@@ -21,12 +21,11 @@ from tests.integration.test_access_harness import (
     BY_ROLE,
     STRANGER,
     access_bot,
-    ask,
     audit_rows,
-    click,
     last_entry,
     markdown_of,
 )
+from tests.support.chat import Chat
 
 SAMPLE: dict[ArgKind, str] = {
     ArgKind.EMAIL: "someone@acme.example",
@@ -84,51 +83,51 @@ def _check(
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.name.lower())
 def test_every_typed_command_for_each_role(database, clock, tmp_path, role):
-    bot = access_bot(database, clock, tmp_path)
+    chat = Chat(access_bot(database, clock, tmp_path))
     problems: list[str] = []
     for n, spec in enumerate(REGISTRY.commands()):
         cid = f"typed-{role.name}-{n}"
-        reply = ask(bot, typed(spec), who=BY_ROLE[role], cid=cid)
-        _check(bot, reply, spec.name, spec.role, role, problems, cid)
+        reply = chat.say(typed(spec), who=BY_ROLE[role], cid=cid)
+        _check(chat.bot, reply, spec.name, spec.role, role, problems, cid)
     assert problems == []
-    assert len(audit_rows(bot.db, AuditEntryRow.via == "chat", PIPELINE)) == len(
+    assert len(audit_rows(chat.bot.db, AuditEntryRow.via == "chat", PIPELINE)) == len(
         REGISTRY.commands()
     )
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.name.lower())
 def test_every_card_action_for_each_role(database, clock, tmp_path, role):
-    bot = access_bot(database, clock, tmp_path)
+    chat = Chat(access_bot(database, clock, tmp_path))
     problems: list[str] = []
     actions: list[ResolvedAction] = list(REGISTRY.actions())
     for n, action in enumerate(actions):
         cid = f"click-{role.name}-{n}"
-        reply = click(bot, action.name, inputs_for(action.args), who=BY_ROLE[role], cid=cid)
-        _check(bot, reply, action.name, action.role, role, problems, cid)
+        reply = chat.click(action.name, inputs_for(action.args), who=BY_ROLE[role], cid=cid)
+        _check(chat.bot, reply, action.name, action.role, role, problems, cid)
     assert problems == []
-    assert len(audit_rows(bot.db, AuditEntryRow.via == "card", PIPELINE)) == len(actions)
+    assert len(audit_rows(chat.bot.db, AuditEntryRow.via == "card", PIPELINE)) == len(actions)
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.name.lower())
 def test_every_command_through_ask_as(database, clock, tmp_path, role):
-    bot = access_bot(database, clock, tmp_path)
+    chat = Chat(access_bot(database, clock, tmp_path))
     problems: list[str] = []
     for n, spec in enumerate(REGISTRY.commands()):
         cid = f"cli-{role.name}-{n}"
-        reply = ask(bot, typed(spec), who=BY_ROLE[role], space=None, org=None, via="cli", cid=cid)
-        _check(bot, reply, spec.name, spec.role, role, problems, cid)
+        reply = chat.say(typed(spec), who=BY_ROLE[role], space=None, org=None, via="cli", cid=cid)
+        _check(chat.bot, reply, spec.name, spec.role, role, problems, cid)
     assert problems == []
 
 
 def test_a_stranger_gets_nothing_typed_or_clicked(database, clock, tmp_path):
-    bot = access_bot(database, clock, tmp_path)
+    chat = Chat(access_bot(database, clock, tmp_path))
     for spec in REGISTRY.commands():
-        reply = ask(bot, typed(spec), who=STRANGER)
+        reply = chat.say(typed(spec), who=STRANGER)
         assert _forbidden(reply.view) and reply.view.key == "access.unknown_person", spec.name
     for action in REGISTRY.actions():
-        reply = click(bot, action.name, inputs_for(action.args), who=STRANGER)
+        reply = chat.click(action.name, inputs_for(action.args), who=STRANGER)
         assert _forbidden(reply.view) and reply.view.key == "access.unknown_person", action.name
-    rows = audit_rows(bot.db)
+    rows = audit_rows(chat.bot.db)
     assert len(rows) == len(REGISTRY.commands()) + len(list(REGISTRY.actions()))
     assert {r.result for r in rows} == {"refused"}
     assert {r.detail for r in rows} == {"access.unknown_person"}
@@ -136,8 +135,8 @@ def test_a_stranger_gets_nothing_typed_or_clicked(database, clock, tmp_path):
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.name.lower())
 def test_help_is_a_dry_run_of_the_same_check(database, clock, tmp_path, role):
-    bot = access_bot(database, clock, tmp_path)
-    reply = ask(bot, "help", who=BY_ROLE[role])
+    chat = Chat(access_bot(database, clock, tmp_path))
+    reply = chat.say("help", who=BY_ROLE[role])
     assert isinstance(reply.view, HelpView)
     shown = {s.name for s in reply.view.commands}
     assert shown == {s.name for s in REGISTRY.commands() if role >= s.role}

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.bootstrap import build_bot
-from bot.pipeline import Request, handle
-from bot.settings import Settings
 from commands.views import DigestView, StuckView
 from onboarding.clock import ManualClock
 from storage.uow import Database
+from tests.support.chat import Chat, chat_bot
 
 
 def _ask(database: Database, clock: ManualClock, tmp_path: Path, text: str, **settings: int):
-    bot = build_bot(
-        Settings(files_dir=tmp_path / "files", **settings), db=database, clock=clock, migrate=False
-    )
-    return handle(bot, Request(person_email="admin@partner.example", text=text, space_id="r1"))
+    """``text`` said to a bot configured with ``settings`` (everyone an admin)."""
+    bot = chat_bot(database, clock, tmp_path, access=None, **settings)
+    return Chat(bot, org=None).say(text)
 
 
 def test_stuck_uses_the_configured_days(

@@ -19,16 +19,13 @@ import pytest
 
 import commands
 from bot import cards
-from bot.bootstrap import Bot, build_bot
+from bot.bootstrap import Bot
 from bot.cards import _ac as ac
 from bot.cards._md import code
 from bot.replies import CARD_CONTENT_TYPE, render
-from bot.settings import Settings
 from commands import views as v
-from commands.context import CommandContext
-from commands.registry import REGISTRY, Role
+from commands.registry import REGISTRY
 from commands.replies import Reply
-from commands.runner import run_text
 from i18n import LOCALES, t
 from onboarding.clock import ManualClock
 from onboarding.digest import Content, DigestReport, Section
@@ -43,12 +40,13 @@ from onboarding.model import (
 )
 from onboarding.providers.base import TemplateReport
 from onboarding.queries import Page, SubscriberQuery
-from onboarding.service import Actor, StatusSummary
+from onboarding.service import StatusSummary
+from tests.support.chat import SUPPORT, VIEWER, Chat
+from tests.support.chat import chat_bot as build_chat_bot
 from tests.support.specs import assert_webex_card_attachment, validate_card
 
 NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 ROOM = "room-cards"
-ADMIN = "admin@partner.example"
 
 #: Views that are best as a plain message: the error text must copy cleanly (a message with a
 #: card shows the card, not its markdown), notices are one line, digest bookkeeping is text.
@@ -79,31 +77,12 @@ def test_every_view_class_of_the_commands_is_in_the_view_union():
 
 
 @pytest.fixture
-def bot(sqlite_database, tmp_path) -> Bot:
-    settings = Settings(files_dir=tmp_path / "files")
-    return build_bot(settings, db=sqlite_database, clock=ManualClock(NOW), migrate=False)
+def chat_bot(sqlite_database, tmp_path) -> Bot:
+    return build_chat_bot(sqlite_database, ManualClock(NOW), tmp_path)
 
 
-def context(bot: Bot, role: Role = Role.ADMIN, who: str = ADMIN, locale: str = "en", **kw: Any):
-    return CommandContext(
-        service=bot.service,
-        actor=Actor(who, via="card", space_id=ROOM),
-        role=role,
-        clock=bot.clock,
-        db=bot.db,
-        files_dir=bot.files_dir,
-        locale=locale,
-        **kw,
-    )
-
-
-def ask(bot: Bot, text: str, role: Role = Role.ADMIN, **kw: Any) -> Reply:
-    reply = run_text(text, context(bot, role, **kw))
-    return reply
-
-
-def first_sub(bot: Bot, words: str = "errors") -> Subscriber:
-    reply = ask(bot, f"status {words}")
+def first_sub(chat: Chat, words: str = "errors") -> Subscriber:
+    reply = chat.say(f"status {words}")
     assert isinstance(reply.view, v.StatusListView) and reply.view.page.items
     return reply.view.page.items[0]
 
@@ -156,9 +135,9 @@ def submit_actions(card: dict[str, Any]) -> set[str]:
 def test_every_view_type_has_a_card_renderer_or_is_listed_as_markdown_only():
     types = all_view_types()
     assert len(types) >= 20
-    missing = [t.__name__ for t in types if t not in cards._CARD]
+    missing = [t.__name__ for t in types if t not in cards.card_renderers()]
     assert not missing, f"views without a card renderer: {missing}"
-    assert set(cards._MARKDOWN) == set(cards._CARD) == types
+    assert set(cards.markdown_renderers()) == set(cards.card_renderers()) == types
     assert types >= MARKDOWN_ONLY
 
 
@@ -167,57 +146,57 @@ def test_an_unknown_view_is_a_type_error():
         cards.render_card(object(), "en")
 
 
-def _views_from_commands(bot: Bot) -> list[object]:
-    err = first_sub(bot, "errors")
-    provisioned = first_sub(bot, "provisioned")
-    stuck = ask(bot, "stuck 0").view
+def _views_from_commands(chat: Chat) -> list[object]:
+    err = first_sub(chat, "errors")
+    provisioned = first_sub(chat, "provisioned")
+    stuck = chat.say("stuck 0").view
     assert isinstance(stuck, v.StuckView) and stuck.users
-    customer = ask(bot, "templates").view.rows[0].summary.customer.id
+    customer = chat.say("templates").view.rows[0].summary.customer.id
     replies = [
-        ask(bot, "status"),
-        ask(bot, "status all page 2"),
-        ask(bot, "status nothing-matches-this"),
-        ask(bot, f"status {err.id}"),
-        ask(bot, f"status {provisioned.id}"),
-        ask(bot, f"status {err.id}", role=Role.SUPPORT),
-        ask(bot, f"error {err.id}"),
-        ask(bot, f"delete {err.id}"),
-        ask(bot, f"package {provisioned.id} premium"),
-        ask(bot, "help"),
-        ask(bot, "help", role=Role.VIEWER),
-        ask(bot, "help status"),
-        ask(bot, "help delete", role=Role.VIEWER),
-        ask(bot, f"template check {customer}"),
-        ask(bot, "templates"),
-        ask(bot, "states"),
-        ask(bot, f"state {stuck.users[0].user.email}"),
+        chat.say("status"),
+        chat.say("status all page 2"),
+        chat.say("status nothing-matches-this"),
+        chat.say(f"status {err.id}"),
+        chat.say(f"status {provisioned.id}"),
+        chat.say(f"status {err.id}", who=SUPPORT),
+        chat.say(f"error {err.id}"),
+        chat.say(f"delete {err.id}"),
+        chat.say(f"package {provisioned.id} premium"),
+        chat.say("help"),
+        chat.say("help", who=VIEWER),
+        chat.say("help status"),
+        chat.say("help delete", who=VIEWER),
+        chat.say(f"template check {customer}"),
+        chat.say("templates"),
+        chat.say("states"),
+        chat.say(f"state {stuck.users[0].user.email}"),
         stuck and Reply(stuck),
-        ask(bot, "stuck 10000"),
-        ask(bot, "explain neověřeno"),
-        ask(bot, "explain delayed claim"),
-        ask(bot, "export errors"),
-        ask(bot, "cancel NOSUCHCODE"),
-        ask(bot, "bogus"),
-        ask(bot, "stat"),
-        ask(bot, "explain neoverno"),
-        ask(bot, "retry x@y.z not-an-email"),
-        ask(bot, "delete someone", role=Role.VIEWER),
-        ask(bot, "digest daily 08:00 Europe/Prague errors"),
-        ask(bot, "digest now"),
-        ask(bot, "digest"),
-        ask(bot, "digest off 1"),
-        ask(bot, "audit"),
-        ask(bot, "audit me 30"),
+        chat.say("stuck 10000"),
+        chat.say("explain neověřeno"),
+        chat.say("explain delayed claim"),
+        chat.say("export errors"),
+        chat.say("cancel NOSUCHCODE"),
+        chat.say("bogus"),
+        chat.say("stat"),
+        chat.say("explain neoverno"),
+        chat.say("retry x@y.z not-an-email"),
+        chat.say("delete someone", who=VIEWER),
+        chat.say("digest daily 08:00 Europe/Prague errors"),
+        chat.say("digest now"),
+        chat.say("digest"),
+        chat.say("digest off 1"),
+        chat.say("audit"),
+        chat.say("audit me 30"),
     ]
     confirm = next(r.view for r in replies if isinstance(r.view, v.ConfirmView))
-    replies.append(ask(bot, f"cancel {confirm.code}"))
+    replies.append(chat.say(f"cancel {confirm.code}"))
     views = [r.view for r in replies]
     views.append(v.TemplateView(TemplateReport(Customer("acme", "ACME *Corp*"), known=False)))
     return views
 
 
-def test_every_view_renders_a_valid_card_in_both_locales(bot):
-    views = _views_from_commands(bot)
+def test_every_view_renders_a_valid_card_in_both_locales(chat):
+    views = _views_from_commands(chat)
     seen = {type(view) for view in views}
     assert seen == all_view_types(), f"not exercised: {all_view_types() - seen}"
     for view in views:
@@ -227,25 +206,25 @@ def test_every_view_renders_a_valid_card_in_both_locales(bot):
                 assert card is None, type(view).__name__
                 continue
             check(card)
-            assert json.dumps(card, ensure_ascii=False)  # plain JSON, no objects left over
+            assert json.loads(json.dumps(card)) == card  # plain JSON: no tuples or objects left
             assert ac.count_actions(card) <= ac.MAX_ACTIONS
 
 
-def test_replies_carry_the_card_as_a_webex_attachment(bot):
-    sub = first_sub(bot)
-    rendered = render(ask(bot, f"status {sub.id}"), "cs")
+def test_replies_carry_the_card_as_a_webex_attachment(chat):
+    sub = first_sub(chat)
+    rendered = render(chat.say(f"status {sub.id}"), "cs")
     (body,) = rendered.bodies()
     (attachment,) = body["attachments"]
     assert_webex_card_attachment(attachment)
     assert body["markdown"] == rendered.markdown
-    plain = render(ask(bot, f"error {sub.id}"), "en")
+    plain = render(chat.say(f"error {sub.id}"), "en")
     assert plain.card is None and "attachments" not in plain.bodies()[0]
     assert sub.error_text in plain.markdown  # in a code block: copies cleanly
 
 
-def test_czech_cards_use_partner_hubs_labels(bot):
-    sub = first_sub(bot)
-    card = check(cards.render_card(ask(bot, f"status {sub.id}").view, "cs"))
+def test_czech_cards_use_partner_hubs_labels(chat):
+    sub = first_sub(chat)
+    card = check(cards.render_card(chat.say(f"status {sub.id}").view, "cs"))
     titles = submit_titles(card)
     for label in (
         "Opakovat aktivaci",
@@ -257,12 +236,12 @@ def test_czech_cards_use_partner_hubs_labels(bot):
     (onboard,) = [n for n in walk(card) if n.get("data", {}).get("action") == "user.retry"]
     # The retry form's button in Czech words, as Partner Hub's Czech page says: "připojit".
     assert onboard["title"] == "Připojit" != t("action.onboard", "en")
-    listing = check(cards.render_card(ask(bot, "status").view, "cs"))
+    listing = check(cards.render_card(chat.say("status").view, "cs"))
     runs = run_texts(listing)
     assert "Vyloučit zřízené uživatele: zapnuto" in "".join(runs)
     assert "chyba" in runs  # the status of a row, as Partner Hub words it
     assert any(r.startswith("nevyřízený požadavek") for r in runs), runs
-    states = json.dumps(check(cards.render_card(ask(bot, "states").view, "cs")), ensure_ascii=False)
+    states = json.dumps(check(cards.render_card(chat.say("states").view, "cs")), ensure_ascii=False)
     for label in ("Aktivní", "Ověřeno", "Neověřeno", "Neaktivní", "Odložený nárok"):
         assert label in states
 
@@ -270,8 +249,9 @@ def test_czech_cards_use_partner_hubs_labels(bot):
 # --- the status list ---------------------------------------------------------------------------
 
 
-def test_the_status_list_shows_each_row_and_stays_small_on_a_long_page(bot):
-    reply = ask(bot, "status all", page_size=100)
+def test_the_status_list_shows_each_row_and_stays_small_on_a_long_page(chat):
+    chat.bot.page_size = 100
+    reply = chat.say("status all")
     view = reply.view
     assert isinstance(view, v.StatusListView) and len(view.page.items) > 20
     card = check(cards.render_card(view, "en"))
@@ -286,10 +266,10 @@ def test_the_status_list_shows_each_row_and_stays_small_on_a_long_page(bot):
     assert ac.size(card) < 20_000
 
 
-def test_status_list_filters_default_to_excluding_provisioned_users(bot):
-    card = check(cards.render_card(ask(bot, "status").view, "en"))
+def test_status_list_filters_default_to_excluding_provisioned_users(chat):
+    card = check(cards.render_card(chat.say("status").view, "en"))
     assert "Exclude provisioned users: on" in "".join(run_texts(card))
-    card = check(cards.render_card(ask(bot, "status all").view, "en"))
+    card = check(cards.render_card(chat.say("status all").view, "en"))
     assert "Exclude provisioned users: off" in "".join(run_texts(card))
     (toggle,) = [n for n in walk(card) if n.get("id") == "exclude_provisioned"]
     assert toggle["type"] == "Input.Toggle" and toggle["value"] == "false"
@@ -362,11 +342,11 @@ def test_user_actions_as_show_cards_when_they_fit(actions, expected):
         assert "cannot be undone" in "".join(run_texts(delete))
 
 
-def test_only_the_actions_the_role_allows_appear(bot):
-    sub = first_sub(bot)
-    support = check(cards.render_card(ask(bot, f"status {sub.id}", role=Role.SUPPORT).view, "en"))
+def test_only_the_actions_the_role_allows_appear(chat):
+    sub = first_sub(chat)
+    support = check(cards.render_card(chat.say(f"status {sub.id}", who=SUPPORT).view, "en"))
     assert submit_actions(support) == {"user.error"}
-    viewer = check(cards.render_card(ask(bot, f"status {sub.id}", role=Role.VIEWER).view, "en"))
+    viewer = check(cards.render_card(chat.say(f"status {sub.id}", who=VIEWER).view, "en"))
     assert submit_actions(viewer) == set()
 
 
@@ -443,8 +423,8 @@ def test_hostile_provider_text_in_a_digest_renders_literally(locale):
     assert "\\*boss\\*" in text and "\\<@personEmail" in text and "\\*\\*acme" in text
 
 
-def test_typed_words_in_errors_render_literally(bot):
-    reply = ask(bot, "*boss*[x](http://evil.example)")
+def test_typed_words_in_errors_render_literally(chat):
+    reply = chat.say("*boss*[x](http://evil.example)")
     card = check(cards.render_card(reply.view, "en"))
     assert not any("evil" in text for text in markdown_texts(card))
     assert "*boss*[x](http://evil.example)" in run_texts(card)
@@ -470,9 +450,9 @@ def test_an_oversized_card_falls_back_to_markdown_only(monkeypatch):
     assert cards.render_card(_detail(_subscriber(), ALL_USER_ACTIONS), "en") is None
 
 
-def test_every_card_button_names_a_registered_action(bot):
+def test_every_card_button_names_a_registered_action(chat):
     names = {a.name for a in REGISTRY.actions()}
-    for view in _views_from_commands(bot):
+    for view in _views_from_commands(chat):
         card = cards.render_card(view, "en")
         if card is not None:
             assert submit_actions(card) <= names, type(view).__name__
@@ -495,9 +475,9 @@ def card_text(card: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_every_help_example_shows_verbatim_in_card_and_markdown(bot, locale):
+def test_every_help_example_shows_verbatim_in_card_and_markdown(chat, locale):
     # `digest cron "0 8 * * 1-5"` once read "0 8  1-5": its asterisks had become italics.
-    listing = ask(bot, "help", locale=locale).view
+    listing = chat.say("help").view
     listing_card = check(cards.render_card(listing, locale))
     listing_md = cards.render_markdown(listing, locale)
     for spec in REGISTRY.commands():
@@ -507,7 +487,7 @@ def test_every_help_example_shows_verbatim_in_card_and_markdown(bot, locale):
         for snippet in _CODE_SPAN.findall(text):
             assert snippet in _monospace_runs(listing_card), (spec.name, snippet)
             assert code(snippet) in listing_md, (spec.name, snippet)
-        detail = ask(bot, f"help {spec.name}", locale=locale).view
+        detail = chat.say(f"help {spec.name}").view
         detail_card = check(cards.render_card(detail, locale))
         detail_md = cards.render_markdown(detail, locale)
         for example in spec.examples:

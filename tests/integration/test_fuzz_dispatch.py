@@ -1,4 +1,4 @@
-"""Hostile text and card data through the whole pipeline, on SQLite and PostgreSQL.
+"""Hostile text and card data through the whole dispatch chain, on SQLite and PostgreSQL.
 
 Whatever a person types or a forged card submits: ``handle`` never raises, leaves exactly one
 audit entry, and its reply renders in both locales under Webex's size limit.
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from bot.bootstrap import Bot
 from bot.cards._md import MAX_BYTES, size
-from bot.pipeline import Request, handle, is_silent
+from bot.dispatch import Request, dispatch, is_silent
 from commands.registry import REGISTRY
 from onboarding.clock import ManualClock
 from storage.models import AuditEntryRow
@@ -87,7 +87,7 @@ def _entries(bot: Bot) -> int:
 
 def _check(bot: Bot, request: Request) -> None:
     before = _entries(bot)
-    reply = handle(bot, request)
+    reply = dispatch(bot, request).reply
     assert _entries(bot) == before + 1
     if is_silent(reply):
         return

@@ -1,4 +1,4 @@
-"""Access through the pipeline: other orgs, spaces not allowed (told once), forged cards."""
+"""Access through the dispatch chain: other orgs, spaces not allowed (told once), forged cards."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from bot.acl import AccessPolicy
 from bot.cards import render_markdown
-from bot.pipeline import is_silent
+from bot.dispatch import is_silent
 from bot.settings import AccessSettings
 from commands.views import ConfirmView, ErrorKind
 from tests.integration.test_access_harness import (
@@ -17,13 +17,12 @@ from tests.integration.test_access_harness import (
     ORG,
     VIEWER,
     access_bot,
-    ask,
     audit_rows,
-    click,
     deletable,
     exists,
     last_entry,
 )
+from tests.support.chat import Chat
 
 ALLOWED = AccessSettings(
     admins=(ADMIN,),
@@ -35,12 +34,12 @@ ALLOWED = AccessSettings(
 
 
 def test_people_of_another_org_are_refused_and_logged(database, clock, tmp_path, caplog):
-    bot = access_bot(database, clock, tmp_path)
+    chat = Chat(access_bot(database, clock, tmp_path))
     with caplog.at_level(logging.WARNING):
-        reply = ask(bot, "status", org="org-other", cid="c-org")
+        reply = chat.say("status", org="org-other", cid="c-org")
     assert reply.view.kind is ErrorKind.FORBIDDEN and reply.view.key == "access.other_org"
     assert "only people of its own Webex organization" in render_markdown(reply.view, "en")
-    entry = last_entry(bot.db)
+    entry = last_entry(chat.bot.db)
     assert (entry.result, entry.detail, entry.correlation_id) == (
         "refused",
         "access.other_org",
@@ -51,23 +50,23 @@ def test_people_of_another_org_are_refused_and_logged(database, clock, tmp_path,
 
 
 def test_an_unknown_org_is_refused_for_webex_events_but_not_for_the_cli(database, clock, tmp_path):
-    bot = access_bot(database, clock, tmp_path)
-    assert ask(bot, "status", org=None).view.key == "access.other_org"
-    assert click(bot, "status.list", {}, org=None).view.key == "access.other_org"
-    assert ask(bot, "status", org=None, space=None, via="cli").ok
+    chat = Chat(access_bot(database, clock, tmp_path))
+    assert chat.say("status", org=None).view.key == "access.other_org"
+    assert chat.click("status.list", {}, org=None).view.key == "access.other_org"
+    assert chat.say("status", org=None, space=None, via="cli").ok
 
 
 def test_a_space_not_allowed_is_told_once_durably(database, clock, tmp_path):
-    bot = access_bot(database, clock, tmp_path, access=ALLOWED)
-    first = ask(bot, "status", space="space-random")
+    chat = Chat(access_bot(database, clock, tmp_path, access=ALLOWED))
+    first = chat.say("status", space="space-random")
     md = render_markdown(first.view, "en")
     assert "not enabled for this space" in md and "won't answer here again" in md
-    assert is_silent(ask(bot, "help", space="space-random"))
-    assert is_silent(click(bot, "status.list", {}, space="space-random", who=VIEWER))
+    assert is_silent(chat.say("help", space="space-random"))
+    assert is_silent(chat.click("status.list", {}, space="space-random", who=VIEWER))
     restarted = access_bot(database, clock, tmp_path, access=ALLOWED)  # another process
-    assert is_silent(ask(restarted, "status", space="space-random"))
-    assert not is_silent(ask(restarted, "status", space="space-other"))  # its own refusal
-    entries = audit_rows(bot.db)
+    assert is_silent(Chat(restarted).say("status", space="space-random"))
+    assert not is_silent(Chat(restarted).say("status", space="space-other"))  # its own refusal
+    entries = audit_rows(chat.bot.db)
     assert [e.result for e in entries] == ["refused"] * 5
     assert [e.detail for e in entries] == [
         "access.space_not_allowed, access.space_quiet",
@@ -79,17 +78,17 @@ def test_a_space_not_allowed_is_told_once_durably(database, clock, tmp_path):
 
 
 def test_allowed_spaces_and_spaces_with_a_role_are_served(database, clock, tmp_path):
-    bot = access_bot(database, clock, tmp_path, access=ALLOWED)
-    assert ask(bot, "status", space="space-ok").ok
-    reply = ask(bot, "export", who=VIEWER, space="space-team")  # the space lifts viewer to support
+    chat = Chat(access_bot(database, clock, tmp_path, access=ALLOWED))
+    assert chat.say("status", space="space-ok").ok
+    reply = chat.say("export", who=VIEWER, space="space-team")  # the space lifts viewer to support
     assert reply.ok
-    assert ask(bot, "export", who=VIEWER, space="space-ok").view.kind is ErrorKind.FORBIDDEN
+    assert chat.say("export", who=VIEWER, space="space-ok").view.kind is ErrorKind.FORBIDDEN
 
 
 def test_the_cli_is_never_told_to_go_quiet(database, clock, tmp_path):
-    bot = access_bot(database, clock, tmp_path, access=ALLOWED)
+    chat = Chat(access_bot(database, clock, tmp_path, access=ALLOWED))
     for _ in range(2):
-        reply = ask(bot, "status", space="space-random", via="cli")
+        reply = chat.say("status", space="space-random", via="cli")
         assert reply.view.key == "access.space_not_allowed" and not is_silent(reply)
 
 
@@ -97,24 +96,24 @@ def test_the_cli_is_never_told_to_go_quiet(database, clock, tmp_path):
 
 
 def test_a_forged_role_or_person_in_card_data_changes_nothing(database, clock, tmp_path):
-    bot = access_bot(database, clock, tmp_path)
-    sub = deletable(bot.db)
+    chat = Chat(access_bot(database, clock, tmp_path))
+    sub = deletable(chat.bot.db)
     data = {"user": sub.email, "role": "admin", "person_email": ADMIN, "actor": ADMIN}
-    reply = click(bot, "user.delete", data, who=VIEWER)
+    reply = chat.click("user.delete", data, who=VIEWER)
     assert reply.view.kind is ErrorKind.FORBIDDEN and reply.view.needed_role.name == "ADMIN"
-    assert exists(bot.db, sub.id)
-    assert last_entry(bot.db).actor == VIEWER
+    assert exists(chat.bot.db, sub.id)
+    assert last_entry(chat.bot.db).actor == VIEWER
 
 
 def test_a_forged_delete_of_another_target_only_asks_the_clicker_to_confirm(
     database, clock, tmp_path
 ):
-    bot = access_bot(database, clock, tmp_path)
-    sub = deletable(bot.db)
-    reply = click(bot, "user.delete", {"user": sub.user_id, "confirmed": True, "code": "ABCDEF"})
+    chat = Chat(access_bot(database, clock, tmp_path))
+    sub = deletable(chat.bot.db)
+    reply = chat.click("user.delete", {"user": sub.user_id, "confirmed": True, "code": "ABCDEF"})
     assert isinstance(reply.view, ConfirmView)  # never deleted straight from a button
-    assert exists(bot.db, sub.id)
-    assert last_entry(bot.db).result == "pending"
+    assert exists(chat.bot.db, sub.id)
+    assert last_entry(chat.bot.db).result == "pending"
 
 
 @pytest.mark.parametrize(
@@ -139,12 +138,12 @@ def test_a_forged_delete_of_another_target_only_asks_the_clicker_to_confirm(
 def test_card_inputs_are_validated_like_typed_ones(
     database, clock, tmp_path, action, inputs, key, result
 ):
-    bot = access_bot(database, clock, tmp_path)
-    reply = click(bot, action, inputs)
+    chat = Chat(access_bot(database, clock, tmp_path))
+    reply = chat.click(action, inputs)
     assert not reply.ok
     assert reply.view.kind is not ErrorKind.INTERNAL  # refused, never a crash
     assert reply.view.key == key
-    assert last_entry(bot.db).result == result
+    assert last_entry(chat.bot.db).result == result
 
 
 def test_the_policy_on_its_own():

@@ -1,0 +1,49 @@
+"""The run link: the command (or card action) itself, with the role the access link found."""
+
+from __future__ import annotations
+
+from bot.acl import normalise
+from bot.bootstrap import Bot
+from bot.chain.turn import Next, Request, Turn
+from commands.context import CommandContext
+from commands.registry import Role
+from commands.runner import Handled, run_action, run_text
+from onboarding.service import Actor
+from storage.uow import UnitOfWork
+
+
+def context_for(bot: Bot, request: Request, role: Role, uow: UnitOfWork) -> CommandContext:
+    """The command context of ``request`` for a person holding ``role``, in ``uow``."""
+    return CommandContext(
+        uow=uow,
+        service=bot.service,
+        actor=Actor(
+            email=normalise(request.person_email),
+            via=request.via,
+            space_id=request.space_id,
+            correlation_id=request.correlation_id,
+        ),
+        role=role,
+        clock=bot.clock,
+        db=bot.db,
+        files_dir=bot.files_dir,
+        locale=bot.settings.locale,
+        confirmation_ttl=bot.confirmation_ttl,
+        bot_names=request.bot_names,
+        page_size=bot.page_size,
+        not_verified_days=bot.settings.not_verified_days,
+        claim_warning_days=bot.settings.claim_warning_days,
+    )
+
+
+def run(turn: Turn, next_: Next) -> Handled:
+    """Run the request; the end of the chain (``next_`` is not called)."""
+    request = turn.request
+    assert turn.role is not None, "the access link runs first"
+    # The checks before only read: end their transaction, so that none stays open while the
+    # command waits on a provider (PostgreSQL would hold its snapshot that long).
+    turn.uow.commit()
+    ctx = context_for(turn.bot, request, turn.role, turn.uow)
+    if request.action is not None:
+        return run_action(request.action, dict(request.inputs), ctx)
+    return run_text(request.text or "", ctx, parsed=turn.found())
