@@ -324,22 +324,38 @@ def test_a_user_with_every_action_allowed_keeps_the_five_button_limit(locale):
 @pytest.mark.parametrize(
     ("actions", "expected"),
     [
-        (("user.delete", "user.package"), 4),  # both as show-cards
-        (("user.delete", "user.package", "user.error"), 5),
-        (("user.retry", "user.delete", "user.package"), 5),
+        (("user.delete", "user.package"), 2),
+        (("user.delete", "user.package", "user.error"), 3),
+        (("user.retry", "user.delete", "user.package"), 4),  # retry's form has its own button
         (("user.error",), 1),
         ((), 0),
     ],
 )
-def test_user_actions_as_show_cards_when_they_fit(actions, expected):
+def test_user_actions_stand_alone_in_their_rows(actions, expected):
+    # Four across a phone cut "Retry activation" to "Retry acti…" (issue 15): the primary action
+    # is the card's one button row, every other button a row of its own in the body.
     card = check(cards.render_card(_detail(_subscriber(), actions), "en"))
     assert ac.count_actions(card) == expected
     assert submit_actions(card) == set(actions)
-    if "user.delete" in actions and len(actions) == 2:
-        shows = [n for n in walk(card) if n.get("type") == "Action.ShowCard"]
-        assert {s["title"] for s in shows} == {"Delete user", "Change package type"}
-        delete = next(s for s in shows if s["title"] == "Delete user")
-        assert "cannot be undone" in "".join(run_texts(delete))
+    rows = [n for n in card["body"] if n.get("type") == "ActionSet"]
+    assert all(len(row["actions"]) == 1 for row in rows)
+    assert [a["title"] for a in card.get("actions", [])] == (
+        ["Retry activation"] if "user.retry" in actions else []
+    )
+    if "user.delete" in actions:
+        (delete,) = [n for n in walk(card) if n.get("data", {}).get("action") == "user.delete"]
+        assert delete["title"] == "Delete user" and delete["style"] == "destructive"
+        assert "cannot be undone" in "".join(run_texts(card))  # and the server asks to confirm
+
+
+def test_the_detail_card_shows_no_internal_id_and_no_status_twice():
+    sub = _subscriber(id="Y2lzY29zcGFyazovL3VzL1NVQlNDUklCRVIvNzc4NjNmZTUtZDk5Yy00NjY2")
+    card = check(cards.render_card(_detail(sub, ALL_USER_ACTIONS), "en"))
+    shown = "".join(run_texts(card)) + "".join(markdown_texts(card))
+    assert sub.id not in shown  # only in the text fallback (and the buttons' data)
+    assert sub.id in cards.render_markdown(_detail(sub, ALL_USER_ACTIONS), "en")
+    assert "error error" not in " ".join(run_texts(card))
+    assert run_texts(card).count("error") == 2  # the heading's status and the Status row's
 
 
 def test_only_the_actions_the_role_allows_appear(chat):
