@@ -208,6 +208,8 @@ def test_every_view_renders_a_valid_card_in_both_locales(chat):
             check(card)
             assert json.loads(json.dumps(card)) == card  # plain JSON: no tuples or objects left
             assert ac.count_actions(card) <= ac.MAX_ACTIONS
+            required = [n for n in walk(card) if n.get("isRequired")]
+            assert all(n.get("errorMessage") for n in required), (type(view).__name__, required)
 
 
 def test_replies_carry_the_card_as_a_webex_attachment(chat):
@@ -511,3 +513,30 @@ def test_every_help_example_shows_verbatim_in_card_and_markdown(chat, locale):
             assert code(example) in detail_md, (spec.name, example)
         for snippet in _CODE_SPAN.findall(text):
             assert snippet in card_text(detail_card), (spec.name, snippet)
+
+
+@pytest.mark.parametrize(
+    ("locale", "users", "by_status"),
+    [("en", "Users", "By status"), ("cs", "Uživatelé", "Podle stavu")],
+)
+def test_the_digest_card_groups_its_counts_under_headings_with_a_total(
+    chat, locale, users, by_status
+):
+    # The card once ran the groups and the pending statuses together in one FactSet, with no
+    # total, where the markdown says "Users: 80" and "By status" (issue 15).
+    view = chat.say("digest now").view
+    assert isinstance(view, v.DigestView)
+    card = check(cards.render_card(view, locale))
+    headings = [n["text"] for n in walk(card) if n.get("type") == "TextBlock"]
+    total = f"{users}: {view.report.summary.total}"
+    assert total in headings and by_status in headings
+    first, second = [n for n in walk(card) if n.get("type") == "FactSet"][:2]
+    assert len(first["facts"]) == len(StatusGroup)
+    assert headings.index(total) < headings.index(by_status)
+    text = cards.render_markdown(view, locale)
+    assert f"{total} (" in text and f"{by_status}: " in text
+    assert [f["title"] for f in second["facts"]] == [
+        t(f"status.{s.value}", locale)
+        for s, n in view.report.summary.by_status.items()
+        if n and s.group is StatusGroup.PENDING
+    ]
