@@ -545,6 +545,7 @@ def _detail_card(view: UserDetailView, locale: str) -> dict[str, Any]:
     if "user.retry" in allowed:
         actions.append(_retry(sub, locale))
     if "user.package" in allowed:
+        body.append(ac.msg("card.package.explain", locale, block={"isSubtle": True}))
         body.append(_package_input(sub, locale))
         body.append(ac.action_set(_package_submit(sub, locale)))
     if "user.delete" in allowed:
