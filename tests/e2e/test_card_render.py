@@ -9,7 +9,8 @@ Chromium, 360 px (a phone) and 480 px wide, in English and Czech, and fails the 
 - any parse or validation event of the renderer (an unknown element, a required input without
   an ``errorMessage``, more than five actions...);
 - any text past the card's right edge (an element's box beyond the card's box);
-- any cut-off text: a button title or a text block whose content is wider than its box.
+- any cut-off text: a button title or a text block whose content is wider than its box;
+- a subscriber id (60 base64 characters) anywhere on a card's face.
 
 Show-cards are opened one at a time and checked too. A screenshot of each card goes to
 ``var/card-renders/`` (``<view>-<n>.<locale>.<width>.png``) for people to look at.
@@ -34,7 +35,7 @@ from storage.uow import Database
 from tests.e2e.test_console_browser import browser  # noqa: F401  (the shared Chromium fixture)
 from tests.support.chat import Chat
 from tests.support.chat import chat_bot as build_chat_bot
-from tests.unit.test_cards import NOW, _views_from_commands
+from tests.unit.test_cards import NOW, _views_from_commands, walk
 
 pytestmark = pytest.mark.slow
 
@@ -120,13 +121,38 @@ def card_page(browser: Any) -> Iterator[Any]:  # noqa: F811  (the imported fixtu
     assert errors == [], f"JavaScript errors while rendering cards: {errors}"
 
 
+def face_text(card: dict[str, Any]) -> str:
+    """Every string a card shows (texts, facts, labels, choice and button titles), not its data."""
+    shown: list[str] = []
+    for node in walk(card):
+        kind = str(node.get("type", ""))
+        if kind in ("TextBlock", "TextRun"):
+            shown.append(node["text"])
+        elif kind.startswith("Action."):
+            shown.append(node.get("title", ""))
+        elif kind.startswith("Input."):
+            shown += [node.get("label", ""), node.get("placeholder", ""), node.get("title", "")]
+            shown += [choice["title"] for choice in node.get("choices", [])]
+        elif kind == "FactSet":
+            shown += [f"{fact['title']} {fact['value']}" for fact in node["facts"]]
+    return "\n".join(shown)
+
+
 def test_every_card_fits_at_phone_and_panel_width_in_both_languages(
     chat: Chat, card_page: Any
 ) -> None:
     rendered = list(every_card(chat))
     assert len({name for name, _, _ in rendered}) >= 25  # the enumeration is all there
+    with chat.bot.db.uow() as uow:
+        ids = list(uow.session.scalars(sa.select(SubscriberRow.id)))
+    # Internal ids stay off the card's face: 60 base64 characters no client wraps.
+    failures = [
+        f"{name}.{locale}: shows subscriber id {sub_id}"
+        for name, locale, card in rendered
+        for sub_id in ids
+        if sub_id in face_text(card)
+    ]
     RENDERS.mkdir(parents=True, exist_ok=True)
-    failures: list[str] = []
     for width in WIDTHS:
         card_page.set_viewport_size({"width": width, "height": 900})
         card_page.evaluate(f"document.getElementById('host').style.width = '{width}px'")
