@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TextIO
 
 import click
-import sqlalchemy as sa
 
 from storage.models import AuditEntryRow
 from storage.uow import Database
@@ -51,11 +50,8 @@ def entries(db: Database, *, since: datetime | None = None) -> Iterator[AuditEnt
     """Every audit entry (since ``since``), oldest first, fetched in batches by id."""
     last = 0
     while True:
-        stmt = sa.select(AuditEntryRow).where(AuditEntryRow.id > last)
-        if since is not None:
-            stmt = stmt.where(AuditEntryRow.at >= since)
         with db.uow() as uow:
-            rows = list(uow.session.scalars(stmt.order_by(AuditEntryRow.id).limit(_BATCH)))
+            rows = uow.audit.after(last, since=since, limit=_BATCH)
         if not rows:
             return
         yield from rows

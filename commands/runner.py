@@ -25,6 +25,7 @@ from commands.parsing import (
 from commands.registry import ArgKind, CommandSpec, ResolvedAction, Role
 from commands.replies import Reply
 from commands.views import ErrorKind, ErrorView, Label, Msg
+from i18n import has
 from onboarding.errors import (
     InvalidInput,
     NotFound,
@@ -95,7 +96,8 @@ def run_action(name: str, inputs: Mapping[str, object], ctx: CommandContext) -> 
     if action is None:
         view = ErrorView(ErrorKind.UNKNOWN_COMMAND, (Msg("run.unknown_action", {"name": name}),))
         return Handled(Reply.error(view, name), action=name, target=target)
-    button = Msg("run.forbidden_button", {"button": Label(f"button.{name}")})
+    label = f"button.{name}"
+    button = Msg("run.forbidden_button", {"button": Label(label) if has(label) else name})
     refused = _check_role(name, action.role, ctx.role, button)
     if refused is not None:
         return Handled(refused, action.command, name, target=target)

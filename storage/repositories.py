@@ -276,6 +276,15 @@ class AuditRepository:
         """Append one entry."""
         self.session.add(entry)
 
+    def after(
+        self, last_id: int, *, since: datetime | None = None, limit: int
+    ) -> list[AuditEntryRow]:
+        """Up to ``limit`` entries with an id above ``last_id`` (and since ``since``), by id."""
+        stmt = sa.select(AuditEntryRow).where(AuditEntryRow.id > last_id)
+        if since is not None:
+            stmt = stmt.where(AuditEntryRow.at >= since)
+        return list(self.session.scalars(stmt.order_by(AuditEntryRow.id).limit(limit)))
+
     def service_actions(self, correlation_id: str) -> list[str]:
         """The provider actions (``service.*`` entries) already taken for a correlation id."""
         stmt = (

@@ -3,6 +3,8 @@ outcome in words, when; plurals right in English and Czech; the machine form sta
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from datetime import timedelta
@@ -10,6 +12,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from bot.cli_audit import write_csv
 from storage.models import AuditEntryRow, SubscriberRow
 from tests.support.chat import SUPPORT, Chat
 
@@ -45,6 +48,12 @@ def test_a_refused_click_reads_as_the_button_the_user_and_the_reason(chat: Chat)
     [click] = chat.audit(AuditEntryRow.via == "card")
     assert click.action == "user.delete" and click.detail == "run.forbidden_button (needs admin)"
     assert json.loads(click.text or "") == {"action": "user.delete", "user": sub.id}
+    out = io.StringIO()
+    write_csv(chat.bot.db, out)
+    exported = list(csv.DictReader(io.StringIO(out.getvalue())))
+    row = next(r for r in exported if r["via"] == "card")
+    assert (row["action"], row["detail"]) == ("user.delete", "run.forbidden_button (needs admin)")
+    assert json.loads(row["text"]) == {"action": "user.delete", "user": sub.id}
 
 
 def test_a_provider_action_reads_as_what_was_done(chat: Chat):

@@ -11,11 +11,17 @@ import pytest
 
 import commands  # noqa: F401  (registers every command family)
 from commands.registry import REGISTRY, Role
-from i18n import t
+from i18n import entries, t
 from tests.support.chat import SUPPORT, VIEWER, Chat
 
 _GUARDED_ACTIONS = sorted(a.name for a in REGISTRY.actions() if a.role > Role.VIEWER)
 _GUARDED_COMMANDS = sorted(c.name for c in REGISTRY.commands() if c.role > Role.VIEWER)
+
+
+def test_every_card_action_has_a_button_label_in_both_languages():
+    for action in REGISTRY.actions():
+        entry = entries().get(f"button.{action.name}")
+        assert entry is not None and entry.get("en") and entry.get("cs"), action.name
 
 
 def test_there_is_something_to_refuse():
