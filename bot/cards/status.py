@@ -388,7 +388,12 @@ def _other_words(words: tuple[str, ...], chosen: str | None) -> str:
 def _filter_form(query: SubscriberQuery, words: tuple[str, ...], locale: str) -> dict[str, Any]:
     """*Filter*: status, customer, search, *Exclude provisioned* and any other filter words."""
     chosen = _status_choice(query)
-    status = ac.choice_set("status", t("md.field.status", locale), _status_choices(locale))
+    status = ac.choice_set(
+        "status",
+        t("md.field.status", locale),
+        _status_choices(locale),
+        error=t("card.status.choose", locale),
+    )
     status["placeholder"] = t("card.status_any", locale)
     if chosen is not None:
         status["value"] = chosen

@@ -540,3 +540,11 @@ def test_the_digest_card_groups_its_counts_under_headings_with_a_total(
         for s, n in view.report.summary.by_status.items()
         if n and s.group is StatusGroup.PENDING
     ]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_list_cards_choices_say_what_to_choose(chat, locale):
+    card = check(cards.render_card(chat.say("status").view, locale))
+    choices = {n["id"]: n for n in walk(card) if n.get("type") == "Input.ChoiceSet"}
+    assert choices["user"]["errorMessage"] == t("card.user.choose", locale)
+    assert choices["status"]["errorMessage"] == t("card.status.choose", locale)  # Filter's
