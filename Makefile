@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench chaos fuzz soak clean db docs lock
+.PHONY: run test lint fmt bench chaos fuzz soak clean db docs lock vendor
 
 # Exact versions from the lock file (constraints: a dependency added to pyproject.toml but not
 # yet locked still installs, at the newest version, until `make lock` pins it).
@@ -70,6 +70,25 @@ SOAK_FAULTS ?=
 soak: $(STAMP)
 	$(BIN)/python -m tests.soak_websocket --minutes $(SOAK_MINUTES) \
 		--fault-every $(SOAK_FAULT_SECONDS) --faults "$(SOAK_FAULTS)"
+
+# The console's card renderer: Microsoft's official Adaptive Cards renderer, one minified file,
+# installed from the npm registry and committed (make run and CI need no npm).
+AC_VERSION := 3.0.6
+STATIC     := bot/local/static
+vendor:
+	rm -rf .vendor
+	npm install --prefix .vendor --no-save --no-audit --no-fund --ignore-scripts --legacy-peer-deps \
+		adaptivecards@$(AC_VERSION)
+	test "$$(node -p "require('./.vendor/node_modules/adaptivecards/package.json').version")" = $(AC_VERSION)
+	sed '/^\/\/# sourceMappingURL=/d' .vendor/node_modules/adaptivecards/dist/adaptivecards.min.js \
+		> $(STATIC)/adaptivecards.min.js
+	{ echo "adaptivecards $(AC_VERSION) (npm, https://www.npmjs.com/package/adaptivecards),"; \
+	  echo "dist/adaptivecards.min.js, vendored by 'make vendor'. License: MIT."; echo; \
+	  cat .vendor/node_modules/adaptivecards/LICENSE; echo; \
+	  echo "Notices of code bundled in adaptivecards.min.js:"; \
+	  cat .vendor/node_modules/adaptivecards/dist/adaptivecards.min.js.LICENSE.txt; \
+	} > $(STATIC)/adaptivecards.LICENSE.txt
+	rm -rf .vendor
 
 clean:
 	rm -rf $(VENV) $(LOCKVENV) var .pytest_cache .ruff_cache .hypothesis

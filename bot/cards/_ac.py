@@ -222,7 +222,13 @@ def choice_set(
     error: str | None = None,
     expanded: bool = False,
 ) -> Element:
-    """An ``Input.ChoiceSet`` of ``(title, value)`` pairs (titles are plain text, not markdown)."""
+    """An ``Input.ChoiceSet`` of ``(title, value)`` pairs (titles are plain text, not markdown).
+
+    A required choice needs its ``error``: the renderer shows it when nothing is chosen (and the
+    official renderer's validator flags a required input without one).
+    """
+    if required and error is None:
+        raise ValueError(f"required choice {id_!r} needs an error message")
     out: Element = {
         "type": "Input.ChoiceSet",
         "id": id_,
@@ -262,6 +268,15 @@ def show_card(title: str, body: Sequence[Element], actions: Sequence[Element]) -
     if actions:
         sub["actions"] = list(actions)
     return {"type": "Action.ShowCard", "title": title, "card": sub}
+
+
+def action_set(*actions: Element, **extra: Any) -> Element:
+    """An ``ActionSet``: buttons in the card's body, in a row of their own.
+
+    A row of four buttons leaves a phone (360 px) about 50 px a title; a card's primary action
+    stands alone in its row, next to the input it acts on, and the others get rows of one or two.
+    """
+    return {"type": "ActionSet", "actions": list(actions), **extra}
 
 
 # --- the card ----------------------------------------------------------------------------------

@@ -412,7 +412,15 @@ def digest_card(view: DigestView, locale: str) -> dict[str, Any]:
             for s, n in report.summary.by_status.items()
             if n and s.group is StatusGroup.PENDING
         ]
-        body.append(ac.facts(facts))
+        # As the markdown has them: the total over the groups, then the pending requests by status.
+        groups = len(_GROUP_ORDER)
+        body.append(
+            ac.text(t("card.digest.users", locale, n=report.summary.total), weight="bolder")
+        )
+        body.append(ac.facts(facts[:groups], spacing="Small"))
+        if facts[groups:]:
+            body.append(ac.text(t("digest.by_status", locale), weight="bolder"))
+            body.append(ac.facts(facts[groups:], spacing="Small"))
         customers, more = _customer_lines(report, CARD_CUSTOMERS)
         if customers:
             body.append(ac.text(t("digest.by_customer", locale), weight="bolder"))

@@ -96,7 +96,9 @@ def _error_card(view: ErrorView, locale: str) -> dict[str, Any]:
         body.append(ac.md(t("md.usage_more", locale, command=view.usage_of.name), isSubtle=True))
     elif view.kind is ErrorKind.UNKNOWN_COMMAND:
         body.append(ac.md(t("md.help_hint", locale), isSubtle=True))
-    return ac.card(body, _suggestion_buttons(view, locale))
+    # One suggestion a row: "Try: explain Neověřeno" twice across is wider than a phone.
+    body += [ac.action_set(button) for button in _suggestion_buttons(view, locale)]
+    return ac.card(body)
 
 
 @card_renderer

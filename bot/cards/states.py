@@ -172,7 +172,12 @@ def _states_card(view: StatesView, locale: str) -> dict[str, Any]:
     first = ControlHubState.NOT_VERIFIED.value
     body.append(
         ac.choice_set(
-            "state", t("card.state", locale), _state_choices(locale), value=first, required=True
+            "state",
+            t("card.state", locale),
+            _state_choices(locale),
+            value=first,
+            required=True,
+            error=t("card.state.choose", locale),
         )
     )
     explain = ac.submit(t("card.explain", locale), "state.explain", {"state": first})
@@ -264,9 +269,14 @@ def _stuck_card(view: StuckView, locale: str) -> dict[str, Any]:
             ],
             value=emails[0],
             required=True,
+            error=t("card.user.choose", locale),
         )
     )
-    actions = [ac.submit(t("card.show_state", locale), "user.state", {"user": emails[0]})]
+    # The choice's button stands under it; the long re-send title gets the card's row alone.
+    body.append(
+        ac.action_set(ac.submit(t("card.show_state", locale), "user.state", {"user": emails[0]}))
+    )
+    actions = []
     if any(s.user.state is ControlHubState.NOT_VERIFIED for s in view.users):
         body.append(ac.md(t("md.stuck.resend", locale), isSubtle=True))
         # No users named: every Not verified user, which asks to confirm when more than one.

@@ -304,20 +304,27 @@ def _list_card(view: StatusListView, locale: str) -> dict[str, Any]:
                 [(_choice_title(s), s.id) for s in subs],
                 value=first,
                 required=True,
+                error=t("card.user.choose", locale),
             )
         )
-        actions.append(ac.submit(t("card.open", locale), "user.status", {"user": first}))
+        # *Open* stands alone under the choice it opens: four buttons in a row don't fit a phone.
+        body.append(
+            ac.action_set(ac.submit(t("card.open", locale), "user.status", {"user": first}))
+        )
     form = _filter_form(view.query, view.words, locale)
+    pages: list[dict[str, Any]] = []
     if page.has_previous:
         prev = " ".join([*view.words, "page", str(page.page - 1)])
-        actions.append(ac.submit(t("card.previous", locale), "status.list", {"filters": prev}))
+        pages.append(ac.submit(t("card.previous", locale), "status.list", {"filters": prev}))
     if page.has_next:
         nxt = " ".join([*view.words, "page", str(page.page + 1)])
-        actions.append(ac.submit(t("card.next", locale), "status.list", {"filters": nxt}))
+        pages.append(ac.submit(t("card.next", locale), "status.list", {"filters": nxt}))
+    if pages:
+        body.append(ac.action_set(*pages))
     if "export" in view.actions:
         # Partner Hub's *Export*: the list as filtered now, every page (as `export` does).
         words = " ".join(view.words)
-        used = ac.count_actions({"type": "AdaptiveCard", "actions": [*actions, form]})
+        used = ac.count_actions({"type": "AdaptiveCard", "body": body, "actions": [form]})
         if used < ac.MAX_ACTIONS:
             actions.append(ac.submit(t("action.export", locale), "export", {"filters": words}))
         else:
@@ -382,7 +389,12 @@ def _other_words(words: tuple[str, ...], chosen: str | None) -> str:
 def _filter_form(query: SubscriberQuery, words: tuple[str, ...], locale: str) -> dict[str, Any]:
     """*Filter*: status, customer, search, *Exclude provisioned* and any other filter words."""
     chosen = _status_choice(query)
-    status = ac.choice_set("status", t("md.field.status", locale), _status_choices(locale))
+    status = ac.choice_set(
+        "status",
+        t("md.field.status", locale),
+        _status_choices(locale),
+        error=t("card.status.choose", locale),
+    )
     status["placeholder"] = t("card.status_any", locale)
     if chosen is not None:
         status["value"] = chosen
@@ -418,27 +430,25 @@ def _filter_form(query: SubscriberQuery, words: tuple[str, ...], locale: str) ->
     )
 
 
+def _stacked(label: str, value: dict[str, Any]) -> list[dict[str, Any]]:
+    """A label over its value, the value the card's whole width (ids and emails have no spaces)."""
+    return [ac.text(label, isSubtle=True, spacing="Small"), {**value, "spacing": "None"}]
+
+
 def _fields(sub: Subscriber, locale: str) -> list[dict[str, Any]]:
+    # The subscriber id (60 base64 characters) is the text fallback's only: no client wraps it.
     email = (
         ac.literal(sub.email) if sub.email else ac.literal(t("md.no_email", locale), isSubtle=True)
     )
     return [
-        ac.field(
+        *_stacked(
             t("md.field.broadworks_id", locale), ac.literal(sub.user_id, fontType="monospace")
         ),
-        ac.field(t("md.field.email", locale), email),
+        *_stacked(t("md.field.email", locale), email),
         ac.field(t("md.field.customer", locale), sub.customer),
         ac.field(t("md.field.package", locale), package_label(sub, locale)),
-        ac.field(
-            t("md.field.status", locale),
-            ac.rich(
-                *_status_runs(sub, locale),
-                " ",
-                ac.run(sub.status.value, fontType="monospace", isSubtle=True),
-            ),
-        ),
+        ac.field(t("md.field.status", locale), ac.rich(*_status_runs(sub, locale))),
         ac.field(t("md.field.changed", locale), when(sub.last_status_change, locale)),
-        ac.field(t("md.field.subscriber_id", locale), ac.literal(sub.id, fontType="monospace")),
     ]
 
 
@@ -534,42 +544,28 @@ def _detail_card(view: UserDetailView, locale: str) -> dict[str, Any]:
     for advice in view.advice:
         body.append(ac.rich(ac.run("💡 "), *ac.msg_runs(advice.key, locale, **advice.params)))
     allowed = set(view.actions)
+    # The primary action (*Retry activation*) is the card's one button row; the others stand
+    # each in a row of its own under what they act on: Partner Hub's labels don't fit four across
+    # a phone, and a cut-off *Delete* button is not one to trust.
     actions: list[dict[str, Any]] = []
     if "user.retry" in allowed:
         actions.append(_retry(sub, locale))
-    package = ac.show_card(
-        t("action.package", locale),
-        [ac.msg("card.package.explain", locale), _package_input(sub, locale)],
-        [_package_submit(sub, locale)],
-    )
-    delete = ac.show_card(
-        t("action.delete", locale),
-        [ac.msg("card.delete.explain", locale)],
-        [_delete_submit(sub, locale)],
-    )
-    wanted = 2 * ("user.package" in allowed) + 2 * ("user.delete" in allowed)
-    used = ac.count_actions({"type": "AdaptiveCard", "actions": actions})
-    room = ac.MAX_ACTIONS - used - ("user.error" in allowed)
     if "user.package" in allowed:
-        if wanted <= room:
-            actions.append(package)
-        else:
-            # Four Partner Hub actions need six buttons as show-cards; Webex allows five. The
-            # package choice moves into the card body (its input is harmless to other buttons).
-            body.append(_package_input(sub, locale))
-            actions.append(_package_submit(sub, locale))
-            room -= 1
-            wanted -= 2
+        body.append(ac.msg("card.package.explain", locale, block={"isSubtle": True}))
+        body.append(_package_input(sub, locale))
+        body.append(ac.action_set(_package_submit(sub, locale)))
     if "user.delete" in allowed:
-        if wanted <= room:
-            actions.append(delete)
-        else:
-            # Still asks first: the server answers with a confirmation card.
-            body.append(ac.msg("card.delete.explain", locale, block={"isSubtle": True}))
-            actions.append(_delete_submit(sub, locale))
+        # Still asks first: the server answers with a confirmation card.
+        body.append(ac.msg("card.delete.explain", locale, block={"isSubtle": True}))
+        body.append(ac.action_set(_delete_submit(sub, locale), spacing="None"))
     if "user.error" in allowed:
         body.append(ac.msg("card.copy_hint", locale, block={"isSubtle": True}))
-        actions.append(ac.submit(t("action.copy_error", locale), "user.error", {"user": sub.id}))
+        body.append(
+            ac.action_set(
+                ac.submit(t("action.copy_error", locale), "user.error", {"user": sub.id}),
+                spacing="None",
+            )
+        )
     body.append(ac.md(freshness(view.fresh_as_of, view.now, locale).strip("_"), isSubtle=True))
     return ac.card(body, actions)
 

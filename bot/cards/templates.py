@@ -172,6 +172,7 @@ def _all_card(view: TemplatesView, locale: str) -> dict[str, Any]:
             ],
             value=rows[0].summary.customer.id,
             required=True,
+            error=t("card.customer.choose", locale),
         )
     )
     check = ac.submit(

@@ -103,7 +103,11 @@ def create_blueprint(emulator: WebexEmulator) -> Blueprint:
 
     @bp.get("/static/<path:name>")
     def asset(name: str) -> Response:
-        return send_from_directory(STATIC_DIR, name, max_age=0)
+        # The page's own files and the vendored card renderer (adaptivecards.min.js, with its
+        # license beside it): nothing is fetched from elsewhere at run time.
+        response = send_from_directory(STATIC_DIR, name, max_age=0)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @bp.get("/api/people")
     def people() -> Response:

@@ -9,6 +9,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     # Lists and navigation
     "card.user": {"en": "User", "cs": "Uživatel"},
     "card.open": {"en": "Open", "cs": "Otevřít"},
+    "card.digest.users": {"en": "Users: {n}", "cs": "Uživatelé: {n}"},
+    "card.user.choose": {"en": "Choose a user.", "cs": "Vyberte uživatele."},
+    "card.state.choose": {"en": "Choose a state.", "cs": "Vyberte stav."},
+    "card.customer.choose": {"en": "Choose a customer.", "cs": "Vyberte zákazníka."},
+    "card.status.choose": {"en": "Choose a status.", "cs": "Vyberte stav."},
     "card.previous": {"en": "◀ Previous page", "cs": "◀ Předchozí strana"},
     "card.next": {"en": "Next page ▶", "cs": "Další strana ▶"},
     "card.export_typed": {

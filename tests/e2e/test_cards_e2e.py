@@ -20,6 +20,7 @@ from storage.models import AuditEntryRow, ConfirmationRow, SubscriberRow
 from tests.e2e.test_webhook_harness import SUPPORT_EMAIL, ServedBot, bodies, serving_bot
 from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, EmulatorHarness
 from tests.support.specs import CARD_CONTENT_TYPE, assert_webex_card_attachment, specs_dir
+from tests.unit.test_cards import walk
 
 ACCESS = AccessSettings(admins=(ADMIN_EMAIL,), support=(SUPPORT_EMAIL,))
 
@@ -98,7 +99,9 @@ def test_a_signed_webhook_gets_a_threaded_reply_with_a_valid_card(
     card = the_card(reply)
     assert card["version"] == "1.3"
     assert submit_data(card, "user.status")["user"]  # Open, with the first user picked
-    assert any(n.get("title", "").startswith("Next page") for n in card["actions"])
+    assert submit_data(card, "status.list")  # the page buttons (and the filter form's Apply)
+    titles = [n.get("title", "") for n in walk(card)]
+    assert any(title.startswith("Next page") for title in titles), titles
     assert "pending" in reply["markdown"].lower()  # with its markdown fallback
     # What the bot sent, and what Webex hands back to any client, is the same card.
     (sent,) = [b for b in bodies(webex, "POST", "/v1/messages") if isinstance(b, dict)]

@@ -2,8 +2,8 @@
 
 The README's ``onboard-bot ask`` lines run through the real CLI on a fresh database, as a fresh
 clone would run them; every ``help`` example (the registry's) runs through the bot's dispatch
-in a space, as typed in Webex. Each must succeed: exit 0, no error reply (a destructive one may
-ask to confirm first).
+chain in a space (the chat fixture), as typed in Webex. Each must succeed: exit 0, no error
+reply (a destructive one may ask to confirm first).
 """
 
 from __future__ import annotations
@@ -19,15 +19,13 @@ import commands  # noqa: F401  (registers every command)
 from bot.bootstrap import Bot, build_bot
 from bot.cards import render_markdown
 from bot.cli import main
-from bot.dispatch import Request, dispatch
 from bot.settings import Settings
 from commands.registry import REGISTRY
 from commands.views import ConfirmView, ErrorView
+from tests.support.chat import Chat
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 _FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
-ADMIN = "admin@partner.example"
-SPACE = "room-examples"
 #: A confirmation code is only ever the one the bot just gave: these examples use that one.
 _CODE_EXAMPLES = ("confirm", "cancel")
 #: What must exist before an example makes sense (a digest to stop, an action to confirm).
@@ -75,26 +73,22 @@ def test_a_readme_example_works_on_a_fresh_clone(
 
 
 @pytest.fixture
-def bot(sqlite_database, tmp_path: Path) -> Bot:
+def chat_bot(sqlite_database, tmp_path: Path) -> Bot:
     """The bot of ``make run`` on the sandbox provider and its demo data."""
     return build_bot(Settings(files_dir=tmp_path / "files"), db=sqlite_database, migrate=False)
 
 
-def say(bot: Bot, text: str):
-    """``text`` typed by an admin in a group space with the bot."""
-    return dispatch(bot, Request(person_email=ADMIN, text=text, space_id=SPACE)).reply
-
-
 @pytest.mark.parametrize(("name", "example"), help_examples(), ids=lambda x: x)
-def test_a_help_example_works_on_the_demo_data(bot: Bot, name: str, example: str) -> None:
+def test_a_help_example_works_on_the_demo_data(chat: Chat, name: str, example: str) -> None:
+    """Each example typed by an admin in a group space with the bot."""
     before = None
     for step in _BEFORE.get(name, ()):
-        before = say(bot, step)
+        before = chat.say(step)
         assert before.ok, render_markdown(before.view, "en")
     if name in _CODE_EXAMPLES:
         assert before is not None and isinstance(before.view, ConfirmView)
         example = f"{example.rsplit(' ', 1)[0]} {before.view.code}"
-    reply = say(bot, example)
+    reply = chat.say(example)
     text = render_markdown(reply.view, "en")
     assert reply.ok and not isinstance(reply.view, ErrorView), text
 

@@ -208,6 +208,8 @@ def test_every_view_renders_a_valid_card_in_both_locales(chat):
             check(card)
             assert json.loads(json.dumps(card)) == card  # plain JSON: no tuples or objects left
             assert ac.count_actions(card) <= ac.MAX_ACTIONS
+            required = [n for n in walk(card) if n.get("isRequired")]
+            assert all(n.get("errorMessage") for n in required), (type(view).__name__, required)
 
 
 def test_replies_carry_the_card_as_a_webex_attachment(chat):
@@ -324,22 +326,38 @@ def test_a_user_with_every_action_allowed_keeps_the_five_button_limit(locale):
 @pytest.mark.parametrize(
     ("actions", "expected"),
     [
-        (("user.delete", "user.package"), 4),  # both as show-cards
-        (("user.delete", "user.package", "user.error"), 5),
-        (("user.retry", "user.delete", "user.package"), 5),
+        (("user.delete", "user.package"), 2),
+        (("user.delete", "user.package", "user.error"), 3),
+        (("user.retry", "user.delete", "user.package"), 4),  # retry's form has its own button
         (("user.error",), 1),
         ((), 0),
     ],
 )
-def test_user_actions_as_show_cards_when_they_fit(actions, expected):
+def test_user_actions_stand_alone_in_their_rows(actions, expected):
+    # Four across a phone cut "Retry activation" to "Retry acti…" (issue 15): the primary action
+    # is the card's one button row, every other button a row of its own in the body.
     card = check(cards.render_card(_detail(_subscriber(), actions), "en"))
     assert ac.count_actions(card) == expected
     assert submit_actions(card) == set(actions)
-    if "user.delete" in actions and len(actions) == 2:
-        shows = [n for n in walk(card) if n.get("type") == "Action.ShowCard"]
-        assert {s["title"] for s in shows} == {"Delete user", "Change package type"}
-        delete = next(s for s in shows if s["title"] == "Delete user")
-        assert "cannot be undone" in "".join(run_texts(delete))
+    rows = [n for n in card["body"] if n.get("type") == "ActionSet"]
+    assert all(len(row["actions"]) == 1 for row in rows)
+    assert [a["title"] for a in card.get("actions", [])] == (
+        ["Retry activation"] if "user.retry" in actions else []
+    )
+    if "user.delete" in actions:
+        (delete,) = [n for n in walk(card) if n.get("data", {}).get("action") == "user.delete"]
+        assert delete["title"] == "Delete user" and delete["style"] == "destructive"
+        assert "cannot be undone" in "".join(run_texts(card))  # and the server asks to confirm
+
+
+def test_the_detail_card_shows_no_internal_id_and_no_status_twice():
+    sub = _subscriber(id="Y2lzY29zcGFyazovL3VzL1NVQlNDUklCRVIvNzc4NjNmZTUtZDk5Yy00NjY2")
+    card = check(cards.render_card(_detail(sub, ALL_USER_ACTIONS), "en"))
+    shown = "".join(run_texts(card)) + "".join(markdown_texts(card))
+    assert sub.id not in shown  # only in the text fallback (and the buttons' data)
+    assert sub.id in cards.render_markdown(_detail(sub, ALL_USER_ACTIONS), "en")
+    assert "error error" not in " ".join(run_texts(card))
+    assert run_texts(card).count("error") == 2  # the heading's status and the Status row's
 
 
 def test_only_the_actions_the_role_allows_appear(chat):
@@ -495,3 +513,38 @@ def test_every_help_example_shows_verbatim_in_card_and_markdown(chat, locale):
             assert code(example) in detail_md, (spec.name, example)
         for snippet in _CODE_SPAN.findall(text):
             assert snippet in card_text(detail_card), (spec.name, snippet)
+
+
+@pytest.mark.parametrize(
+    ("locale", "users", "by_status"),
+    [("en", "Users", "By status"), ("cs", "Uživatelé", "Podle stavu")],
+)
+def test_the_digest_card_groups_its_counts_under_headings_with_a_total(
+    chat, locale, users, by_status
+):
+    # The card once ran the groups and the pending statuses together in one FactSet, with no
+    # total, where the markdown says "Users: 80" and "By status" (issue 15).
+    view = chat.say("digest now").view
+    assert isinstance(view, v.DigestView)
+    card = check(cards.render_card(view, locale))
+    headings = [n["text"] for n in walk(card) if n.get("type") == "TextBlock"]
+    total = f"{users}: {view.report.summary.total}"
+    assert total in headings and by_status in headings
+    first, second = [n for n in walk(card) if n.get("type") == "FactSet"][:2]
+    assert len(first["facts"]) == len(StatusGroup)
+    assert headings.index(total) < headings.index(by_status)
+    text = cards.render_markdown(view, locale)
+    assert f"{total} (" in text and f"{by_status}: " in text
+    assert [f["title"] for f in second["facts"]] == [
+        t(f"status.{s.value}", locale)
+        for s, n in view.report.summary.by_status.items()
+        if n and s.group is StatusGroup.PENDING
+    ]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_list_cards_choices_say_what_to_choose(chat, locale):
+    card = check(cards.render_card(chat.say("status").view, locale))
+    choices = {n["id"]: n for n in walk(card) if n.get("type") == "Input.ChoiceSet"}
+    assert choices["user"]["errorMessage"] == t("card.user.choose", locale)
+    assert choices["status"]["errorMessage"] == t("card.status.choose", locale)  # Filter's

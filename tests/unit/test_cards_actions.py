@@ -49,10 +49,23 @@ def _inputs(elements: list[Any]) -> dict[str, str]:
     return out
 
 
+def _body_actions(elements: list[Any]) -> list[dict[str, Any]]:
+    """The buttons of the ActionSets in a card body (not inside its show-cards), in order."""
+    out: list[dict[str, Any]] = []
+    for node in elements:
+        if not isinstance(node, dict):
+            continue
+        if node.get("type") == "ActionSet":
+            out += node["actions"]
+        for key in ("items", "columns"):
+            out += _body_actions(node.get(key, []))
+    return out
+
+
 def clicks(card: dict[str, Any], outer: dict[str, str] | None = None) -> Iterator[Click]:
-    """Every Submit on a card (show-cards included) with the inputs it gathers."""
+    """Every Submit on a card (show-cards and body action sets included) with its inputs."""
     values = {**(outer or {}), **_inputs(card.get("body", []))}
-    for action in card.get("actions", []):
+    for action in [*_body_actions(card.get("body", [])), *card.get("actions", [])]:
         if action["type"] == "Action.Submit":
             yield action, values
         elif action["type"] == "Action.ShowCard":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from html.parser import HTMLParser
 from typing import Any
@@ -427,3 +428,14 @@ def test_the_default_console_port_falls_back_to_a_free_one_when_taken() -> None:
             server.stop()
     finally:
         bound.sock.close()
+
+
+def test_the_page_loads_the_vendored_card_renderer_and_nothing_from_elsewhere(client: Any) -> None:
+    page = client.get("/console/").get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts == ["static/adaptivecards.min.js", "static/cards_host.js", "static/console.js"]
+    renderer = client.get("/console/static/adaptivecards.min.js")
+    assert renderer.status_code == 200 and renderer.headers["X-Content-Type-Options"] == "nosniff"
+    assert b"AdaptiveCards" in renderer.data[:2000]
+    notice = client.get("/console/static/adaptivecards.LICENSE.txt").get_data(as_text=True)
+    assert notice.startswith("adaptivecards 3.0.6") and "MIT License" in notice
