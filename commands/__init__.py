@@ -5,5 +5,17 @@ is a module, a test and a line here. ``commands.runner`` runs a message or a car
 """
 
 from commands import help, status, users, export, template, states, digest, confirm, audit  # noqa: I001
+from commands import history
 
-__all__ = ["audit", "confirm", "digest", "export", "help", "states", "status", "template", "users"]
+__all__ = [
+    "audit",
+    "confirm",
+    "digest",
+    "export",
+    "help",
+    "history",
+    "states",
+    "status",
+    "template",
+    "users",
+]

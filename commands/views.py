@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from commands.history_views import HistoryView
 from commands.registry import CommandSpec, Role
 from i18n import has
 from onboarding.digest import DigestEntry, DigestReport, DigestSpec
@@ -354,5 +355,6 @@ View = (
     | DigestSavedView
     | DigestStoppedView
     | AuditView
+    | HistoryView
 )
 """Every answer a handler can give; ``bot.cards`` has a markdown and a card renderer for each."""

@@ -258,3 +258,33 @@ class LockRow(Base):
     name: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(sa.String(200))
     expires_at: Mapped[datetime]
+
+
+class StatusTransitionRow(Base):
+    """One status change of a subscriber as its provider reported it, stored once.
+
+    Unique per (BroadWorks user ID, new status, when): two syncs that see the same change, or a
+    sandbox step and a sync reading it back, store one row. ``cause`` is ``sync`` (the provider
+    moved the user), ``command`` or ``card`` (the bot's own action, with its audit entry).
+    """
+
+    __tablename__ = "status_transitions"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "to_status", "at", name="uq_status_transitions_change"),
+        sa.Index("ix_status_transitions_user", "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(200))
+    subscriber_id: Mapped[str] = mapped_column(sa.String(200))
+    customer_id: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    from_status: Mapped[str | None] = mapped_column(sa.String(40))
+    to_status: Mapped[str] = mapped_column(sa.String(40))
+    at: Mapped[datetime] = mapped_column(index=True)
+    error_code: Mapped[int | None]
+    error_text: Mapped[str | None] = mapped_column(sa.Text)
+    cause: Mapped[str] = mapped_column(sa.String(20))  # sync, command, card
+    actor: Mapped[str | None] = mapped_column(sa.String(320))
+    cause_ref: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    audit_id: Mapped[int | None] = mapped_column(sa.BigInteger)

@@ -20,6 +20,7 @@ from storage.repositories import (
     SubscriberRepository,
     SyncStateRepository,
 )
+from storage.transitions import TransitionRepository
 
 
 class UnitOfWork:
@@ -36,6 +37,7 @@ class UnitOfWork:
     confirmations: ConfirmationRepository
     events: WebhookEventRepository
     digests: DigestRepository
+    history: TransitionRepository  # every status change (``transitions`` is the sandbox's)
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -52,6 +54,7 @@ class UnitOfWork:
         self.confirmations = ConfirmationRepository(self.session)
         self.events = WebhookEventRepository(self.session)
         self.digests = DigestRepository(self.session)
+        self.history = TransitionRepository(self.session)
         return self
 
     def __exit__(

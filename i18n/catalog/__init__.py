@@ -8,6 +8,7 @@ from i18n.catalog import (
     commands,
     digests,
     errors,
+    history,
     ops,
     sandbox,
     states,
@@ -26,6 +27,7 @@ _TABLES = (
     webex_provider.MESSAGES,
     access.MESSAGES,
     ops.MESSAGES,
+    history.MESSAGES,
 )
 
 

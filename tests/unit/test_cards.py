@@ -187,6 +187,7 @@ def _views_from_commands(chat: Chat) -> list[object]:
         chat.say("digest off 1"),
         chat.say("audit"),
         chat.say("audit me 30"),
+        chat.say(f"history {err.id}"),  # issue 14's views
     ]
     confirm = next(r.view for r in replies if isinstance(r.view, v.ConfirmView))
     replies.append(chat.say(f"cancel {confirm.code}"))
