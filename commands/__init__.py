@@ -5,7 +5,7 @@ is a module, a test and a line here. ``commands.runner`` runs a message or a car
 """
 
 from commands import help, status, users, export, template, states, digest, confirm, audit  # noqa: I001
-from commands import history
+from commands import history, why
 
 __all__ = [
     "audit",
@@ -18,4 +18,5 @@ __all__ = [
     "status",
     "template",
     "users",
+    "why",
 ]

@@ -1,10 +1,11 @@
-"""The views of the issue-14 commands: a user's history (and, beside it, what ``why`` answers)."""
+"""The views of the issue-14 commands: a user's history, and what ``why`` found."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from onboarding.diagnosis import Diagnosis
 from onboarding.history import Timeline
 
 
@@ -14,3 +15,12 @@ class HistoryView:
 
     timeline: Timeline
     now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WhyView:
+    """``why <user>``: the diagnosis, and the card actions the asker may press for its move."""
+
+    diagnosis: Diagnosis
+    now: datetime
+    actions: tuple[str, ...] = ()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from commands.history_views import HistoryView
+from commands.history_views import HistoryView, WhyView
 from commands.registry import CommandSpec, Role
 from i18n import has
 from onboarding.digest import DigestEntry, DigestReport, DigestSpec
@@ -356,5 +356,6 @@ View = (
     | DigestStoppedView
     | AuditView
     | HistoryView
+    | WhyView
 )
 """Every answer a handler can give; ``bot.cards`` has a markdown and a card renderer for each."""

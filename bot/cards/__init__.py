@@ -24,6 +24,7 @@ from bot.cards import (  # noqa: F401
     states,
     status,
     templates,
+    why,
 )
 from bot.cards._md import MAX_BYTES, clamp
 from bot.cards._render import card_renderers, markdown_renderers

@@ -14,6 +14,7 @@ from i18n.catalog import (
     states,
     web,
     webex_provider,
+    why,
 )
 
 _TABLES = (
@@ -28,6 +29,7 @@ _TABLES = (
     access.MESSAGES,
     ops.MESSAGES,
     history.MESSAGES,
+    why.MESSAGES,
 )
 
 

@@ -188,6 +188,8 @@ def _views_from_commands(chat: Chat) -> list[object]:
         chat.say("audit"),
         chat.say("audit me 30"),
         chat.say(f"history {err.id}"),  # issue 14's views
+        chat.say(f"why {err.id}"),
+        chat.say(f"why {stuck.users[0].user.email}"),
     ]
     confirm = next(r.view for r in replies if isinstance(r.view, v.ConfirmView))
     replies.append(chat.say(f"cancel {confirm.code}"))
