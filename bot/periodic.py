@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.watch_jobs import check_watches
 from onboarding.history import prune
 
 if TYPE_CHECKING:
@@ -47,8 +48,11 @@ def prune_history(bot: Bot) -> int:
 
 
 def default_chores(bot: Bot) -> list[Chore]:
-    """The leader's periodic work for ``bot``."""
-    return [Chore("history.prune", PRUNE_SECONDS, prune_history)]
+    """The leader's periodic work for ``bot``: alerts once per sync interval, then pruning."""
+    return [
+        Chore("watch.alerts", float(bot.settings.sync.interval_seconds), check_watches),
+        Chore("history.prune", PRUNE_SECONDS, prune_history),
+    ]
 
 
 def run_due(bot: Bot, chores: list[Chore], *, now: Callable[[], float] = time.monotonic) -> None:

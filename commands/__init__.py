@@ -5,7 +5,7 @@ is a module, a test and a line here. ``commands.runner`` runs a message or a car
 """
 
 from commands import help, status, users, export, template, states, digest, confirm, audit  # noqa: I001
-from commands import history, why
+from commands import history, why, watch
 
 __all__ = [
     "audit",
@@ -18,5 +18,6 @@ __all__ = [
     "status",
     "template",
     "users",
+    "watch",
     "why",
 ]

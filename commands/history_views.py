@@ -1,4 +1,4 @@
-"""The views of the issue-14 commands: a user's history, and what ``why`` found."""
+"""The views of the issue-14 commands: a user's history, what ``why`` found, watches."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import datetime
 
 from onboarding.diagnosis import Diagnosis
 from onboarding.history import Timeline
+from onboarding.service import StuckUser
+from onboarding.watch import ErrorAlert, Watch
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +26,22 @@ class WhyView:
     diagnosis: Diagnosis
     now: datetime
     actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WatchListView:
+    """``watch``: the watches on in this space (``saved``: the one just added)."""
+
+    watches: tuple[Watch, ...]
+    saved: Watch | None = None
+    stopped: int | None = None  # ``watch off``: how many were turned off
+
+
+@dataclass(frozen=True, slots=True)
+class WatchAlertView:
+    """An alert a watch posts: users newly in error, or users over a stuck line."""
+
+    watch: Watch
+    errors: tuple[ErrorAlert, ...] = ()
+    stuck: tuple[StuckUser, ...] = ()
+    now: datetime | None = None

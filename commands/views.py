@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from commands.history_views import HistoryView, WhyView
+from commands.history_views import HistoryView, WatchAlertView, WatchListView, WhyView
 from commands.registry import CommandSpec, Role
 from i18n import has
 from onboarding.digest import DigestEntry, DigestReport, DigestSpec
@@ -357,5 +357,7 @@ View = (
     | AuditView
     | HistoryView
     | WhyView
+    | WatchListView
+    | WatchAlertView
 )
 """Every answer a handler can give; ``bot.cards`` has a markdown and a card renderer for each."""

@@ -288,3 +288,33 @@ class StatusTransitionRow(Base):
     actor: Mapped[str | None] = mapped_column(sa.String(320))
     cause_ref: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     audit_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class WatchRow(Base):
+    """A space's alert: new errors (of one customer, or all) or users crossing the stuck lines."""
+
+    __tablename__ = "watches"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    space_id: Mapped[str] = mapped_column(sa.String(200), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # errors, stuck
+    customer_id: Mapped[str | None] = mapped_column(sa.String(200))
+    created_by: Mapped[str] = mapped_column(sa.String(320))
+    created_at: Mapped[datetime]
+    enabled: Mapped[bool] = mapped_column(default=True)
+
+
+class WatchAlertRow(Base):
+    """One thing a watch alerted about; unique per (watch, key), so it is posted at most once.
+
+    Inserted in the transaction that puts the alert message in the outbox: of two processes
+    seeing the same new error, exactly one gets the row and posts.
+    """
+
+    __tablename__ = "watch_alerts"
+    __table_args__ = (sa.UniqueConstraint("watch_id", "key", name="uq_watch_alerts_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(sa.ForeignKey("watches.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime]

@@ -21,6 +21,7 @@ from storage.repositories import (
     SyncStateRepository,
 )
 from storage.transitions import TransitionRepository
+from storage.watches import WatchRepository
 
 
 class UnitOfWork:
@@ -38,6 +39,7 @@ class UnitOfWork:
     events: WebhookEventRepository
     digests: DigestRepository
     history: TransitionRepository  # every status change (``transitions`` is the sandbox's)
+    watches: WatchRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -55,6 +57,7 @@ class UnitOfWork:
         self.events = WebhookEventRepository(self.session)
         self.digests = DigestRepository(self.session)
         self.history = TransitionRepository(self.session)
+        self.watches = WatchRepository(self.session)
         return self
 
     def __exit__(

@@ -24,6 +24,7 @@ from bot.cards import (  # noqa: F401
     states,
     status,
     templates,
+    watch,
     why,
 )
 from bot.cards._md import MAX_BYTES, clamp

@@ -12,6 +12,7 @@ from i18n.catalog import (
     ops,
     sandbox,
     states,
+    watch,
     web,
     webex_provider,
     why,
@@ -30,6 +31,7 @@ _TABLES = (
     ops.MESSAGES,
     history.MESSAGES,
     why.MESSAGES,
+    watch.MESSAGES,
 )
 
 

@@ -1,4 +1,4 @@
-"""Status history: every status change of a subscriber, stored once.
+"""Status history (every status change of a subscriber, stored once) and a space's watches.
 
 Revision ID: 0007
 Revises: 0002
@@ -43,7 +43,37 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_status_transitions_cause_ref"), ["cause_ref"], unique=False
         )
+    op.create_table(
+        "watches",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("space_id", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("customer_id", sa.String(length=200), nullable=True),
+        sa.Column("created_by", sa.String(length=320), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_watches")),
+    )
+    with op.batch_alter_table("watches") as batch_op:
+        batch_op.create_index(batch_op.f("ix_watches_space_id"), ["space_id"], unique=False)
+    op.create_table(
+        "watch_alerts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("watch_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=300), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["watch_id"],
+            ["watches.id"],
+            name=op.f("fk_watch_alerts_watch_id_watches"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_watch_alerts")),
+        sa.UniqueConstraint("watch_id", "key", name="uq_watch_alerts_key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("watch_alerts")
+    op.drop_table("watches")
     op.drop_table("status_transitions")
