@@ -5,7 +5,7 @@ is a module, a test and a line here. ``commands.runner`` runs a message or a car
 """
 
 from commands import help, status, users, export, template, states, digest, confirm, audit  # noqa: I001
-from commands import history, why, watch
+from commands import history, why, watch, trend
 
 __all__ = [
     "audit",
@@ -17,6 +17,7 @@ __all__ = [
     "states",
     "status",
     "template",
+    "trend",
     "users",
     "watch",
     "why",

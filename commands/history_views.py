@@ -1,4 +1,4 @@
-"""The views of the issue-14 commands: a user's history, what ``why`` found, watches."""
+"""The views of the issue-14 commands: a user's history, what ``why`` found, watches, trends."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 from onboarding.diagnosis import Diagnosis
 from onboarding.history import Timeline
 from onboarding.service import StuckUser
+from onboarding.trend import Trend
 from onboarding.watch import ErrorAlert, Watch
 
 
@@ -45,3 +46,10 @@ class WatchAlertView:
     errors: tuple[ErrorAlert, ...] = ()
     stuck: tuple[StuckUser, ...] = ()
     now: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrendView:
+    """``trend [days] [customer C]``: counts per group per day (the chart is the reply's file)."""
+
+    trend: Trend

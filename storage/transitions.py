@@ -112,23 +112,20 @@ class TransitionRepository:
         )
         return int(getattr(self.session.execute(stmt), "rowcount", 0) or 0)
 
-    def since(
-        self, start: datetime, *, customer: str | None = None
-    ) -> Sequence[tuple[str, str | None, str, datetime]]:
-        """(user, from, to, when) of every change at or after ``start``, oldest first."""
-        cols = (
-            StatusTransitionRow.user_id,
-            StatusTransitionRow.from_status,
-            StatusTransitionRow.to_status,
-            StatusTransitionRow.at,
-        )
-        stmt = sa.select(*cols).where(StatusTransitionRow.at >= start)
-        if customer is not None:
-            stmt = stmt.where(StatusTransitionRow.customer_id == customer)
-        stmt = stmt.order_by(StatusTransitionRow.at, StatusTransitionRow.id)
-        return [(u, f, t, a) for u, f, t, a in self.session.execute(stmt)]
-
     def prune(self, before: datetime) -> int:
         """Delete the changes older than ``before``; how many went."""
         stmt = sa.delete(StatusTransitionRow).where(StatusTransitionRow.at < before)
         return int(getattr(self.session.execute(stmt), "rowcount", 0) or 0)
+
+    def daily_moves(
+        self, start: datetime, *, customer: str | None = None
+    ) -> list[tuple[str, str | None, str, int]]:
+        """(day as ``YYYY-MM-DD``, from, to, how many) of the changes at or after ``start``."""
+        day = sa.func.date(StatusTransitionRow.at)
+        stmt = sa.select(
+            day, StatusTransitionRow.from_status, StatusTransitionRow.to_status, sa.func.count()
+        ).where(StatusTransitionRow.at >= start)
+        if customer is not None:
+            stmt = stmt.where(StatusTransitionRow.customer_id == customer)
+        stmt = stmt.group_by(day, StatusTransitionRow.from_status, StatusTransitionRow.to_status)
+        return [(str(d), f, t, int(n)) for d, f, t, n in self.session.execute(stmt)]

@@ -24,6 +24,7 @@ from bot.cards import (  # noqa: F401
     states,
     status,
     templates,
+    trend,
     watch,
     why,
 )

@@ -12,6 +12,7 @@ from i18n.catalog import (
     ops,
     sandbox,
     states,
+    trend,
     watch,
     web,
     webex_provider,
@@ -32,6 +33,7 @@ _TABLES = (
     history.MESSAGES,
     why.MESSAGES,
     watch.MESSAGES,
+    trend.MESSAGES,
 )
 
 

@@ -204,6 +204,7 @@ def _views_from_commands(chat: Chat) -> list[object]:
         chat.say("watch errors"),
         chat.say("watch"),
         Reply(_alert(stuck)),
+        chat.say("trend 3"),
     ]
     confirm = next(r.view for r in replies if isinstance(r.view, v.ConfirmView))
     replies.append(chat.say(f"cancel {confirm.code}"))
