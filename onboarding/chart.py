@@ -57,12 +57,14 @@ def chart_png(trend: Trend, directory: Path, locale: str) -> Path:
     if trend.customer:
         title = f"{title} · {trend.customer}"
     ax.set_title(title, color=_INK)
-    ax.set_ylim(bottom=0)
+    highest = max((max(trend.on(g), default=0) for g in StatusGroup), default=0)
+    ax.set_ylim(bottom=0, top=max(highest * 1.12, 1))
     ax.grid(True, color=_INK, alpha=0.3)
     ax.tick_params(colors=_INK)
     for spine in ax.spines.values():
         spine.set_color(_INK)
-    legend = ax.legend(loc="upper left", frameon=False)
+    # Below the plot, never over a line.
+    legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, frameon=False)
     for text in legend.get_texts():
         text.set_color(_INK)
     fig.tight_layout()

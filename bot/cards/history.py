@@ -159,5 +159,8 @@ def card(view: HistoryView, locale: str) -> dict[str, Any] | None:
     if len(tl.events) > CARD_EVENTS or tl.truncated:
         body.append(ac.text(t("history.card.more", locale), isSubtle=True))
     ref = sub.email or sub.user_id
-    buttons = [ac.submit(t("button.user.status", locale), "user.status", {"user": ref})]
+    buttons = [
+        ac.submit(t("button.user.why", locale), "user.why", {"user": ref}),
+        ac.submit(t("button.user.status", locale), "user.status", {"user": ref}),
+    ]
     return ac.card(body, buttons)
