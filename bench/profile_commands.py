@@ -24,6 +24,7 @@ from bot.bootstrap import Bot, build_bot
 from bot.dispatch import Request, dispatch
 from bot.replies import render
 from bot.settings import AccessSettings, SandboxSettings, Settings
+from commands.views import StatusListView
 from onboarding.seeding import seed_subscribers
 from storage.uow import Database
 
@@ -91,11 +92,18 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bot = _bot(Path(tmp), options.subscribers)
+        listed = dispatch(bot, Request(person_email=ADMIN, text="status errors", space_id=SPACE))
+        view = listed.reply.view
+        assert isinstance(view, StatusListView) and view.page.items, "the demo data has errors"
+        first = view.page.items[0]
         commands = {
             "help": _typed(bot, "help"),
             "status pending": _typed(bot, "status pending"),
             "card click (status.list pending page 2)": _clicked(
                 bot, "status.list", {"filters": "pending page 2"}
+            ),
+            "card click (user.status: open a user)": _clicked(
+                bot, "user.status", {"user": first.id}
             ),
         }
         print(f"CPU per command over {options.subscribers:,} subscribers, {options.runs} runs")

@@ -122,6 +122,7 @@ class Registry:
         self._commands: dict[str, CommandSpec] = {}
         self._by_name: dict[str, CommandSpec] = {}
         self._actions: dict[str, ActionSpec] = {}
+        self._resolved: dict[str, ResolvedAction] = {}  # cleared whenever anything registers
 
     def command(
         self,
@@ -151,6 +152,7 @@ class Registry:
             for n in spec.names:
                 if n in self._by_name:
                     raise ValueError(f"command name {n!r} is registered twice")
+            self._resolved.clear()
             self._commands[spec.name] = spec
             for n in spec.names:
                 self._by_name[n] = spec
@@ -172,6 +174,7 @@ class Registry:
         def register(fn: H) -> H:
             if name in self._actions:
                 raise ValueError(f"card action {name!r} is registered twice")
+            self._resolved.clear()
             self._actions[name] = ActionSpec(name, fn, role, args)
             return fn
 
@@ -200,13 +203,17 @@ class Registry:
 
     def action(self, name: str) -> ResolvedAction | None:
         """The card action ``name`` with its arguments and role settled."""
+        resolved = self._resolved.get(name)
+        if resolved is not None:
+            return resolved
         spec = self._actions.get(name)
         if spec is None:
             return None
         cmd = next((c for c in self._commands.values() if c.handler is spec.handler), None)
         args = spec.args if spec.args is not None else (cmd.args if cmd else ())
         role = spec.role or (cmd.role if cmd else Role.ADMIN)
-        return ResolvedAction(spec.name, spec.handler, role, args, cmd)
+        resolved = self._resolved[name] = ResolvedAction(spec.name, spec.handler, role, args, cmd)
+        return resolved
 
     def actions(self) -> Iterator[ResolvedAction]:
         """Every card action, resolved."""

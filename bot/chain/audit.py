@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import Any
 
 from bot.acl import normalise
 from bot.chain.turn import Next, Request, Turn
 from commands.replies import Reply
 from commands.runner import Handled
-from commands.views import ActionResultView, ConfirmView, ErrorKind, ErrorView, NoticeView
+from commands.views import ActionResultView, ConfirmView, ErrorKind, ErrorView, Msg, NoticeView
 from storage.models import AuditEntryRow
 from storage.uow import UnitOfWork
 
@@ -54,6 +55,11 @@ def audit(turn: Turn, next_: Next) -> Handled:
         log.exception(
             "could not record the audit entry", extra={"correlation_id": request.correlation_id}
         )
+        if isinstance(handled.reply.view, ConfirmView):
+            # Its code went with the rolled-back unit of work: offering it would be a lie.
+            view = ErrorView(ErrorKind.UNAVAILABLE, (Msg("audit.not_recorded"),))
+            handled = replace(handled, reply=Reply.error(view, handled.reply.command))
+            turn.outcome = ("unavailable", "audit.not_recorded")
     log.info(
         "%s %s by %s via %s: %s",
         "action" if request.action is not None else "command",

@@ -31,6 +31,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "button.digest.now": {"en": "Post again now", "cs": "Poslat znovu teď"},
     "button.confirm": {"en": "Confirm", "cs": "Potvrdit"},
     "button.cancel": {"en": "Cancel", "cs": "Zrušit"},
+    "audit.not_recorded": {
+        "en": "I could not record this request, so I set nothing up. Please try again in a moment.",
+        "cs": "Tento požadavek se mi nepodařilo zaznamenat, proto jsem nic nepřipravil. Zkuste to "
+        "prosím za chvíli znovu.",
+    },
     # The audit command
     "cmd.audit.help": {
         "en": "Who did what, newest first: everyone's, yours (`me`) or a user's, over the last "

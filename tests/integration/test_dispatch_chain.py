@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
+
+from bot.cards import render_markdown
+from bot.chain.access import access
 from bot.chain.audit import audit
 from bot.chain.guards import already_handled, ignore_self
+from bot.chain.rate_limit import rate_limit
 from bot.chain.turn import Next, Turn
-from bot.dispatch import Request, dispatch
+from bot.dispatch import Request, dispatch, is_silent
+from commands.registry import Role
 from commands.replies import Reply
 from commands.runner import Handled
 from commands.views import ErrorKind, Msg, NoticeView
 from onboarding.service import OnboardingService
-from storage.models import AuditEntryRow
-from tests.support.chat import ADMIN, Chat
+from storage.models import AuditEntryRow, ConfirmationRow
+from tests.support.chat import ADMIN, ORG, STRANGER, VIEWER, Chat
 
 
 def test_an_unexpected_failure_is_one_apology_with_a_reference_and_one_entry(
@@ -64,10 +72,17 @@ def test_a_confirmation_and_its_audit_entry_are_one_unit_of_work(chat: Chat, mon
         raise RuntimeError("the audit table is full")
 
     monkeypatch.setattr("storage.repositories.AuditRepository.record", no_entry)
+    before = _codes(chat)
     said = chat.say("delete 420580183919@voip.novlog.example")
-    assert said.ok and said.result == "pending"  # the person still gets the answer
-    with chat.bot.db.uow() as uow:  # but no code was issued without its entry
-        assert uow.confirmations.get(said.view.code) is None  # type: ignore[union-attr]
+    # No code is issued without its entry, and none is offered that was not kept.
+    assert not said.ok and said.result == "unavailable"
+    assert "I could not record this request, so I set nothing up." in said.markdown
+    assert _codes(chat) == before
+
+
+def _codes(chat: Chat) -> list[str]:
+    with chat.bot.db.uow() as uow:
+        return list(uow.session.scalars(sa.select(ConfirmationRow.code)))
 
 
 def test_the_audit_reads_what_ran_not_the_text(chat: Chat):
@@ -133,3 +148,49 @@ def test_the_guard_and_audit_links_over_a_fake_unit_of_work(chat: Chat):
     uow.audit.done.append("service.retry")
     again = dispatch(chat.bot, Request(person_email="ada@x.example"), uow=fake, chain=chain)
     assert again.result == "repeated" and len(uow.audit.entries) == 1
+
+
+# --- the access and rate-limit links alone, with a stub for the rest of the chain -------------
+
+
+def test_the_access_link_hands_on_the_role_or_answers_itself(chat: Chat):
+    ran: list[Role | None] = []
+    viewer = Turn(
+        chat.bot, Request(person_email=VIEWER, text="status", org_id=ORG), FakeUnitOfWork()
+    )
+    access(viewer, lambda: (ran.append(viewer.role), Handled(Reply(NoticeView(()))))[1])
+    assert ran == [Role.VIEWER]
+    stranger = Turn(
+        chat.bot, Request(person_email=STRANGER, text="status", org_id=ORG), FakeUnitOfWork()
+    )
+    refused = access(stranger, lambda: pytest.fail("a stranger must not get further"))
+    assert refused.reply.view.kind is ErrorKind.FORBIDDEN and refused.spec is not None
+    assert refused.spec.name == "status" and stranger.role is None
+
+
+@dataclass
+class BusyAudit(FakeAudit):
+    nth: datetime | None = None
+    told: bool = False
+
+    def nth_request_at(self, actor: str, n: int, **kw: object) -> datetime | None:
+        return self.nth
+
+    def has_result(self, actor: str, **kw: object) -> bool:
+        return self.told
+
+
+def test_the_rate_limit_link_says_slow_down_once_then_nothing(chat: Chat):
+    now = chat.bot.clock.now()
+    uow = FakeUnitOfWork(audit=BusyAudit(nth=now - timedelta(seconds=50)))
+    turn = Turn(chat.bot, Request(person_email=ADMIN, text="states"), uow)
+    slow = rate_limit(turn, lambda: pytest.fail("over the limit: the command must not run"))
+    assert slow.reply.view.kind is ErrorKind.UNAVAILABLE and turn.result == "throttled"
+    assert "Try again in 10 s." in render_markdown(slow.reply.view, "en")
+    uow.audit.told = True
+    again = Turn(chat.bot, Request(person_email=ADMIN, text="states"), uow)
+    assert is_silent(rate_limit(again, lambda: pytest.fail("still over")).reply)
+    calm = Turn(
+        chat.bot, Request(person_email=ADMIN, text="states"), FakeUnitOfWork(audit=BusyAudit())
+    )
+    assert rate_limit(calm, lambda: Handled(Reply(NoticeView(())))).reply.ok

@@ -17,5 +17,5 @@ def test_a_small_profile_measures_each_command(monkeypatch: pytest.MonkeyPatch, 
     out = capsys.readouterr().out
     figures = re.findall(r"^  (.+?)\s+median\s+([\d.]+) ms", out, re.MULTILINE)
     assert [name for name, _ in figures][:2] == ["help", "status pending"]
-    assert len(figures) == 3 and all(float(ms) > 0 for _, ms in figures)
-    assert out.count("=== ") == 3 and "dispatch" in out  # each profile reaches the chain
+    assert len(figures) == 4 and all(float(ms) > 0 for _, ms in figures)
+    assert out.count("=== ") == 4 and "dispatch" in out  # each profile reaches the chain
