@@ -6,7 +6,7 @@ and PostgreSQL behave the same.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -272,6 +272,8 @@ class StatusTransitionRow(Base):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "to_status", "at", name="uq_status_transitions_change"),
         sa.Index("ix_status_transitions_user", "user_id", "at"),
+        # Covers the trend's count per day and move: read off the index, not the table.
+        sa.Index("ix_status_transitions_day", "day", "customer_id", "from_status", "to_status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -282,6 +284,7 @@ class StatusTransitionRow(Base):
     from_status: Mapped[str | None] = mapped_column(sa.String(40))
     to_status: Mapped[str] = mapped_column(sa.String(40))
     at: Mapped[datetime] = mapped_column(index=True)
+    day: Mapped[date] = mapped_column(sa.Date)  # ``at``'s UTC date, for the trend
     error_code: Mapped[int | None]
     error_text: Mapped[str | None] = mapped_column(sa.Text)
     cause: Mapped[str] = mapped_column(sa.String(20))  # sync, command, card

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,6 +54,7 @@ class TransitionRepository:
             "from_status": change.from_status,
             "to_status": change.to_status,
             "at": change.at,
+            "day": change.at.astimezone(UTC).date(),
             "error_code": change.error_code,
             "error_text": change.error_text,
             "cause": change.cause,
@@ -118,14 +119,14 @@ class TransitionRepository:
         return int(getattr(self.session.execute(stmt), "rowcount", 0) or 0)
 
     def daily_moves(
-        self, start: datetime, *, customer: str | None = None
-    ) -> list[tuple[str, str | None, str, int]]:
-        """(day as ``YYYY-MM-DD``, from, to, how many) of the changes at or after ``start``."""
-        day = sa.func.date(StatusTransitionRow.at)
+        self, start: date, *, customer: str | None = None
+    ) -> list[tuple[date, str | None, str, int]]:
+        """(day, from, to, how many) of the changes on ``start`` and the days after."""
+        day = StatusTransitionRow.day
         stmt = sa.select(
             day, StatusTransitionRow.from_status, StatusTransitionRow.to_status, sa.func.count()
-        ).where(StatusTransitionRow.at >= start)
+        ).where(day >= start)
         if customer is not None:
             stmt = stmt.where(StatusTransitionRow.customer_id == customer)
         stmt = stmt.group_by(day, StatusTransitionRow.from_status, StatusTransitionRow.to_status)
-        return [(str(d), f, t, int(n)) for d, f, t, n in self.session.execute(stmt)]
+        return [(d, f, t, int(n)) for d, f, t, n in self.session.execute(stmt)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot.bootstrap import Bot
@@ -152,3 +153,36 @@ def test_the_alert_in_czech(sqlite_database: Database, clock: ManualClock, tmp_p
     assert check_watches(bot) == 1
     [alert] = _outbox(bot)
     assert "Nově v chybě: 1" in (alert.markdown or "")
+
+
+def test_two_processes_checking_at_the_same_moment_post_once(
+    database: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    """Both checks run at once (threads, a barrier between them): one claims, one posts."""
+    if database.is_sqlite:
+        pytest.skip("SQLite has one writer; the race is PostgreSQL's (both insert the same keys)")
+    import threading
+
+    bots = [
+        build_chat_bot(Database(database.engine), clock, tmp_path / name) for name in ("a", "b")
+    ]
+    chat = Chat(bots[0])
+    assert chat.say("watch errors").ok
+    _fail(chat, _retryable(bots[0], 3))
+    clock.advance(STEP * 10)
+    bots[0].service.refresh()  # the sync has run: both checks see the same new errors
+    barrier = threading.Barrier(2)
+    posted: list[int] = []
+
+    def check(bot: Bot) -> None:
+        barrier.wait()
+        posted.append(check_watches(bot))
+
+    threads = [threading.Thread(target=check, args=(b,)) for b in bots]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(posted) == [0, 1]
+    [alert] = _outbox(bots[0])
+    assert "New in error: 3" in (alert.markdown or "")

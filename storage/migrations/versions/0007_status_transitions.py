@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("from_status", sa.String(length=40), nullable=True),
         sa.Column("to_status", sa.String(length=40), nullable=False),
         sa.Column("at", UTCDateTime(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("error_code", sa.Integer(), nullable=True),
         sa.Column("error_text", sa.Text(), nullable=True),
         sa.Column("cause", sa.String(length=20), nullable=False),
@@ -39,6 +40,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("status_transitions") as batch_op:
         batch_op.create_index("ix_status_transitions_user", ["user_id", "at"], unique=False)
+        batch_op.create_index(
+            "ix_status_transitions_day",
+            ["day", "customer_id", "from_status", "to_status"],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_status_transitions_at"), ["at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_status_transitions_cause_ref"), ["cause_ref"], unique=False
