@@ -63,6 +63,7 @@ def _changes(db: Database, rng: random.Random) -> int:
                     "from_status": rng.choice(_STATUSES),
                     "to_status": status,
                     "at": at,
+                    "day": at.date(),
                     "cause": "sync",
                 }
             )
