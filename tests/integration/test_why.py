@@ -214,3 +214,16 @@ def test_over_webex_the_template_is_checked_in_partner_hub(
     assert "The bot cannot read the template of" in said.markdown
     assert "View Templates" in said.markdown
     assert "Další krok:" in said.markdown_in("cs")
+
+
+def test_the_next_action_button_does_what_it_says(chat: Chat) -> None:
+    from tests.unit.test_cards_actions import click
+
+    sub = _with_code(chat.bot, 10061)
+    card = check(chat.say(f"why {sub.user_id}").card)
+    retry = next(c for c in clicks(card) if c[0]["data"]["action"] == "user.retry")
+    done = click(chat, retry)  # the suggested email, as the card holds it
+    assert done.ok, done.markdown
+    assert sub.email is not None and sub.email in done.markdown
+    history = chat.say(f"history {sub.user_id}", who=VIEWER)
+    assert "card click of ada.admin@partner.example" in history.markdown
