@@ -14,12 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.cards.digest import digest_card, digest_markdown
 from bot.settings import ConfigError, DigestSettings, Settings
 from commands.digest import DigestView
 from i18n import DEFAULT_LOCALE
+from onboarding.chart import chart_png
 from onboarding.clock import Clock
 from onboarding.digest import (
     Content,
@@ -35,6 +37,7 @@ from onboarding.digest import (
 )
 from onboarding.errors import InvalidInput
 from onboarding.service import OnboardingService
+from onboarding.trend import DEFAULT_DAYS, build_trend
 from storage.digests import DigestRepository
 from storage.languages import LanguageScope
 from storage.models import DigestRow
@@ -113,6 +116,7 @@ def fire_digest(
     grace: timedelta | None = None,
     post: bool = True,
     on_built: Callable[[float], None] | None = None,
+    chart_dir: Path | None = None,
 ) -> DigestResult:
     """Post digest ``digest_id`` for ``fire_time`` at most once, however often this is called.
 
@@ -141,6 +145,7 @@ def fire_digest(
     if not post:
         return DigestResult(digest_id, fire_time, Outcome.PREVIEW, markdown, card, report)
     send = should_post(spec, report)
+    chart = digest_chart(service, chart_dir, locale) if send and chart_dir is not None else None
     with db.uow() as uow:
         run_id = record_run(uow.session, spec, fire_time, report, posted=send, now=now)
         if run_id is None:
@@ -148,10 +153,24 @@ def fire_digest(
         if send:
             message = OutgoingMessage(room_id=spec.space_id, markdown=markdown, card=card)
             uow.outbox.enqueue(message, dedupe_key=dedupe_key(digest_id, fire_time), now=now)
+            if chart is not None:  # Webex allows one file per message: the chart comes next
+                drawn = OutgoingMessage(room_id=spec.space_id, file_path=str(chart))
+                uow.outbox.enqueue(
+                    drawn, dedupe_key=dedupe_key(digest_id, fire_time) + ":chart", now=now
+                )
         uow.commit()
     outcome = Outcome.POSTED if send else Outcome.QUIET
     log.info("digest %s at %s: %s", digest_id, fire_time.isoformat(), outcome.value)
     return DigestResult(digest_id, fire_time, outcome, markdown, card, report)
+
+
+def digest_chart(service: OnboardingService, directory: Path, locale: str) -> Path | None:
+    """The 14-day trend chart a digest attaches; None (logged) when it cannot be drawn."""
+    try:
+        return chart_png(build_trend(service, days=DEFAULT_DAYS), directory, locale)
+    except Exception:
+        log.exception("digest trend chart not drawn; the digest goes without it")
+        return None
 
 
 def fire_due_digest(
@@ -164,6 +183,7 @@ def fire_due_digest(
     locale: str = DEFAULT_LOCALE,
     options: DigestOptions | None = None,
     on_built: Callable[[float], None] | None = None,
+    chart_dir: Path | None = None,
 ) -> DigestResult | None:
     """Post the digest's latest firing at or before now, if within ``grace``; what cron jobs run.
 
@@ -187,6 +207,7 @@ def fire_due_digest(
         options=options,
         grace=grace,
         on_built=on_built,
+        chart_dir=chart_dir,
     )
 
 
@@ -209,6 +230,7 @@ def run_digest(
         options=digest_options(bot.settings),
         post=post,
         on_built=digest_timer(bot),
+        chart_dir=bot.files_dir if post else None,
     )
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.pool import NullPool
 
 from bot.jobs import DEFAULT_GRACE, DigestResult, digest_options, digest_timer, fire_due_digest
+from bot.periodic import default_chores, run_due
 from onboarding.digest import DigestSpec, cron_trigger
 from storage.digests import DigestRepository
 from storage.models import LockRow
@@ -248,6 +249,7 @@ class DigestScheduler:
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()
         self.on_leadership: Callable[[bool], None] | None = None  # for logs and tests
+        self.chores = default_chores(bot)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -310,6 +312,7 @@ class DigestScheduler:
                 self._step_up()
             else:
                 self.reconcile()
+            run_due(self.bot, self.chores)  # history retention, alerts (bot/periodic.py)
             return True
 
     def _step_up(self) -> None:
@@ -404,6 +407,7 @@ class DigestScheduler:
             locale=bot.settings.locale,
             options=digest_options(bot.settings),
             on_built=digest_timer(bot),
+            chart_dir=bot.files_dir,
         )
 
 

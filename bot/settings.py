@@ -258,6 +258,8 @@ class Settings(BaseSettings):
     """Warn about Delayed claims ending within this many days."""
     commands_per_minute: int = Field(default=30, ge=1)
     """How many commands one person may run per minute."""
+    history_days: int = Field(default=180, ge=1)
+    """How long each user's status history is kept, in days."""
     sandbox: SandboxSettings = SandboxSettings()
     """The embedded demo provider."""
     sync: SyncSettings = SyncSettings()

@@ -6,6 +6,7 @@ command's Czech names are in ``commands.czech``, registered once all commands ar
 """
 
 from commands import help, status, users, export, template, states, digest, confirm, audit, language  # noqa: I001
+from commands import history, why, watch, trend
 from commands.czech import name_commands_in_czech
 from commands.registry import REGISTRY
 
@@ -17,9 +18,13 @@ __all__ = [
     "digest",
     "export",
     "help",
+    "history",
     "language",
     "states",
     "status",
     "template",
+    "trend",
     "users",
+    "watch",
+    "why",
 ]

@@ -34,8 +34,15 @@ CZECH_NAMES: Mapping[str, tuple[str, ...]] = {
     "digest now": ("přehled teď",),
     "confirm": ("potvrdit",),
     "cancel": ("zrušit",),
-    "audit": ("audit", "historie"),
+    "audit": ("audit", "záznam činností"),
     "language": ("jazyk",),
+    "history": ("historie", "průběh"),
+    "why": ("proč",),
+    "watch": ("hlídat", "hlídání"),
+    "watch errors": ("hlídat chyby",),
+    "watch stuck": ("hlídat uvízlé",),
+    "watch off": ("hlídat vypnout",),
+    "trend": ("vývoj", "trend"),
 }
 
 

@@ -11,6 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from commands.history_views import (
+    HistoryView,
+    TrendView,
+    WatchAlertView,
+    WatchListView,
+    WhyView,
+)
 from commands.registry import CommandSpec, Role
 from i18n import has
 from onboarding.digest import DigestEntry, DigestReport, DigestSpec
@@ -357,5 +364,10 @@ View = (
     | DigestSavedView
     | DigestStoppedView
     | AuditView
+    | HistoryView
+    | WhyView
+    | WatchListView
+    | WatchAlertView
+    | TrendView
 )
 """Every answer a handler can give; ``bot.cards`` has a markdown and a card renderer for each."""

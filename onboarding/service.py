@@ -19,6 +19,7 @@ from onboarding.emails import normalise_email
 from onboarding.error_knowledge import Tip, advice_for
 from onboarding.errors import InvalidInput, NotFound, OnboardingError, Refused
 from onboarding.export import COLUMNS, SOURCE_COLUMNS, csv_records, write_csv
+from onboarding.history import Acting, Timeline, acting, timeline
 from onboarding.mapping import customer_from_row, org_user_from_row, subscriber_from_row
 from onboarding.model import (
     ControlHubState,
@@ -144,6 +145,12 @@ class OnboardingService:
                 raise InvalidInput("user.ambiguous", ref=ref, count=len(rows), ids=ids)
             return subscriber_from_row(rows[0])
 
+    def history(self, ref: str, *, limit: int = 50) -> Timeline:
+        """A subscriber's status changes and what people did to them, newest first."""
+        sub = self.find_subscriber(ref)
+        with self.db.uow() as uow:
+            return timeline(uow, sub, limit=limit)
+
     def error_report(self, ref: str) -> ErrorReport:
         """The exact error text and codes of a subscriber (what *Copy error text* copies)."""
         sub = self.find_subscriber(ref)
@@ -264,17 +271,21 @@ class OnboardingService:
         text: str | None = None,
     ) -> ActionOutcome:
         target = ref
+        # Only the provider's action is the person's doing: the refresh of the lookup before it
+        # applies moves the provider made on its own.
+        deed = acting(actor.email, actor.via)
         try:
             sub = self.find_subscriber(ref)
             target = sub.email or sub.user_id
-            outcome = run(sub)
+            with deed:
+                outcome = run(sub)
         except OnboardingError as exc:
-            self._audit(actor, action, target, _result_of(exc), exc.message(), text)
+            self._audit(actor, action, target, _result_of(exc), exc.message(), text, deed)
             raise
         except Exception as exc:
-            self._audit(actor, action, target, "error", type(exc).__name__, text)
+            self._audit(actor, action, target, "error", type(exc).__name__, text, deed)
             raise
-        self._audit(actor, action, target, "ok" if outcome.ok else "failed", None, text)
+        self._audit(actor, action, target, "ok" if outcome.ok else "failed", None, text, deed)
         return outcome
 
     def _audit(
@@ -285,22 +296,25 @@ class OnboardingService:
         result: str,
         detail: str | None,
         text: str | None,
+        deed: Acting | None = None,
     ) -> None:
         with self.db.uow() as uow:
-            uow.audit.record(
-                AuditEntryRow(
-                    at=self.clock.now(),
-                    actor=actor.email,
-                    via=actor.via,
-                    space_id=actor.space_id,
-                    action=f"service.{action}",
-                    text=text,
-                    target=target,
-                    result=result,
-                    detail=detail,
-                    correlation_id=actor.correlation_id,
-                )
+            entry = AuditEntryRow(
+                at=self.clock.now(),
+                actor=actor.email,
+                via=actor.via,
+                space_id=actor.space_id,
+                action=f"service.{action}",
+                text=text,
+                target=target,
+                result=result,
+                detail=detail,
+                correlation_id=actor.correlation_id,
             )
+            uow.audit.record(entry)
+            if deed is not None:  # the status changes this action made point at its entry
+                uow.session.flush()
+                uow.history.link_audit(deed.ref, entry.id)
             uow.commit()
 
     # --- Control Hub ----------------------------------------------------------------------

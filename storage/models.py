@@ -6,7 +6,7 @@ and PostgreSQL behave the same.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -299,3 +299,66 @@ class LanguageRow(Base):
     locale: Mapped[str] = mapped_column(sa.String(10))
     set_by: Mapped[str] = mapped_column(sa.String(320))
     set_at: Mapped[datetime]
+
+
+class StatusTransitionRow(Base):
+    """One status change of a subscriber as its provider reported it, stored once.
+
+    Unique per (BroadWorks user ID, new status, when): two syncs that see the same change, or a
+    sandbox step and a sync reading it back, store one row. ``cause`` is ``sync`` (the provider
+    moved the user), ``command`` or ``card`` (the bot's own action, with its audit entry).
+    """
+
+    __tablename__ = "status_transitions"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "to_status", "at", name="uq_status_transitions_change"),
+        sa.Index("ix_status_transitions_user", "user_id", "at"),
+        # Covers the trend's count per day and move: read off the index, not the table.
+        sa.Index("ix_status_transitions_day", "day", "customer_id", "from_status", "to_status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(200))
+    subscriber_id: Mapped[str] = mapped_column(sa.String(200))
+    customer_id: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    from_status: Mapped[str | None] = mapped_column(sa.String(40))
+    to_status: Mapped[str] = mapped_column(sa.String(40))
+    at: Mapped[datetime] = mapped_column(index=True)
+    day: Mapped[date] = mapped_column(sa.Date)  # ``at``'s UTC date, for the trend
+    error_code: Mapped[int | None]
+    error_text: Mapped[str | None] = mapped_column(sa.Text)
+    cause: Mapped[str] = mapped_column(sa.String(20))  # sync, command, card
+    actor: Mapped[str | None] = mapped_column(sa.String(320))
+    cause_ref: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    audit_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class WatchRow(Base):
+    """A space's alert: new errors (of one customer, or all) or users crossing the stuck lines."""
+
+    __tablename__ = "watches"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    space_id: Mapped[str] = mapped_column(sa.String(200), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # errors, stuck
+    customer_id: Mapped[str | None] = mapped_column(sa.String(200))
+    created_by: Mapped[str] = mapped_column(sa.String(320))
+    created_at: Mapped[datetime]
+    enabled: Mapped[bool] = mapped_column(default=True)
+
+
+class WatchAlertRow(Base):
+    """One thing a watch alerted about; unique per (watch, key), so it is posted at most once.
+
+    Inserted in the transaction that puts the alert message in the outbox: of two processes
+    seeing the same new error, exactly one gets the row and posts.
+    """
+
+    __tablename__ = "watch_alerts"
+    __table_args__ = (sa.UniqueConstraint("watch_id", "key", name="uq_watch_alerts_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(sa.ForeignKey("watches.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime]

@@ -21,6 +21,8 @@ from storage.repositories import (
     SubscriberRepository,
     SyncStateRepository,
 )
+from storage.transitions import TransitionRepository
+from storage.watches import WatchRepository
 
 
 class UnitOfWork:
@@ -38,6 +40,8 @@ class UnitOfWork:
     events: WebhookEventRepository
     digests: DigestRepository
     languages: LanguageRepository
+    history: TransitionRepository  # every status change (``transitions`` is the sandbox's)
+    watches: WatchRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -55,6 +59,8 @@ class UnitOfWork:
         self.events = WebhookEventRepository(self.session)
         self.digests = DigestRepository(self.session)
         self.languages = LanguageRepository(self.session)
+        self.history = TransitionRepository(self.session)
+        self.watches = WatchRepository(self.session)
         return self
 
     def __exit__(

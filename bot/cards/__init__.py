@@ -13,7 +13,21 @@ import logging
 from typing import Any
 
 # Importing each family registers its renderers (``bot.cards._render``).
-from bot.cards import _ac, actions, audit, digest, errors, help, states, status, templates  # noqa: F401
+from bot.cards import (  # noqa: F401
+    _ac,
+    actions,
+    audit,
+    digest,
+    errors,
+    help,
+    history,
+    states,
+    status,
+    templates,
+    trend,
+    watch,
+    why,
+)
 from bot.cards._md import MAX_BYTES, clamp
 from bot.cards._render import card_renderers, markdown_renderers
 

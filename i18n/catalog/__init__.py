@@ -13,12 +13,16 @@ from i18n.catalog import (
     csv_headers,
     digests,
     errors,
+    history,
     language,
     ops,
     sandbox,
     states,
+    trend,
+    watch,
     web,
     webex_provider,
+    why,
 )
 
 _TABLES = (
@@ -34,6 +38,10 @@ _TABLES = (
     ops.MESSAGES,
     language.MESSAGES,
     csv_headers.MESSAGES,
+    history.MESSAGES,
+    why.MESSAGES,
+    watch.MESSAGES,
+    trend.MESSAGES,
 )
 
 

@@ -6,6 +6,9 @@ through Babel's rule for the message's ``n`` (or ``count``). A count is never wr
 fixed form ("dalších 2 zákazníků"): a message whose words depend on a number belongs here.
 """
 
+#: CLDR's plural categories for Czech, for a message worded the same in each of them.
+CS_FORMS = ("one", "few", "many", "other")
+
 COUNTED: dict[str, dict[str, dict[str, str]]] = {
     "ratelimit.slow_down": {
         "en": {
@@ -259,6 +262,34 @@ COUNTED: dict[str, dict[str, dict[str, str]]] = {
                 "restartujte."
             )
             for form, unit in (("one", "den"), ("few", "dny"), ("many", "dne"), ("other", "dní"))
+        },
+    },
+    "trend.bad_days": {
+        "en": {
+            "one": "{n} day is out of range: from 2 to {most}.",
+            "other": "{n} days is out of range: from 2 to {most}.",
+        },
+        "cs": {form: "Počet dní {n} je mimo rozsah: od 2 do {most}." for form in CS_FORMS},
+    },
+    "trend.title": {
+        "en": {"one": "Users per status, the last day", "other": "Users per status, last {n} days"},
+        "cs": {
+            "one": "Uživatelé podle stavu, poslední den",
+            "few": "Uživatelé podle stavu, poslední {n} dny",
+            "many": "Uživatelé podle stavu, posledních {n} dne",
+            "other": "Uživatelé podle stavu, posledních {n} dní",
+        },
+    },
+    "trend.title_of": {
+        "en": {
+            "one": "Users of {customer} per status, the last day",
+            "other": "Users of {customer} per status, last {n} days",
+        },
+        "cs": {
+            "one": "Uživatelé zákazníka {customer} podle stavu, poslední den",
+            "few": "Uživatelé zákazníka {customer} podle stavu, poslední {n} dny",
+            "many": "Uživatelé zákazníka {customer} podle stavu, posledních {n} dne",
+            "other": "Uživatelé zákazníka {customer} podle stavu, posledních {n} dní",
         },
     },
 }

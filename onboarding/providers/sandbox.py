@@ -43,6 +43,7 @@ from onboarding.demo_data import (
     webex_id,
 )
 from onboarding.errors import InvalidInput, NotFound, Refused
+from onboarding.history import note_change
 from onboarding.lifecycle import EntryRule
 from onboarding.mapping import customer_from_row, errors_to_json, subscriber_from_row
 from onboarding.model import (
@@ -142,7 +143,7 @@ class SandboxProvider:
                     break
                 for transition in due:
                     changed.add(transition.subscriber_id)
-                    self._run_chain(uow.session, transition, now)
+                    self._run_chain(uow, transition, now)
                 uow.commit()
         return SyncReport(changed=len(changed), removed=0, complete=True, fresh_as_of=now)
 
@@ -185,12 +186,14 @@ class SandboxProvider:
                 and address.lower() == (row.email or "").lower()
             ):
                 return self._resend_consent(uow, row, now)
+            before = row.status
             row.email = address
             row.status = _PS.PENDING_EMAIL_VALIDATION.value
             row.errors = []
             row.person_id = None
             row.self_activated = False
             row.last_status_change = now
+            note_change(uow, row, before)
             uow.transitions.put(
                 SandboxTransitionRow(
                     subscriber_id=row.id,
@@ -256,6 +259,7 @@ class SandboxProvider:
             if row.status == _PS.PROVISIONED:
                 row.status = _PS.UPDATING.value
                 row.last_status_change = now
+                note_change(uow, row, _PS.PROVISIONED.value)
                 uow.transitions.put(
                     SandboxTransitionRow(
                         subscriber_id=row.id,
@@ -332,15 +336,18 @@ class SandboxProvider:
     def _duration(self, subscriber_id: str, email: str, stage: str) -> timedelta:
         return self.step * (1 + _hash(self.random_seed, subscriber_id, email.lower(), stage) % 3)
 
-    def _run_chain(self, session: Session, transition: SandboxTransitionRow, now: datetime) -> None:
+    def _run_chain(self, uow: UnitOfWork, transition: SandboxTransitionRow, now: datetime) -> None:
         """Apply ``transition`` and every later step of its chain that is also due by ``now``."""
+        session = uow.session
         if transition.subscriber_id.startswith(ORG_USER_KEY):
             self._verify_org_user(session, transition)
             session.delete(transition)
             return
         row = session.get(SubscriberRow, transition.subscriber_id)
         while row is not None:
+            before = row.status
             nxt = self._apply(row, transition)
+            note_change(uow, row, before)  # each step, in the transaction that makes it
             if nxt is None:
                 session.delete(transition)
                 return

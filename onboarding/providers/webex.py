@@ -47,6 +47,7 @@ import sqlalchemy as sa
 from onboarding.clock import Clock
 from onboarding.email_owners import Holder, email_in_use
 from onboarding.errors import OnboardingError, ProviderPermission, ProviderUnavailable
+from onboarding.history import note_change
 from onboarding.mapping import org_user_from_row, org_user_to_row, subscriber_to_row
 from onboarding.model import (
     ControlHubState,
@@ -448,7 +449,8 @@ class WebexProvider:
         with self.db.uow() as uow:
             if new.id != sub.id:
                 uow.subscribers.delete(sub.id)
-            uow.subscribers.add(subscriber_to_row(new))
+            uow.subscribers.add(row := subscriber_to_row(new))
+            note_change(uow, row, sub.status.value)
             uow.session.execute(
                 sa.delete(SyncStateRow).where(SyncStateRow.name == _reprovision_name(sub.user_id))
             )
@@ -568,7 +570,11 @@ class WebexProvider:
 
     def _store(self, sub: Subscriber) -> None:
         with self.db.uow() as uow:
-            uow.subscribers.add(subscriber_to_row(sub))
+            stored = uow.subscribers.get(sub.id)
+            before = None if stored is None else stored.status
+            uow.subscribers.add(row := subscriber_to_row(sub))
+            if stored is not None:
+                note_change(uow, row, before)
             uow.commit()
 
     def _gone(self, sub: Subscriber, steps: list[Step]) -> ActionOutcome:

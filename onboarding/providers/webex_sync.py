@@ -49,6 +49,7 @@ from onboarding.errors import (
     ProviderPermission,
     ProviderUnavailable,
 )
+from onboarding.history import note_change
 from onboarding.mapping import (
     customer_to_row,
     org_user_from_row,
@@ -207,8 +208,12 @@ class SubscriberSync:
                 stamp = epoch_ms(sub.last_status_change)
                 max_seen = stamp if max_seen is None else max(int(max_seen), stamp)
                 self._retire_replaced(uow, sub, pending)
-                if not _same(uow.subscribers.get(sub.id), sub):
-                    uow.subscribers.add(subscriber_to_row(sub))
+                stored = uow.subscribers.get(sub.id)
+                if not _same(stored, sub):
+                    before = None if stored is None else stored.status
+                    uow.subscribers.add(row := subscriber_to_row(sub))
+                    if stored is not None:  # a user seen for the first time did not change
+                        note_change(uow, row, before)
                     changed += 1
             pages = int(cursor["pages"]) + 1
             if full:

@@ -42,6 +42,18 @@ SECRET = "doctor-webhook-secret-0123456789"
 NOW = datetime.now(UTC)
 
 
+def _head() -> str:
+    """The latest migration (the integrator re-chains the branches' numbers)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.db import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return str(ScriptDirectory.from_config(cfg).get_current_head())
+
+
 @dataclass
 class World:
     emulator: WebexEmulator

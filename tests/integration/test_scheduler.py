@@ -113,8 +113,11 @@ def _digest(bot: Bot, cron: str = "0 8 * * *") -> int:
 
 def _posts(db: Database) -> list[tuple[str, datetime]]:
     with db.uow() as uow:
-        keys = list(uow.session.scalars(sa.select(OutboxRow.dedupe_key).order_by(OutboxRow.id)))
+        every = list(uow.session.scalars(sa.select(OutboxRow.dedupe_key).order_by(OutboxRow.id)))
         runs = list(uow.session.scalars(sa.select(DigestRunRow.fire_time)))
+    # Each posted digest is its message and, right after it, its trend chart (issue 14.4).
+    keys = [k for k in every if not k.endswith(":chart")]
+    assert [k for k in every if k.endswith(":chart")] == [f"{k}:chart" for k in keys]
     assert len(keys) == len(runs)
     return [(k, r) for k, r in zip(keys, sorted(runs), strict=True)]
 

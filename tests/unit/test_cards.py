@@ -56,6 +56,7 @@ MARKDOWN_ONLY = {
     v.DigestListView,
     v.DigestSavedView,
     v.DigestStoppedView,
+    v.WatchListView,  # like the digest list: a few lines, no buttons
 }
 
 
@@ -146,6 +147,16 @@ def test_an_unknown_view_is_a_type_error():
         cards.render_card(object(), "en")
 
 
+def _alert(stuck: v.StuckView) -> v.View:
+    """A watch's alert (posted by the scheduler, not a command) with both kinds of item."""
+    from commands.history_views import WatchAlertView
+    from onboarding.watch import ErrorAlert, Watch, WatchKind
+
+    watch = Watch(1, "space-ops", WatchKind.ERRORS, None, "ada@partner.example", NOW)
+    error = ErrorAlert("4205550003@voip.example", None, "acme-cz", NOW, 10045, "*taken* <b>")
+    return WatchAlertView(watch, errors=(error,), stuck=stuck.users, now=NOW)
+
+
 def _views_from_commands(chat: Chat) -> list[object]:
     err = first_sub(chat, "errors")
     provisioned = first_sub(chat, "provisioned")
@@ -187,6 +198,13 @@ def _views_from_commands(chat: Chat) -> list[object]:
         chat.say("digest off 1"),
         chat.say("audit"),
         chat.say("audit me 30"),
+        chat.say(f"history {err.id}"),  # issue 14's views
+        chat.say(f"why {err.id}"),
+        chat.say(f"why {stuck.users[0].user.email}"),
+        chat.say("watch errors"),
+        chat.say("watch"),
+        Reply(_alert(stuck)),
+        chat.say("trend 3"),
     ]
     confirm = next(r.view for r in replies if isinstance(r.view, v.ConfirmView))
     replies.append(chat.say(f"cancel {confirm.code}"))
