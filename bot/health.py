@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from bot.bootstrap import Bot
 from bot.metrics import Metrics, StoreFigures
+from bot.periodic import Periodic
 from bot.webex import WebexError, WebexGateway, WebexUnavailable
 from bot.webhooks_admin import target_url_from, webhook_problems
 from storage.backlog import BacklogRepository
@@ -138,28 +139,15 @@ class WebexProbe:
         self.admin = _quick(admin) if admin is not None else None
         self.status = WebexStatus()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._every = Periodic("webex-probe", self.check, "the Webex probe failed")
 
     def start(self) -> None:
         """Probe now and then every ``interval`` seconds."""
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="webex-probe", daemon=True)
-        self._thread.start()
+        self._every.start(self.interval)
 
     def stop(self) -> None:
         """Stop probing."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(5.0)
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.check()
-            except Exception:  # the probe must outlive anything one round throws
-                log.exception("the Webex probe failed")
-            self._stopping.wait(self.interval)
+        self._every.stop()
 
     def latest(self, max_age: float) -> WebexStatus:
         """The last probe; probing now only without a background thread, or when the last one
@@ -167,7 +155,7 @@ class WebexProbe:
         with self._lock:
             status = self.status
         age = time.monotonic() - status.checked_at
-        running = self._thread is not None and self._thread.is_alive()
+        running = self._every.running
         if age < max_age or (running and status.checked_at != float("-inf")):
             return status
         return self.check()
