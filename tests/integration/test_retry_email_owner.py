@@ -15,7 +15,6 @@ import pytest
 
 from bot.cards import render_markdown
 from commands.context import CommandContext
-from commands.registry import Role
 from commands.runner import run_action, run_text
 from onboarding.clock import ManualClock
 from onboarding.demo_data import ensure_demo_data
@@ -24,6 +23,7 @@ from onboarding.providers.sandbox import SandboxProvider
 from onboarding.service import Actor, OnboardingService
 from storage.uow import Database, UnitOfWork
 from tests.integration import test_ask_webex as webex_cli
+from tests.support.commands import command_context
 
 LUCIE = "lucie.vesela@acme-cz.example"
 JAMES = "james.smith@novlog.example"
@@ -44,17 +44,7 @@ def chat(service: OnboardingService, database: Database, clock: ManualClock, tmp
     """Type a command (or click a card action) as the admin; returns (ok, markdown)."""
 
     def context(uow: UnitOfWork) -> CommandContext:
-        return CommandContext(
-            uow=uow,
-            service=service,
-            actor=Actor("admin@partner.example", via="chat"),
-            role=Role.ADMIN,
-            clock=clock,
-            db=database,
-            files_dir=tmp_path,
-            locale="en",
-            page_size=100,
-        )
+        return command_context(uow, service, database, clock, tmp_path)
 
     def say(text: str) -> Said:
         with database.uow() as uow:
