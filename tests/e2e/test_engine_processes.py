@@ -9,12 +9,10 @@ sharing PostgreSQL, every command has exactly one answer, and the last one is ou
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
 import requests
-import sqlalchemy as sa
 
 from tests.support.engine import BotProcess, Burst, watch_arrivals
 
@@ -101,22 +99,6 @@ def test_sigterm_mid_burst_stops_accepting_finishes_and_exits_cleanly(webex, tmp
         f"SIGTERM: exited in {stopped_in:.1f} s; {outcome.summary()}; "
         f"all answered {time.monotonic() - restarted:.1f} s after the restart"
     )
-
-
-@pytest.fixture
-def fresh_postgres(postgres_server_url: str) -> Iterator[str]:
-    """A database of its own (the processes migrate it), dropped afterwards."""
-    admin_url = sa.make_url(postgres_server_url)
-    name = f"onboard_p_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.mark.postgres
