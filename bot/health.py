@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -36,16 +36,9 @@ PROBE_SECONDS = 30.0
 SNAPSHOT_STATE = "webex.subscribers.sync"  # onboarding.providers.webex_sync.SUBSCRIBERS_STATE
 
 
-class HasProblems(Protocol):
-    """A background service that can say why this process cannot do its work (an intake)."""
-
-    def problems(self) -> list[str]:
-        """What is wrong, in an operator's words; empty when fine."""
-        ...
-
-
 def readiness(bot: Bot, services: list[Any]) -> tuple[dict[str, Any], list[str]]:
-    """The readiness checks and the problems found (none: ready)."""
+    """The readiness checks and the problems found (none: ready); a service with a
+    ``problems()`` method (an intake) adds what it says is wrong."""
     checks: dict[str, Any] = {}
     problems: list[str] = []
     try:
