@@ -25,7 +25,6 @@ from bot.metrics import Metrics, StoreFigures
 from bot.periodic import Periodic
 from bot.webex import WebexError, WebexGateway, WebexUnavailable
 from bot.webhooks_admin import target_url_from, webhook_problems
-from storage.backlog import BacklogRepository
 
 if TYPE_CHECKING:
     from onboarding.providers.webex_http import WebexHttp
@@ -68,7 +67,7 @@ def store_figures(bot: Bot) -> StoreFigures:
     """The outbox and event figures of the gauges, in one read; raises when the read fails."""
     now = bot.clock.now()
     with bot.db.uow() as uow:
-        backlog = BacklogRepository(uow.session)
+        backlog = uow.backlog
         oldest = backlog.oldest_undelivered()
         snapshot = uow.sync_state.get(SNAPSHOT_STATE) or {}
         return StoreFigures(

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import db
+from storage.backlog import BacklogRepository
 from storage.confirmations import ConfirmationRepository
 from storage.digests import DigestRepository
 from storage.events import WebhookEventRepository
@@ -36,6 +37,7 @@ class UnitOfWork:
     confirmations: ConfirmationRepository
     events: WebhookEventRepository
     digests: DigestRepository
+    backlog: BacklogRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -52,6 +54,7 @@ class UnitOfWork:
         self.confirmations = ConfirmationRepository(self.session)
         self.events = WebhookEventRepository(self.session)
         self.digests = DigestRepository(self.session)
+        self.backlog = BacklogRepository(self.session)
         return self
 
     def __exit__(
