@@ -21,7 +21,7 @@ from commands.registry import Role
 from commands.runner import run_text
 from i18n import LOCALES, t
 from onboarding.clock import ManualClock
-from onboarding.demo_data import ERROR_WEIGHTS, ensure_demo_data
+from onboarding.demo_data import ERROR_WEIGHTS
 from onboarding.error_knowledge import (
     CodeKind,
     KnowledgeError,
@@ -33,11 +33,10 @@ from onboarding.error_knowledge import (
 )
 from onboarding.mapping import errors_to_json, subscriber_from_row
 from onboarding.model import ProvisioningError, ProvisioningStatus
-from onboarding.providers.sandbox import SandboxProvider
 from onboarding.service import OnboardingService
 from storage.repositories import SubscriberFilter
 from storage.uow import Database
-from tests.support.commands import command_context
+from tests.support.commands import command_context, demo_service
 
 REPO = Path(__file__).parents[2]
 _SPECS = os.environ.get("ONBOARD_SPECS_DIR")
@@ -48,8 +47,7 @@ ERROR_CODES_MD = (
 
 @pytest.fixture
 def service(database: Database, clock: ManualClock) -> OnboardingService:
-    ensure_demo_data(database, clock, random_seed=0)
-    return OnboardingService(database, SandboxProvider(database, clock, random_seed=0), clock)
+    return demo_service(database, clock)
 
 
 @pytest.fixture

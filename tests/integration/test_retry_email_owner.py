@@ -17,13 +17,11 @@ from bot.cards import render_markdown
 from commands.context import CommandContext
 from commands.runner import run_action, run_text
 from onboarding.clock import ManualClock
-from onboarding.demo_data import ensure_demo_data
 from onboarding.errors import Refused
-from onboarding.providers.sandbox import SandboxProvider
 from onboarding.service import Actor, OnboardingService
 from storage.uow import Database, UnitOfWork
 from tests.integration import test_ask_webex as webex_cli
-from tests.support.commands import command_context
+from tests.support.commands import command_context, demo_service
 
 LUCIE = "lucie.vesela@acme-cz.example"
 JAMES = "james.smith@novlog.example"
@@ -35,8 +33,7 @@ Said = tuple[bool, str]
 
 @pytest.fixture
 def service(database: Database, clock: ManualClock) -> OnboardingService:
-    ensure_demo_data(database, clock, random_seed=0)
-    return OnboardingService(database, SandboxProvider(database, clock, random_seed=0), clock)
+    return demo_service(database, clock)
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from pathlib import Path
 from commands.context import CommandContext
 from commands.registry import Role
 from onboarding.clock import ManualClock
+from onboarding.demo_data import ensure_demo_data
+from onboarding.providers.sandbox import SandboxProvider
 from onboarding.service import Actor, OnboardingService
 from storage.uow import Database, UnitOfWork
 
@@ -34,3 +36,9 @@ def command_context(
         locale=locale,
         page_size=100,
     )
+
+
+def demo_service(database: Database, clock: ManualClock) -> OnboardingService:
+    """The service over the sandbox provider and its demo data (the same each run)."""
+    ensure_demo_data(database, clock, random_seed=0)
+    return OnboardingService(database, SandboxProvider(database, clock, random_seed=0), clock)
