@@ -161,13 +161,11 @@ def _advisory_holder(session: Any) -> str | None:
 
 def check_backlog(database: Database | None, clock: Clock) -> Check:
     """Replies and events waiting: how many, and whether the oldest is stuck."""
-    from storage.backlog import BacklogRepository
-
     if database is None:
         return Check("backlog", False, "not checked", "fix the database first")
     now = clock.now()
     with database.uow() as uow:
-        backlog = BacklogRepository(uow.session)
+        backlog = uow.backlog
         replies = uow.outbox.by_status()
         events = uow.events.by_status()
         oldest_reply = backlog.oldest_undelivered()

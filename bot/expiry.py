@@ -10,11 +10,11 @@ new grant (a new date) is warned about afresh.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.background_loop import Periodic
 from bot.bootstrap import Bot
 from bot.metrics import Metrics
 from i18n import t
@@ -115,30 +115,19 @@ class RefreshTokenWatch:
         self.metrics = metrics
         self.interval = interval
         self._logged: set[tuple[datetime, int]] = set()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._every = Periodic(
+            "refresh-expiry", self.check, "could not check the OAuth refresh token's expiry"
+        )
 
     def start(self) -> None:
         """Check now, then every ``interval`` seconds."""
         if grant_of(self.bot) is None:
             return  # a static token or the sandbox: nothing expires on a schedule we know
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="refresh-expiry", daemon=True)
-        self._thread.start()
+        self._every.start(self.interval)
 
     def stop(self) -> None:
         """Stop checking."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(5.0)
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.check()
-            except Exception:  # a database hiccup must not end the watch
-                log.exception("could not check the OAuth refresh token's expiry")
-            self._stopping.wait(self.interval)
+        self._every.stop()
 
     def check(self) -> Expiry | None:
         """One check: the gauge, a log warning once per threshold, the admins told once."""

@@ -16,15 +16,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from bot.background_loop import Periodic
 from bot.bootstrap import Bot
 from bot.metrics import Metrics, StoreFigures
 from bot.webex import WebexError, WebexGateway, WebexUnavailable
 from bot.webhooks_admin import target_url_from, webhook_problems
-from storage.backlog import BacklogRepository
 
 if TYPE_CHECKING:
     from onboarding.providers.webex_http import WebexHttp
@@ -35,16 +35,9 @@ PROBE_SECONDS = 30.0
 SNAPSHOT_STATE = "webex.subscribers.sync"  # onboarding.providers.webex_sync.SUBSCRIBERS_STATE
 
 
-class HasProblems(Protocol):
-    """A background service that can say why this process cannot do its work (an intake)."""
-
-    def problems(self) -> list[str]:
-        """What is wrong, in an operator's words; empty when fine."""
-        ...
-
-
 def readiness(bot: Bot, services: list[Any]) -> tuple[dict[str, Any], list[str]]:
-    """The readiness checks and the problems found (none: ready)."""
+    """The readiness checks and the problems found (none: ready); a service with a
+    ``problems()`` method (an intake) adds what it says is wrong."""
     checks: dict[str, Any] = {}
     problems: list[str] = []
     try:
@@ -74,7 +67,7 @@ def store_figures(bot: Bot) -> StoreFigures:
     """The outbox and event figures of the gauges, in one read; raises when the read fails."""
     now = bot.clock.now()
     with bot.db.uow() as uow:
-        backlog = BacklogRepository(uow.session)
+        backlog = uow.backlog
         oldest = backlog.oldest_undelivered()
         snapshot = uow.sync_state.get(SNAPSHOT_STATE) or {}
         return StoreFigures(
@@ -138,28 +131,15 @@ class WebexProbe:
         self.admin = _quick(admin) if admin is not None else None
         self.status = WebexStatus()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._every = Periodic("webex-probe", self.check, "the Webex probe failed")
 
     def start(self) -> None:
         """Probe now and then every ``interval`` seconds."""
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="webex-probe", daemon=True)
-        self._thread.start()
+        self._every.start(self.interval)
 
     def stop(self) -> None:
         """Stop probing."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(5.0)
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.check()
-            except Exception:  # the probe must outlive anything one round throws
-                log.exception("the Webex probe failed")
-            self._stopping.wait(self.interval)
+        self._every.stop()
 
     def latest(self, max_age: float) -> WebexStatus:
         """The last probe; probing now only without a background thread, or when the last one
@@ -167,7 +147,7 @@ class WebexProbe:
         with self._lock:
             status = self.status
         age = time.monotonic() - status.checked_at
-        running = self._thread is not None and self._thread.is_alive()
+        running = self._every.running
         if age < max_age or (running and status.checked_at != float("-inf")):
             return status
         return self.check()

@@ -43,7 +43,6 @@ from bot.metrics import Metrics
 from bot.scheduler import Leadership
 from bot.wdm import Device, DeviceRegistry, WdmError
 from bot.webex import WebexError, WebexGateway
-from storage.events import WebhookEventRepository
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -348,7 +347,7 @@ class WebsocketIntake:
         if anchor is None:
             # The first connection of this process: since the newest stored event.
             with self.bot.db.uow() as uow:
-                anchor = WebhookEventRepository(uow.session).last_received_at() or self._started_at
+                anchor = uow.events.last_received_at() or self._started_at
         with self.status.lock:
             self.status.state = "connected"
             self.status.connected_once = True

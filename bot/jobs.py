@@ -38,7 +38,6 @@ from onboarding.digest import (
 from onboarding.errors import InvalidInput
 from onboarding.service import OnboardingService
 from onboarding.trend import DEFAULT_DAYS, build_trend
-from storage.digests import DigestRepository
 from storage.languages import LanguageScope
 from storage.models import DigestRow
 from storage.outbox import OutgoingMessage
@@ -95,13 +94,13 @@ def digest_options(settings: Settings) -> DigestOptions:
 
 def _spec(db: Database, digest_id: int) -> DigestSpec | None:
     with db.uow() as uow:
-        row = DigestRepository(uow.session).get(digest_id)
+        row = uow.digests.get(digest_id)
         return None if row is None or not row.enabled else DigestSpec.of(row)
 
 
 def _already_ran(db: Database, digest_id: int, fire_time: datetime) -> bool:
     with db.uow() as uow:
-        return DigestRepository(uow.session).run(digest_id, fire_time) is not None
+        return uow.digests.run(digest_id, fire_time) is not None
 
 
 def fire_digest(
@@ -275,7 +274,7 @@ def sync_configured_digests(
     kept: list[int] = []
     disabled: list[int] = []
     with db.uow() as uow:
-        repo = DigestRepository(uow.session)
+        repo = uow.digests
         # Enabled rows first, so a definition that is already live keeps its id.
         rows = sorted(repo.by_source(Source.CONFIG.value), key=lambda r: (not r.enabled, r.id))
         for row in rows:

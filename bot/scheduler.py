@@ -40,7 +40,6 @@ from sqlalchemy.pool import NullPool
 from bot.jobs import DEFAULT_GRACE, DigestResult, digest_options, digest_timer, fire_due_digest
 from bot.periodic import default_chores, run_due
 from onboarding.digest import DigestSpec, cron_trigger
-from storage.digests import DigestRepository
 from storage.models import LockRow
 from storage.uow import Database
 
@@ -367,7 +366,7 @@ class DigestScheduler:
         if scheduler is None:
             return
         with self.bot.db.uow() as uow:
-            specs = [DigestSpec.of(r) for r in DigestRepository(uow.session).enabled()]
+            specs = [DigestSpec.of(r) for r in uow.digests.enabled()]
         jobs = {job.id: job for job in scheduler.get_jobs() if job.id.startswith(JOB_PREFIX)}
         for spec in specs:
             jid = job_id(spec.id)

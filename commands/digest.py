@@ -32,7 +32,6 @@ from onboarding.digest import (
     stop_digest,
 )
 from onboarding.errors import InvalidInput, Refused
-from storage.digests import DigestRepository
 
 DEFAULT_TIMEZONE = "UTC"
 _QUIET_WORDS = frozenset({"quiet", "tiše", "tise"})
@@ -180,9 +179,7 @@ def _refuse_a_twin(
     Two identical digests would post the same message twice at the same minute.
     """
     with ctx.db.uow() as uow:
-        twin = DigestRepository(uow.session).same_schedule(
-            space, cron=cron, timezone=timezone, content=content.value
-        )
+        twin = uow.digests.same_schedule(space, cron=cron, timezone=timezone, content=content.value)
         if twin is None:
             return
         kind, value = describe_cron(twin.cron)

@@ -708,7 +708,7 @@ class DigestEntry:
 def list_digests(db: Database, space_id: str, now: datetime) -> list[DigestEntry]:
     """The enabled digests of a space, oldest first."""
     with db.uow() as uow:
-        repo = DigestRepository(uow.session)
+        repo = uow.digests
         out = []
         for row in repo.for_space(space_id):
             spec = DigestSpec.of(row)
@@ -734,7 +734,7 @@ def add_digest(
     check_timezone(timezone)
     cron_trigger(cron, timezone)
     with db.uow() as uow:
-        row = DigestRepository(uow.session).add(
+        row = uow.digests.add(
             DigestRow(
                 space_id=space_id,
                 cron=cron,
@@ -755,7 +755,7 @@ def add_digest(
 def find_digest(db: Database, digest_id: int, *, space_id: str | None = None) -> DigestSpec:
     """An enabled digest by id (of ``space_id`` when given); ``NotFound`` otherwise."""
     with db.uow() as uow:
-        row = DigestRepository(uow.session).get(digest_id)
+        row = uow.digests.get(digest_id)
         if row is None or not row.enabled or (space_id is not None and row.space_id != space_id):
             raise NotFound("digest.not_found", id=digest_id)
         return DigestSpec.of(row)
@@ -764,7 +764,7 @@ def find_digest(db: Database, digest_id: int, *, space_id: str | None = None) ->
 def stop_digest(db: Database, digest_id: int, *, space_id: str) -> DigestSpec:
     """Turn off a chat-defined digest of ``space_id`` (its runs stay, as the space's history)."""
     with db.uow() as uow:
-        row = DigestRepository(uow.session).get(digest_id)
+        row = uow.digests.get(digest_id)
         if row is None or not row.enabled or row.space_id != space_id:
             raise NotFound("digest.not_found", id=digest_id)
         if row.source == Source.CONFIG.value:
@@ -786,7 +786,7 @@ class Baseline:
 def baseline(db: Database, space_id: str, before: datetime) -> Baseline | None:
     """The latest digest posted in ``space_id`` before ``before``."""
     with db.uow() as uow:
-        run = DigestRepository(uow.session).previous_posted(space_id, before)
+        run = uow.digests.previous_posted(space_id, before)
         return None if run is None else Baseline(run.fire_time, dict(run.summary))
 
 

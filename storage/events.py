@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.claims import Claimant, free, head_of_space
-from storage.models import AuditEntryRow, WebhookEventRow
+from storage.models import WebhookEventRow
 
 PENDING = "pending"
 DONE = "done"
@@ -164,18 +164,6 @@ class WebhookEventRepository:
         """How many events are in each status."""
         stmt = sa.select(WebhookEventRow.status, sa.func.count()).group_by(WebhookEventRow.status)
         return {status: n for status, n in self.session.execute(stmt)}
-
-    def service_actions(self, correlation_id: str) -> list[str]:
-        """The service actions (``service.*`` audit entries) already taken for a correlation id."""
-        stmt = (
-            sa.select(AuditEntryRow.action)
-            .where(
-                AuditEntryRow.correlation_id == correlation_id,
-                AuditEntryRow.action.like("service.%"),
-            )
-            .order_by(AuditEntryRow.id)
-        )
-        return list(self.session.scalars(stmt))
 
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import db
+from storage.backlog import BacklogRepository
 from storage.confirmations import ConfirmationRepository
 from storage.digests import DigestRepository
 from storage.events import WebhookEventRepository
@@ -42,6 +43,7 @@ class UnitOfWork:
     languages: LanguageRepository
     history: TransitionRepository  # every status change (``transitions`` is the sandbox's)
     watches: WatchRepository
+    backlog: BacklogRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -61,6 +63,7 @@ class UnitOfWork:
         self.languages = LanguageRepository(self.session)
         self.history = TransitionRepository(self.session)
         self.watches = WatchRepository(self.session)
+        self.backlog = BacklogRepository(self.session)
         return self
 
     def __exit__(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -36,13 +37,11 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
 
 
-@pytest.fixture(scope="session")
-def postgres_server_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test run, dropped at the end."""
-    if not POSTGRES_URL:
-        pytest.skip("ONBOARD_TEST_POSTGRES_URL is not set")
-    admin_url = sa.make_url(_psycopg(POSTGRES_URL))
-    name = f"onboard_t_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def _database_of_its_own(server_url: str, prefix: str) -> Iterator[str]:
+    """Create an empty database next to ``server_url``'s; its URL, and dropped afterwards."""
+    admin_url = sa.make_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -52,6 +51,22 @@ def postgres_server_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    if not POSTGRES_URL:
+        pytest.skip("ONBOARD_TEST_POSTGRES_URL is not set")
+    with _database_of_its_own(_psycopg(POSTGRES_URL), "onboard_t") as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_postgres(postgres_server_url: str) -> Iterator[str]:
+    """An empty PostgreSQL database of this test's own (not migrated), dropped afterwards."""
+    with _database_of_its_own(postgres_server_url, "onboard_p") as url:
+        yield url
 
 
 def _psycopg(url: str) -> str:

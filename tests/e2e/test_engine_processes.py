@@ -8,15 +8,14 @@ sharing PostgreSQL, every command has exactly one answer, and the last one is ou
 
 from __future__ import annotations
 
+import threading
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
 import requests
-import sqlalchemy as sa
 
-from tests.support.engine import BotProcess, Burst, watch_arrivals
+from tests.support.engine import BotProcess, Burst, Outcome, watch_arrivals
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +44,18 @@ def _burst_then(webex, bot: BotProcess, *, answered_at_least: int = 5) -> Burst:
     return burst
 
 
+def _answered_once_each(burst: Burst, arrivals: threading.Event | None = None) -> Outcome:
+    """Wait for the burst's answers (then stop ``arrivals``): each command answered exactly once,
+    in the order asked."""
+    burst.wait_answered(timeout=30)
+    outcome = burst.outcome()
+    if arrivals is not None:
+        arrivals.set()
+    assert outcome.unanswered == [] and outcome.doubled == [], outcome.summary()
+    assert outcome.out_of_order == []
+    return outcome
+
+
 def test_kill_9_mid_burst_then_restart_answers_everything_once(webex, tmp_path, processes):
     arrivals = watch_arrivals(webex)
     url = f"sqlite:///{tmp_path / 'bot.db'}"
@@ -58,11 +69,7 @@ def test_kill_9_mid_burst_then_restart_answers_everything_once(webex, tmp_path, 
     restarted = time.monotonic()
     processes.append(second.start())
     listening = time.monotonic() - restarted
-    burst.wait_answered(timeout=30)
-    outcome = burst.outcome()
-    arrivals.set()
-    assert outcome.unanswered == [] and outcome.doubled == [], outcome.summary()
-    assert outcome.out_of_order == []
+    outcome = _answered_once_each(burst, arrivals)
     assert outcome.last_answer_at is not None
     recovery = outcome.last_answer_at - restarted
     print(
@@ -93,30 +100,11 @@ def test_sigterm_mid_burst_stops_accepting_finishes_and_exits_cleanly(webex, tmp
     second = BotProcess(webex, tmp_path / "run2", database_url=url, instance="sigterm")
     restarted = time.monotonic()
     processes.append(second.start())
-    burst.wait_answered(timeout=30)
-    outcome = burst.outcome()
-    assert outcome.unanswered == [] and outcome.doubled == [], outcome.summary()
-    assert outcome.out_of_order == []
+    outcome = _answered_once_each(burst)
     print(
         f"SIGTERM: exited in {stopped_in:.1f} s; {outcome.summary()}; "
         f"all answered {time.monotonic() - restarted:.1f} s after the restart"
     )
-
-
-@pytest.fixture
-def fresh_postgres(postgres_server_url: str) -> Iterator[str]:
-    """A database of its own (the processes migrate it), dropped afterwards."""
-    admin_url = sa.make_url(postgres_server_url)
-    name = f"onboard_p_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.mark.postgres
@@ -136,11 +124,7 @@ def test_two_processes_on_postgres_one_killed_the_other_takes_over(
     b.register()
     for delivery in list(webex.emulator.deliveries()):
         webex.emulator.deliver_again(delivery.id)
-    burst.wait_answered(timeout=30)
-    outcome = burst.outcome()
-    arrivals.set()
-    assert outcome.unanswered == [] and outcome.doubled == [], outcome.summary()
-    assert outcome.out_of_order == []
+    outcome = _answered_once_each(burst, arrivals)
     assert outcome.last_answer_at is not None
     recovery = outcome.last_answer_at - killed
     print(f"two processes: {outcome.summary()}; last reply {recovery:.1f} s after the kill")

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -85,15 +85,16 @@ def fresh_env() -> dict[str, str]:
     return env
 
 
-def spawn(workdir: Path, *args: str) -> Served:
-    """``onboard-bot serve --port 0 ARGS`` started in ``workdir`` with a newcomer's environment."""
+def spawn(workdir: Path, *args: str, env: Mapping[str, str] | None = None) -> Served:
+    """``onboard-bot serve --port 0 ARGS`` started in ``workdir`` with a newcomer's environment
+    (or ``env``)."""
     if not ONBOARD_BOT.exists():
         pytest.skip(f"{ONBOARD_BOT} is missing: install the project (pip install -e '.[dev]')")
     started = time.monotonic()
     process = subprocess.Popen(
         [str(ONBOARD_BOT), "serve", "--port", "0", *args],
         cwd=workdir,
-        env=fresh_env(),
+        env=dict(env) if env is not None else fresh_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -127,6 +128,20 @@ def served(tmp_path: Path) -> Iterator[Served]:
         stop(running)
 
 
+def say_in_group(console: str, text: str, left: float) -> dict[str, Any]:
+    """Type ``text`` to the bot in the ops group as the admin, through the console API; the
+    bot's reply (within ``left`` seconds)."""
+    rooms = requests.get(f"{console}api/rooms", params={"as": ADMIN}, timeout=5).json()["items"]
+    (group,) = [r for r in rooms if r["title"] == GROUP]
+    sent = requests.post(
+        f"{console}api/rooms/{group['id']}/messages",
+        json={"as": ADMIN, "text": text, "mentionBot": True},
+        timeout=5,
+    )
+    assert sent.status_code == 200, sent.text
+    return bot_reply(console, group["id"], sent.json()["id"], left)
+
+
 def bot_reply(console: str, room_id: str, asked_id: str, left: float) -> dict[str, Any]:
     """The bot's reply to message ``asked_id``, polled through the console API."""
     deadline = time.monotonic() + left
@@ -151,15 +166,7 @@ def test_a_fresh_checkout_without_a_token_serves_a_working_console_within_a_minu
     assert page.status_code == 200
     assert "Onboard Bot" in page.text
 
-    rooms = requests.get(f"{console}api/rooms", params={"as": ADMIN}, timeout=5).json()["items"]
-    (group,) = [r for r in rooms if r["title"] == GROUP]
-    sent = requests.post(
-        f"{console}api/rooms/{group['id']}/messages",
-        json={"as": ADMIN, "text": "status pending", "mentionBot": True},
-        timeout=5,
-    )
-    assert sent.status_code == 200, sent.text
-    reply = bot_reply(console, group["id"], sent.json()["id"], served.left())
+    reply = say_in_group(console, "status pending", served.left())
     assert "pending" in reply["markdown"].lower()
     assert [a["contentType"] for a in reply["attachments"]] == [CARD_TYPE]
     elapsed = time.monotonic() - served.started

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import sqlalchemy as sa
@@ -33,6 +33,9 @@ from bot.webhooks_admin import sync_webhooks
 from storage.models import AuditEntryRow, OutboxRow, SubscriberRow, WebhookEventRow
 from storage.uow import Database
 from tests.support.emulator import BOT_TOKEN, EmulatorHarness, eventually
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 SECRET = "e2e-webhook-secret"
 SUPPORT_EMAIL = "sam.support@example.com"
@@ -153,22 +156,36 @@ def serving_bot(
         workers=workers,
         senders=workers,
     ).start(worker=worker, sender=sender)
-    app = create_app(bot, runtime=runtime)
+    try:
+        with serving(create_app(bot, runtime=runtime), settle=webex.emulator.wait_idle) as url:
+            served = ServedBot(bot, runtime, url, runtime.metrics)
+            if register:
+                sync_webhooks(gateway, target_url=served.webhook_url, secret=SECRET)
+            yield served
+    finally:
+        runtime.stop()
+
+
+@contextmanager
+def serving(app: WSGIApplication, *, settle: Callable[[], None]) -> Iterator[str]:
+    """Serve ``app`` on an ephemeral loopback port in a thread of its own; its base URL.
+
+    On exit ``settle`` runs first (the emulator delivers what is under way while the bot still
+    listens), then the server shuts down.
+    """
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
     )
     thread.start()
-    served = ServedBot(bot, runtime, f"http://127.0.0.1:{server.server_port}", runtime.metrics)
     try:
-        if register:
-            sync_webhooks(gateway, target_url=served.webhook_url, secret=SECRET)
-        yield served
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
-        webex.emulator.wait_idle()
-        server.shutdown()
-        server.server_close()
-        runtime.stop()
+        try:
+            settle()
+        finally:
+            server.shutdown()
+            server.server_close()
 
 
 def envelope(webex: EmulatorHarness, message_id: str) -> bytes:

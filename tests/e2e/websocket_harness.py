@@ -12,7 +12,6 @@ conversation service's id lookup (``/conversation/...``) are not in Webex's publ
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from typing import Any
 
 import pytest
 import requests
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bot.bootstrap import build_bot
 from bot.delivery import RetryPolicy
@@ -35,7 +33,7 @@ from bot.web import create_app
 from bot.webex import WebexGateway
 from bot.webhooks_admin import sync_webhooks
 from storage.uow import Database
-from tests.e2e.test_webhook_harness import SECRET, ServedBot
+from tests.e2e.test_webhook_harness import SECRET, ServedBot, serving
 from tests.support.emulator import BOT_TOKEN, EmulatorHarness, eventually, running_emulator
 from tests.support.specs import check_exchanges
 
@@ -49,11 +47,6 @@ FAST = IntakeOptions(
     backfill_retry=0.2,
 )
 NOT_IN_PUBLIC_SPEC = ("/u2c/", "/wdm/", "/conversation/")
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return None
 
 
 def not_in_public_spec(exchange: Any) -> bool:
@@ -139,22 +132,13 @@ def serving_websocket_bot(
     runtime.add_service(intake)
     runtime.start()
     app = create_app(bot, runtime=runtime, intake=intake, ready_cache_seconds=0)
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
-    thread.start()
-    served = WebsocketBot(
-        bot, runtime, f"http://127.0.0.1:{server.server_port}", runtime.metrics, intake
-    )
     try:
-        if webhooks:
-            sync_webhooks(gateway, target_url=served.webhook_url, secret=SECRET)
-        if connect:
-            served.wait_connected()
-        yield served
+        with serving(app, settle=webex.emulator.wait_idle) as url:
+            served = WebsocketBot(bot, runtime, url, runtime.metrics, intake)
+            if webhooks:
+                sync_webhooks(gateway, target_url=served.webhook_url, secret=SECRET)
+            if connect:
+                served.wait_connected()
+            yield served
     finally:
-        webex.emulator.wait_idle()
-        server.shutdown()
-        server.server_close()
         runtime.stop()

@@ -7,27 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from bot.cli import main
 from onboarding.export import COLUMNS
+from tests.support.cli import Cli, cli_in
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
-    config = tmp_path / "app.yaml"
-    config.write_text("", encoding="utf-8")
-    monkeypatch.setenv("ONBOARD_CONFIG", str(config))
-    runner = CliRunner()
-
-    def invoke(*args: str) -> tuple[int, str]:
-        result = runner.invoke(main, list(args), catch_exceptions=False)
-        return result.exit_code, result.output
-
-    invoke.config = config  # type: ignore[attr-defined]
-    return invoke
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return cli_in(tmp_path, monkeypatch)
 
 
 def test_status_pending_shows_pending_and_errors_only(run) -> None:
@@ -78,14 +65,14 @@ def test_json_prints_message_bodies(run) -> None:
 
 
 def test_bad_configuration_exits_2_naming_the_key(run) -> None:
-    run.config.write_text("provider: magic\n", encoding="utf-8")  # type: ignore[attr-defined]
+    run.config.write_text("provider: magic\n", encoding="utf-8")
     code, out = run("ask", "help")
     assert code == 2
     assert "provider" in out
 
 
 def test_access_section_requires_as(run) -> None:
-    run.config.write_text(  # type: ignore[attr-defined]
+    run.config.write_text(
         "access:\n  admins: [alice@partner.example]\n  viewers: ['*@viewers.example']\n",
         encoding="utf-8",
     )
@@ -155,7 +142,7 @@ def _error_text(run, user: str) -> str:
 def test_status_of_a_user_shows_the_error_text_only_to_whom_error_would(
     run, asker: str, sees_text: bool
 ) -> None:
-    run.config.write_text(ROLES_CONFIG, encoding="utf-8")  # type: ignore[attr-defined]
+    run.config.write_text(ROLES_CONFIG, encoding="utf-8")
     text = _error_text(run, LUCIE)
     code, out = run("ask", "--as", asker, "--json", f"status {LUCIE}")
     assert code == 0
@@ -172,7 +159,7 @@ def test_status_of_a_user_shows_the_error_text_only_to_whom_error_would(
 
 
 def test_a_viewer_list_card_shows_error_codes_without_their_text(run) -> None:
-    run.config.write_text(ROLES_CONFIG, encoding="utf-8")  # type: ignore[attr-defined]
+    run.config.write_text(ROLES_CONFIG, encoding="utf-8")
     text = _error_text(run, LUCIE)
     for asker, sees_text in (("bob@viewers.example", False), ("alice@partner.example", True)):
         code, out = run("ask", "--as", asker, "--json", f"status errors search {LUCIE}")

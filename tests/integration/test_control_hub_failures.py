@@ -18,17 +18,16 @@ import pytest
 
 from bot.cards import render_markdown
 from bot.local.admin_api import AdminApiServer, AdminApiState
-from commands.context import CommandContext
-from commands.registry import Role
 from commands.runner import run_text
 from onboarding.clock import ManualClock
 from onboarding.model import ProvisioningStatus
 from onboarding.providers.webex import WebexProvider
 from onboarding.providers.webex_http import RetryPolicy
-from onboarding.service import Actor, OnboardingService
-from storage.uow import Database, UnitOfWork
+from onboarding.service import OnboardingService
+from storage.uow import Database
 from tests.integration import test_ask_webex as webex_cli
 from tests.integration import test_webex_provider as contract
+from tests.support.commands import command_context
 from tests.support.specs import check_exchanges
 
 PEOPLE = r"^/v1/people$"
@@ -66,22 +65,10 @@ def chat(provider: WebexProvider, database: Database, clock: ManualClock, tmp_pa
 
     def say(text: str) -> Said:
         with database.uow() as uow:
-            reply = run_text(text, _context(uow)).reply
+            context = command_context(uow, service, database, clock, tmp_path)
+            reply = run_text(text, context).reply
             uow.commit()
         return reply.ok, render_markdown(reply.view, "en")
-
-    def _context(uow: UnitOfWork) -> CommandContext:
-        return CommandContext(
-            uow=uow,
-            service=service,
-            actor=Actor("admin@partner.example", via="chat"),
-            role=Role.ADMIN,
-            clock=clock,
-            db=database,
-            files_dir=tmp_path,
-            locale="en",
-            page_size=100,
-        )
 
     return say
 

@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 
 from bot.cards import render_card, render_markdown
-from commands.context import CommandContext
 from commands.registry import Role
 from commands.runner import run_text
 from i18n import LOCALES, t
 from onboarding.clock import ManualClock
-from onboarding.demo_data import ERROR_WEIGHTS, ensure_demo_data
+from onboarding.demo_data import ERROR_WEIGHTS
 from onboarding.error_knowledge import (
     CodeKind,
     KnowledgeError,
@@ -34,10 +33,10 @@ from onboarding.error_knowledge import (
 )
 from onboarding.mapping import errors_to_json, subscriber_from_row
 from onboarding.model import ProvisioningError, ProvisioningStatus
-from onboarding.providers.sandbox import SandboxProvider
-from onboarding.service import Actor, OnboardingService
+from onboarding.service import OnboardingService
 from storage.repositories import SubscriberFilter
 from storage.uow import Database
+from tests.support.commands import command_context, demo_service
 
 REPO = Path(__file__).parents[2]
 _SPECS = os.environ.get("ONBOARD_SPECS_DIR")
@@ -48,8 +47,7 @@ ERROR_CODES_MD = (
 
 @pytest.fixture
 def service(database: Database, clock: ManualClock) -> OnboardingService:
-    ensure_demo_data(database, clock, random_seed=0)
-    return OnboardingService(database, SandboxProvider(database, clock, random_seed=0), clock)
+    return demo_service(database, clock)
 
 
 @pytest.fixture
@@ -58,16 +56,15 @@ def ask(service: OnboardingService, database: Database, clock: ManualClock, tmp_
 
     def say(text: str, locale: str = "en"):
         with database.uow() as uow:
-            ctx = CommandContext(
-                uow=uow,
-                service=service,
-                actor=Actor("support@partner.example", via="chat"),
+            ctx = command_context(
+                uow,
+                service,
+                database,
+                clock,
+                tmp_path,
+                email="support@partner.example",
                 role=Role.SUPPORT,
-                clock=clock,
-                db=database,
-                files_dir=tmp_path,
                 locale=locale,
-                page_size=100,
             )
             reply = run_text(text, ctx).reply
             uow.commit()

@@ -10,14 +10,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from webexpythonsdk import ApiError
 
 import commands.export
-from bot.cli import main
 from bot.local.emulator_model import MAX_FILE_BYTES
 from onboarding.csv_dialect import header
 from onboarding.export import COLUMNS
+from tests.support.cli import cli_in
 from tests.support.emulator import ADMIN_EMAIL, running_emulator
 
 LIMIT = 6_000  # bytes: the demo data's CSV is several times this, zipped it fits
@@ -25,16 +24,10 @@ LIMIT = 6_000  # bytes: the demo data's CSV is several times this, zipped it fit
 
 @pytest.fixture
 def ask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
-    config = tmp_path / "app.yaml"
-    config.write_text("", encoding="utf-8")
-    monkeypatch.setenv("ONBOARD_CONFIG", str(config))
-    runner = CliRunner()
+    cli = cli_in(tmp_path, monkeypatch)
 
     def invoke(text: str, *args: str) -> tuple[int, str]:
-        result = runner.invoke(main, ["ask", text, *args], catch_exceptions=False)
-        return result.exit_code, result.output
+        return cli("ask", text, *args)
 
     return invoke
 

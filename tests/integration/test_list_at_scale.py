@@ -7,29 +7,23 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 import storage.repositories
-from bot.cli import main
 from onboarding.queries import Page
 from onboarding.seeding import seed_subscribers
 from storage.models import SubscriberRow
 from storage.repositories import SubscriberFilter
+from tests.support.cli import cli_in
 
 
 @pytest.fixture
 def ask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
-    config = tmp_path / "app.yaml"
-    config.write_text("", encoding="utf-8")
-    monkeypatch.setenv("ONBOARD_CONFIG", str(config))
-    runner = CliRunner()
+    cli = cli_in(tmp_path, monkeypatch)
 
     def invoke(text: str) -> str:
-        result = runner.invoke(main, ["ask", text], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return result.output
+        code, output = cli("ask", text)
+        assert code == 0, output
+        return output
 
     return invoke
 

@@ -15,15 +15,13 @@ import pytest
 
 from bot.cards import render_markdown
 from commands.context import CommandContext
-from commands.registry import Role
 from commands.runner import run_action, run_text
 from onboarding.clock import ManualClock
-from onboarding.demo_data import ensure_demo_data
 from onboarding.errors import Refused
-from onboarding.providers.sandbox import SandboxProvider
 from onboarding.service import Actor, OnboardingService
 from storage.uow import Database, UnitOfWork
 from tests.integration import test_ask_webex as webex_cli
+from tests.support.commands import command_context, demo_service
 
 LUCIE = "lucie.vesela@acme-cz.example"
 JAMES = "james.smith@novlog.example"
@@ -35,8 +33,7 @@ Said = tuple[bool, str]
 
 @pytest.fixture
 def service(database: Database, clock: ManualClock) -> OnboardingService:
-    ensure_demo_data(database, clock, random_seed=0)
-    return OnboardingService(database, SandboxProvider(database, clock, random_seed=0), clock)
+    return demo_service(database, clock)
 
 
 @pytest.fixture
@@ -44,17 +41,7 @@ def chat(service: OnboardingService, database: Database, clock: ManualClock, tmp
     """Type a command (or click a card action) as the admin; returns (ok, markdown)."""
 
     def context(uow: UnitOfWork) -> CommandContext:
-        return CommandContext(
-            uow=uow,
-            service=service,
-            actor=Actor("admin@partner.example", via="chat"),
-            role=Role.ADMIN,
-            clock=clock,
-            db=database,
-            files_dir=tmp_path,
-            locale="en",
-            page_size=100,
-        )
+        return command_context(uow, service, database, clock, tmp_path)
 
     def say(text: str) -> Said:
         with database.uow() as uow:
