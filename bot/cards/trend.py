@@ -51,7 +51,12 @@ def markdown(view: TrendView, locale: str) -> str:
 
 @card_renderer
 def card(view: TrendView, locale: str) -> dict[str, Any] | None:
-    """The same numbers as a fact list (read out by screen readers; the chart follows)."""
+    """The same numbers, a row a day (read out by screen readers; the chart follows).
+
+    The day in a TextRun, never markdown: a Czech date ("15. 1.") at the start of a markdown
+    text block is an ordered list to the official renderer, indented past the card's edge
+    (tests/e2e/test_card_render.py).
+    """
     tr = view.trend
     facts = [
         (t("chart.day", locale, d=d.day, m=d.month), _day_numbers(tr, i, locale))
@@ -59,7 +64,12 @@ def card(view: TrendView, locale: str) -> dict[str, Any] | None:
     ]
     body = [
         ac.rich(ac.run(_title(tr, locale), weight="bolder", size="medium")),
-        ac.facts(facts),
+        *(
+            ac.columns(
+                ac.column([ac.literal(day)], 2), ac.column([ac.literal(numbers)], 3), spacing="None"
+            )
+            for day, numbers in facts
+        ),
         ac.text(t("trend.chart_follows", locale), isSubtle=True),
     ]
     return ac.card(body)
