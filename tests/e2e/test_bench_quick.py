@@ -64,7 +64,7 @@ def test_the_quick_bench_measures_all_three_servers_then_storage(tmp_path: Path)
     charts = sorted((tmp_path / ".bench").glob("engine_*.png"))
     assert len(charts) == 11
     assert all(path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for path in charts)
-    assert (tmp_path / ".bench" / "results.json").exists(), "the storage part did not run"
+    assert (tmp_path / ".bench" / "storage.json").exists(), "the storage part did not run"
 
 
 def test_the_stand_in_delays_every_api_call_by_the_injected_latency_and_not_its_control_api():
