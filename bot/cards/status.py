@@ -475,17 +475,7 @@ def _retry(sub: Subscriber, locale: str) -> dict[str, Any]:
         t("action.retry", locale),
         [
             ac.msg("card.retry.explain", locale),
-            ac.input_text(
-                "email",
-                t("md.field.email", locale),
-                value=sub.email,
-                placeholder=t("card.email_placeholder", locale),
-                required=True,
-                regex=ac.EMAIL_REGEX,
-                error=t("card.email_error", locale),
-                style="email",
-                max_length=254,
-            ),
+            retry_email_input(sub.email, locale),
         ],
         [ac.submit(t("action.onboard", locale), "user.retry", {"user": sub.id}, style="positive")],
     )
@@ -602,3 +592,18 @@ def card(
     if isinstance(view, ExportView):
         return _export_card(view, locale)
     return None
+
+
+def retry_email_input(value: str | None, locale: str) -> dict[str, Any]:
+    """The retry form's email field (the detail card's and ``why``'s), prefilled with ``value``."""
+    return ac.input_text(
+        "email",
+        t("md.field.email", locale),
+        value=value,
+        placeholder=t("card.email_placeholder", locale),
+        required=True,
+        regex=ac.EMAIL_REGEX,
+        error=t("card.email_error", locale),
+        style="email",
+        max_length=254,
+    )

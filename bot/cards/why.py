@@ -9,6 +9,7 @@ from typing import Any
 from bot.cards import _ac as ac
 from bot.cards._md import esc, msg, name_of, status_label, when
 from bot.cards._render import card_renderer, markdown_renderer
+from bot.cards.status import retry_email_input
 from commands.history_views import WhyView
 from i18n import t
 from onboarding import lifecycle
@@ -167,17 +168,7 @@ def _button(view: WhyView, locale: str) -> dict[str, Any] | None:
     sub = d.subscriber
     allowed = set(view.actions)
     if d.move in _RETRIES and sub is not None and "user.retry" in allowed:
-        email = ac.input_text(
-            "email",
-            t("md.field.email", locale),
-            value=d.suggested_email,
-            placeholder=t("card.email_placeholder", locale),
-            required=True,
-            regex=ac.EMAIL_REGEX,
-            error=t("card.email_error", locale),
-            style="email",
-            max_length=254,
-        )
+        email = retry_email_input(d.suggested_email, locale)
         submit = ac.submit(t("action.onboard", locale), "user.retry", {"user": sub.id})
         return ac.show_card(t("action.retry", locale), [email], [submit])
     if d.move is Move.CHANGE_PACKAGE and sub is not None and "user.package" in allowed:
