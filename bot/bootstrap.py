@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from bot.acl import AccessPolicy
 from bot.settings import ConfigError, Settings
+from onboarding.bulk import Upload
 from onboarding.clock import Clock, SystemClock
 from onboarding.providers.base import Provider
 from onboarding.service import OnboardingService
@@ -35,6 +36,9 @@ class Bot:
     page_size: int = 10  # rows per page of a chat list
     #: Told how long each digest took to build (serve points it at its metrics histogram).
     digest_built: Callable[[float], None] | None = None
+    #: Downloads a message's attached file (serve points it at the Webex gateway; a test at
+    #: its own files). None: files cannot be read here, and ``retry file`` says so.
+    file_fetcher: Callable[[str], Upload] | None = None
 
     @property
     def confirmation_ttl(self) -> timedelta:

@@ -6,7 +6,7 @@ command's Czech names are in ``commands.czech``, registered once all commands ar
 """
 
 from commands import help, status, users, export, template, states, digest, confirm, audit, language  # noqa: I001
-from commands import history, why, watch, trend
+from commands import history, why, watch, trend, bulk
 from commands.czech import name_commands_in_czech
 from commands.registry import REGISTRY
 
@@ -14,6 +14,7 @@ name_commands_in_czech(REGISTRY)
 
 __all__ = [
     "audit",
+    "bulk",
     "confirm",
     "digest",
     "export",

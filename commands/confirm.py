@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from commands import bulk
 from commands.context import CommandContext
 from commands.parsing import Args
 from commands.registry import ArgKind, ArgSpec, card_action, command
@@ -46,6 +47,8 @@ def cancel(ctx: CommandContext, args: Args) -> Reply:
     claimed = _claim(ctx, code, check_role=False)
     if isinstance(claimed, Reply):
         return claimed
+    if claimed.action == ConfirmAction.BULK_RETRY.value:
+        bulk.cancelled(ctx, claimed.target)
     return Reply(NoticeView((Msg("confirm.cancelled", {"code": code}),)), target=_shown(claimed))
 
 
@@ -90,6 +93,8 @@ def _shown(row: ConfirmationRow) -> str:
 def _again(row: ConfirmationRow) -> str:
     if row.action == ConfirmAction.DELETE.value:
         return f"delete {row.target}"
+    if row.action == ConfirmAction.BULK_RETRY.value:
+        return "retry file"
     users = row.params.get("users") or []
     return "resend " + " ".join(users) if len(users) <= 3 else "resend"
 
@@ -115,4 +120,5 @@ def _resend(ctx: CommandContext, target: str, params: dict[str, Any]) -> Reply:
 _PERFORM: dict[ConfirmAction, Callable[[CommandContext, str, dict[str, Any]], Reply]] = {
     ConfirmAction.DELETE: _delete,
     ConfirmAction.RESEND: _resend,
+    ConfirmAction.BULK_RETRY: bulk.start,
 }

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from commands.registry import REGISTRY, Registry, Role, allowed
 from i18n import DEFAULT_LOCALE
+from onboarding.bulk import Upload
 from onboarding.clock import Clock
 from onboarding.service import Actor, OnboardingService
 from storage.uow import Database, UnitOfWork
 
 DEFAULT_CONFIRMATION_TTL = timedelta(minutes=10)
+
+#: Downloads a message's file by its URL (Webex: GET with the bot token); raises
+#: ``InvalidInput`` for a file that cannot be read as one.
+FileFetcher = Callable[[str], Upload]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,10 @@ class CommandContext:
     page_size: int = 10
     not_verified_days: int = 7  # Not verified longer than this is stuck (settings)
     claim_warning_days: int = 2  # warn about Delayed claims ending within this (settings)
+    files: tuple[str, ...] = ()  # the message's file URLs (``retry file``)
+    fetch_file: FileFetcher | None = None  # how to download them (None: this door has no files)
+    thread_id: str | None = None  # the thread later posts go in (a bulk job's progress)
+    bulk_concurrency: int = 4  # retries a confirmed ``retry file`` runs at once (settings)
 
     def allowed_actions(self, names: Iterable[str]) -> tuple[str, ...]:
         """The card actions among ``names`` that are registered and the asker's role allows."""

@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from commands.bulk_views import (
+    BulkPreviewView,
+    BulkProgressView,
+    BulkResultView,
+    BulkStartedView,
+)
 from commands.history_views import (
     HistoryView,
     TrendView,
@@ -82,6 +88,7 @@ class ConfirmAction(StrEnum):
 
     DELETE = "delete"
     RESEND = "resend"
+    BULK_RETRY = "retry file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,5 +376,9 @@ View = (
     | WatchListView
     | WatchAlertView
     | TrendView
+    | BulkPreviewView
+    | BulkStartedView
+    | BulkProgressView
+    | BulkResultView
 )
 """Every answer a handler can give; ``bot.cards`` has a markdown and a card renderer for each."""

@@ -64,3 +64,25 @@ def header(table: str, columns: Sequence[str], locale: str | None) -> list[str]:
     if locale is None:
         return list(columns)
     return [t(f"csv.{table}.{column}", locale) for column in columns]
+
+
+def read_rows(data: bytes) -> list[list[str]]:
+    """The records of a CSV file a person made: UTF-8 with or without a byte-order mark,
+    ``,`` or ``;`` between cells (a Czech Excel writes ``;``), blank lines skipped.
+
+    Raises ``UnicodeDecodeError`` for a file that is not UTF-8 and ``csv.Error`` for one that
+    is not CSV at all (the caller words both for the person).
+    """
+    text = data.decode("utf-8-sig")
+    if "\x00" in text:
+        raise csv.Error("a NUL byte: not a text file")
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    # The separator is the one the first record uses outside quotes: ";" when it has one and
+    # no ",", else ",". The csv module's Sniffer guesses wrong on two-column files.
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    delimiter = ";" if unquoted.count(";") > unquoted.count(",") else ","
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    return [
+        [cell.strip() for cell in record] for record in reader if any(c.strip() for c in record)
+    ]

@@ -30,7 +30,7 @@ from onboarding.model import (
     StatusGroup,
     Subscriber,
 )
-from onboarding.providers.base import ActionOutcome, Provider, TemplateReport
+from onboarding.providers.base import ActionOutcome, Provider, TemplateReport, Within
 from onboarding.queries import Page, SubscriberQuery
 from storage.models import AuditEntryRow
 from storage.repositories import SubscriberFilter
@@ -217,11 +217,31 @@ class OnboardingService:
 
     # --- acting ---------------------------------------------------------------------------
 
-    def retry_activation(self, ref: str, email: str, actor: Actor) -> ActionOutcome:
-        """Onboard a pending or failed subscriber again with a valid email."""
-        return self._act("retry", ref, actor, lambda sub: self._retry(sub, email), text=email)
+    def retry_activation(
+        self,
+        ref: str,
+        email: str,
+        actor: Actor,
+        *,
+        within: Within | None = None,
+        refresh: bool = True,
+    ) -> ActionOutcome:
+        """Onboard a pending or failed subscriber again with a valid email.
 
-    def _retry(self, sub: Subscriber, email: str) -> ActionOutcome:
+        ``within`` runs in the provider's transaction that records the retry (a bulk row's state
+        commits with it); ``refresh=False`` skips the snapshot refresh of the lookup (a bulk
+        run refreshes once for the whole file).
+        """
+        return self._act(
+            "retry",
+            ref,
+            actor,
+            lambda sub: self._retry(sub, email, within),
+            text=email,
+            refresh=refresh,
+        )
+
+    def _retry(self, sub: Subscriber, email: str, within: Within | None = None) -> ActionOutcome:
         address = normalise_email(email)
         if sub.status is ProvisioningStatus.PROVISIONED:
             raise Refused("retry.already_provisioned", user=sub.user_id)
@@ -233,7 +253,9 @@ class OnboardingService:
             holder = snapshot_holder(uow, address, target=sub)
         if holder is not None:
             raise email_in_use(address, sub, holder)
-        return self.provider.retry_activation(sub, address)
+        if within is None:
+            return self.provider.retry_activation(sub, address)
+        return self.provider.retry_activation(sub, address, within=within)
 
     def delete_subscriber(self, ref: str, actor: Actor) -> ActionOutcome:
         """Remove a subscriber (they can then onboard again)."""
@@ -269,13 +291,14 @@ class OnboardingService:
         run: Callable[[Subscriber], ActionOutcome],
         *,
         text: str | None = None,
+        refresh: bool = True,
     ) -> ActionOutcome:
         target = ref
         # Only the provider's action is the person's doing: the refresh of the lookup before it
         # applies moves the provider made on its own.
         deed = acting(actor.email, actor.via)
         try:
-            sub = self.find_subscriber(ref)
+            sub = self.find_subscriber(ref, refresh=refresh)
             target = sub.email or sub.user_id
             with deed:
                 outcome = run(sub)

@@ -362,3 +362,58 @@ class WatchAlertRow(Base):
     watch_id: Mapped[int] = mapped_column(sa.ForeignKey("watches.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(sa.String(300))
     created_at: Mapped[datetime]
+
+
+class BulkJobRow(Base):
+    """A ``retry file`` upload: its rows were validated at preview; confirmed, it runs.
+
+    ``state``: ``preview`` (waiting for Confirm), ``running``, ``done``, ``cancelled``. A running
+    job is claimed like an event (``claimed_by``/``heartbeat_at``, storage/claims.py), so a
+    process that dies in the middle leaves it to the next one, which runs the rows still
+    ``ready``.
+    """
+
+    __tablename__ = "bulk_jobs"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    person: Mapped[str] = mapped_column(sa.String(320))
+    space_id: Mapped[str | None] = mapped_column(sa.String(200))
+    parent_id: Mapped[str | None] = mapped_column(sa.String(200))  # the thread to post in
+    locale: Mapped[str] = mapped_column(sa.String(10))
+    file_name: Mapped[str] = mapped_column(sa.String(300))
+    state: Mapped[str] = mapped_column(sa.String(20), index=True)
+    total: Mapped[int]
+    ready: Mapped[int]
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    progress_at: Mapped[datetime | None]  # when progress was last posted
+    progress_done: Mapped[int] = mapped_column(default=0)  # rows finished at that post
+    correlation_id: Mapped[str | None] = mapped_column(sa.String(64))
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
+    heartbeat_at: Mapped[datetime | None]
+
+
+class BulkRowRow(Base):
+    """One row of a ``retry file``: who, the new email, and where it stands.
+
+    ``state``: ``refused`` (at preview, ``reason`` says why), ``ready``, then exactly one of
+    ``done``, ``failed`` (the provider tried and said no) or ``refused`` (a check at run time).
+    ``ready`` becomes ``done`` in the transaction that records the retry, so no row runs twice.
+    """
+
+    __tablename__ = "bulk_rows"
+    __table_args__ = (
+        sa.UniqueConstraint("job_id", "row_no", name="uq_bulk_rows_row"),
+        sa.Index("ix_bulk_rows_job_state", "job_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("bulk_jobs.id", ondelete="CASCADE"))
+    row_no: Mapped[int]
+    ref: Mapped[str] = mapped_column(sa.String(320))
+    email: Mapped[str] = mapped_column(sa.String(320))
+    subscriber_id: Mapped[str | None] = mapped_column(sa.String(200))
+    state: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[dict[str, Any] | None]  # {"key": catalog key, "params": {...}}
+    done_at: Mapped[datetime | None]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import db
 from storage.backlog import BacklogRepository
+from storage.bulk import BulkRepository
 from storage.confirmations import ConfirmationRepository
 from storage.digests import DigestRepository
 from storage.events import WebhookEventRepository
@@ -44,6 +45,7 @@ class UnitOfWork:
     history: TransitionRepository  # every status change (``transitions`` is the sandbox's)
     watches: WatchRepository
     backlog: BacklogRepository
+    bulk: BulkRepository  # ``retry file`` jobs and rows
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -64,6 +66,7 @@ class UnitOfWork:
         self.history = TransitionRepository(self.session)
         self.watches = WatchRepository(self.session)
         self.backlog = BacklogRepository(self.session)
+        self.bulk = BulkRepository(self.session)
         return self
 
     def __exit__(

@@ -17,6 +17,7 @@ from bot.cards import (  # noqa: F401
     _ac,
     actions,
     audit,
+    bulk,
     digest,
     errors,
     help,

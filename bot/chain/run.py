@@ -36,6 +36,10 @@ def context_for(
         page_size=bot.page_size,
         not_verified_days=bot.settings.not_verified_days,
         claim_warning_days=bot.settings.claim_warning_days,
+        files=request.files,
+        fetch_file=bot.file_fetcher,
+        thread_id=request.thread_id,
+        bulk_concurrency=bot.settings.bulk_concurrency,
     )
 
 

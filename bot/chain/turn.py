@@ -30,6 +30,8 @@ class Request:
     bot_names: tuple[str, ...] = ()
     correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     from_bot: bool = False  # the bot's own message (an intake that cannot drop it earlier)
+    files: tuple[str, ...] = ()  # the message's file URLs (Webex: at most one), for ``retry file``
+    thread_id: str | None = None  # the thread the replies go in (group spaces), for later posts
 
 
 _UNPARSED = object()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from i18n.catalog import (
     access,
+    bulk,
     cards,
     commands,
     counts,
@@ -42,6 +43,7 @@ _TABLES = (
     why.MESSAGES,
     watch.MESSAGES,
     trend.MESSAGES,
+    bulk.MESSAGES,
 )
 
 

@@ -293,3 +293,100 @@ COUNTED: dict[str, dict[str, dict[str, str]]] = {
         },
     },
 }
+
+# --- retry file (i18n/catalog/bulk.py has the rest) ---------------------------------------------
+COUNTED.update(
+    {
+        "bulk.too_many_rows": {
+            "en": {
+                "one": "The file has {n} row; `retry file` takes at most {limit} rows. Split it "
+                "and send the parts one by one.",
+                "other": "The file has {n} rows; `retry file` takes at most {limit} rows. Split "
+                "it and send the parts one by one.",
+            },
+            "cs": {
+                "one": "Soubor má {n} řádek; `retry file` vezme nejvýš {limit} řádků. Rozdělte "
+                "ho a pošlete části postupně.",
+                "few": "Soubor má {n} řádky; `retry file` vezme nejvýš {limit} řádků. Rozdělte "
+                "ho a pošlete části postupně.",
+                "many": "Soubor má {n} řádku; `retry file` vezme nejvýš {limit} řádků. Rozdělte "
+                "ho a pošlete části postupně.",
+                "other": "Soubor má {n} řádků; `retry file` vezme nejvýš {limit} řádků. Rozdělte "
+                "ho a pošlete části postupně.",
+            },
+        },
+        "bulk.preview.title": {
+            "en": {"one": "{file}: {n} row checked", "other": "{file}: {n} rows checked"},
+            "cs": {
+                "one": "{file}: zkontrolován {n} řádek",
+                "few": "{file}: zkontrolovány {n} řádky",
+                "many": "{file}: zkontrolováno {n} řádku",
+                "other": "{file}: zkontrolováno {n} řádků",
+            },
+        },
+        "bulk.preview.ready": {
+            "en": {
+                "one": "✅ **{n}** user is ready to retry.",
+                "other": "✅ **{n}** users are ready to retry.",
+            },
+            "cs": {
+                "one": "✅ **{n}** uživatel je připraven k opakování.",
+                "few": "✅ **{n}** uživatelé jsou připraveni k opakování.",
+                "many": "✅ **{n}** uživatele je připraveno k opakování.",
+                "other": "✅ **{n}** uživatelů je připraveno k opakování.",
+            },
+        },
+        "bulk.preview.refused": {
+            "en": {
+                "one": "⛔ **{n}** row is refused and will not be run:",
+                "other": "⛔ **{n}** rows are refused and will not be run:",
+            },
+            "cs": {
+                "one": "⛔ **{n}** řádek je odmítnut a nespustí se:",
+                "few": "⛔ **{n}** řádky jsou odmítnuty a nespustí se:",
+                "many": "⛔ **{n}** řádku je odmítnuto a nespustí se:",
+                "other": "⛔ **{n}** řádků je odmítnuto a nespustí se:",
+            },
+        },
+        "bulk.preview.more": {
+            "en": {
+                "one": "…and {n} more refused row, in the file.",
+                "other": "…and {n} more refused rows, in the file.",
+            },
+            "cs": {
+                "one": "…a další {n} odmítnutý řádek, v souboru.",
+                "few": "…a další {n} odmítnuté řádky, v souboru.",
+                "many": "…a dalších {n} odmítnutého řádku, v souboru.",
+                "other": "…a dalších {n} odmítnutých řádků, v souboru.",
+            },
+        },
+        "bulk.started": {
+            "en": {
+                "one": "▶️ Retrying {n} user, {at_once} at a time. Progress follows here.",
+                "other": "▶️ Retrying {n} users, {at_once} at a time. Progress follows here.",
+            },
+            "cs": {
+                "one": "▶️ Opakuji aktivaci {n} uživatele, {at_once} najednou. Průběh sem "
+                "budu psát.",
+                "few": "▶️ Opakuji aktivaci {n} uživatelů, {at_once} najednou. Průběh sem "
+                "budu psát.",
+                "many": "▶️ Opakuji aktivaci {n} uživatele, {at_once} najednou. Průběh sem "
+                "budu psát.",
+                "other": "▶️ Opakuji aktivaci {n} uživatelů, {at_once} najednou. Průběh sem "
+                "budu psát.",
+            },
+        },
+        "bulk.result": {
+            "en": {
+                "one": "🏁 Retry file finished: **{n}** user retried.",
+                "other": "🏁 Retry file finished: **{n}** users retried.",
+            },
+            "cs": {
+                "one": "🏁 Opakování ze souboru dokončeno: opakováno u **{n}** uživatele.",
+                "few": "🏁 Opakování ze souboru dokončeno: opakováno u **{n}** uživatelů.",
+                "many": "🏁 Opakování ze souboru dokončeno: opakováno u **{n}** uživatele.",
+                "other": "🏁 Opakování ze souboru dokončeno: opakováno u **{n}** uživatelů.",
+            },
+        },
+    }
+)

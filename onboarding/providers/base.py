@@ -7,12 +7,19 @@ snapshot, so the service layer reads one place whatever the provider is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from onboarding.model import Customer, OrgUser, Package, Subscriber
+
+if TYPE_CHECKING:
+    from storage.uow import UnitOfWork
+
+#: Called by a provider inside the transaction that stores a retry's effect in the snapshot,
+#: so that the caller's own bookkeeping (a bulk row's state) commits with it or not at all.
+Within = Callable[["UnitOfWork"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +89,14 @@ class Provider(Protocol):
         """When the snapshot was last known to match the backend (None: never synced)."""
         ...
 
-    def retry_activation(self, subscriber: Subscriber, email: str) -> ActionOutcome:
-        """Onboard the subscriber again with a valid ``email`` (Partner Hub *Retry activation*)."""
+    def retry_activation(
+        self, subscriber: Subscriber, email: str, *, within: Within | None = None
+    ) -> ActionOutcome:
+        """Onboard the subscriber again with a valid ``email`` (Partner Hub *Retry activation*).
+
+        ``within`` (when given) runs in the transaction that records the retry's effect in the
+        snapshot, where the provider has one; a provider that stores nothing does not call it.
+        """
         ...
 
     def delete_subscriber(self, subscriber: Subscriber) -> ActionOutcome:

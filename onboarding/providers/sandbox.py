@@ -55,7 +55,7 @@ from onboarding.model import (
     ProvisioningStatus,
     Subscriber,
 )
-from onboarding.providers.base import ActionOutcome, Step, SyncReport, TemplateReport
+from onboarding.providers.base import ActionOutcome, Step, SyncReport, TemplateReport, Within
 from storage.models import OrgUserRow, SandboxTransitionRow, SubscriberRow
 from storage.uow import Database, UnitOfWork
 
@@ -169,8 +169,14 @@ class SandboxProvider:
 
     # --- acting --------------------------------------------------------------------------
 
-    def retry_activation(self, subscriber: Subscriber, email: str) -> ActionOutcome:
-        """Set the email, move to ``pending_email_validation`` and schedule the rest."""
+    def retry_activation(
+        self, subscriber: Subscriber, email: str, *, within: Within | None = None
+    ) -> ActionOutcome:
+        """Set the email, move to ``pending_email_validation`` and schedule the rest.
+
+        ``within`` runs in the same transaction: the caller's bookkeeping and the move commit
+        together (a bulk row is never left ``ready`` after its retry, nor ``done`` before).
+        """
         address = email.strip()
         if address.count("@") != 1 or address.startswith("@") or address.endswith("@"):
             raise InvalidInput("sandbox.invalid_email", email=email)
@@ -185,7 +191,7 @@ class SandboxProvider:
                 row.status == _PS.PENDING_USER_MIGRATION
                 and address.lower() == (row.email or "").lower()
             ):
-                return self._resend_consent(uow, row, now)
+                return self._resend_consent(uow, row, now, within)
             before = row.status
             row.email = address
             row.status = _PS.PENDING_EMAIL_VALIDATION.value
@@ -203,6 +209,8 @@ class SandboxProvider:
                     error_text=None,
                 )
             )
+            if within is not None:
+                within(uow)
             uow.commit()
             after = subscriber_from_row(row)
         name = after.display_name or after.user_id
@@ -215,7 +223,9 @@ class SandboxProvider:
             subscriber=after,
         )
 
-    def _resend_consent(self, uow: UnitOfWork, row: SubscriberRow, now: datetime) -> ActionOutcome:
+    def _resend_consent(
+        self, uow: UnitOfWork, row: SubscriberRow, now: datetime, within: Within | None = None
+    ) -> ActionOutcome:
         """The consent email again; the user consents a few steps later (status unchanged)."""
         email = row.email or ""
         if uow.transitions.get(row.id) is None:
@@ -228,6 +238,8 @@ class SandboxProvider:
                     error_text=None,
                 )
             )
+        if within is not None:
+            within(uow)
         uow.commit()
         params = {"email": email, "user_id": row.user_id}
         return ActionOutcome(

@@ -57,7 +57,7 @@ from onboarding.model import (
     ProvisioningStatus,
     Subscriber,
 )
-from onboarding.providers.base import ActionOutcome, Step, SyncReport, TemplateReport
+from onboarding.providers.base import ActionOutcome, Step, SyncReport, TemplateReport, Within
 from onboarding.providers.webex_auth import OAuthTokenSource, StaticToken
 from onboarding.providers.webex_controlhub import org_user_from_api
 from onboarding.providers.webex_http import (
@@ -328,15 +328,21 @@ class WebexProvider:
 
     # --- subscriber actions ----------------------------------------------------------------
 
-    def retry_activation(self, subscriber: Subscriber, email: str) -> ActionOutcome:
-        """Consent move or precheck-and-re-provision (see the module docstring)."""
+    def retry_activation(
+        self, subscriber: Subscriber, email: str, *, within: Within | None = None
+    ) -> ActionOutcome:
+        """Consent move or precheck-and-re-provision (see the module docstring).
+
+        ``within`` runs in the transaction that stores the re-provisioned subscriber; a consent
+        move stores nothing, so the caller records it (the remote call cannot share a commit).
+        """
         email = email.strip()
         with self._lock:
             pending = self._pending(subscriber.user_id)
             same_email = bool(subscriber.email) and email.lower() == str(subscriber.email).lower()
             if pending is None and subscriber.status is _PS.PENDING_USER_MIGRATION and same_email:
                 return self._consent_move(subscriber)
-            return self._reprovision(subscriber, email, pending)
+            return self._reprovision(subscriber, email, pending, within)
 
     def _consent_move(self, sub: Subscriber) -> ActionOutcome:
         path = f"subscribers/{sub.id}/emails/consentMove"
@@ -351,7 +357,11 @@ class WebexProvider:
         return ActionOutcome(True, (Step("webex.retry.consent_sent", params=params),), sub)
 
     def _reprovision(
-        self, sub: Subscriber, email: str, pending: dict[str, Any] | None
+        self,
+        sub: Subscriber,
+        email: str,
+        pending: dict[str, Any] | None,
+        within: Within | None = None,
     ) -> ActionOutcome:
         steps: list[Step] = []
         old_id = sub.id
@@ -377,7 +387,7 @@ class WebexProvider:
             # (the user ID is taken), so the new subscriber is adopted instead.
             landed = self._read(self._find_by_user_id(record["userId"], not_id=old_id))
             if landed is not None:
-                return self._finish(sub, landed, landed.email or email, steps)
+                return self._finish(sub, landed, landed.email or email, steps, within)
         # 1. precheck
         try:
             answer = self.http.call(
@@ -440,10 +450,15 @@ class WebexProvider:
             steps.append(Step("webex.retry.provision_unknown", False, {"user_id": sub.user_id}))
             steps.append(Step("webex.retry.recoverable", False, {"user_id": sub.user_id}))
             return ActionOutcome(False, tuple(steps), sub)
-        return self._finish(sub, new, email, steps)
+        return self._finish(sub, new, email, steps, within)
 
     def _finish(
-        self, sub: Subscriber, new: Subscriber, email: str, steps: list[Step]
+        self,
+        sub: Subscriber,
+        new: Subscriber,
+        email: str,
+        steps: list[Step],
+        within: Within | None = None,
     ) -> ActionOutcome:
         """The re-provisioned subscriber replaces the old row; the saved record is retired."""
         with self.db.uow() as uow:
@@ -454,6 +469,8 @@ class WebexProvider:
             uow.session.execute(
                 sa.delete(SyncStateRow).where(SyncStateRow.name == _reprovision_name(sub.user_id))
             )
+            if within is not None:
+                within(uow)
             uow.commit()
         params = {"user_id": new.user_id, "email": email, "status": new.status.value}
         steps.append(Step("webex.retry.provisioning", params=params))

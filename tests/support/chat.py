@@ -26,6 +26,7 @@ from bot.replies import render
 from bot.settings import AccessSettings, SandboxSettings, Settings
 from commands.replies import Reply, ReplyFile
 from commands.views import View
+from onboarding.bulk import Upload
 from onboarding.clock import ManualClock
 from storage.models import AuditEntryRow
 from storage.uow import Database
@@ -131,10 +132,22 @@ class Chat:
         """The same chat as someone else (or elsewhere: ``space=``, ``org=``, ``via=``)."""
         return replace(self, who=who, **changes)  # ``said`` stays the same list
 
-    def say(self, text: str, *, cid: str | None = None, **changes: Any) -> Said:
-        """Type ``text`` to the bot."""
+    def say(
+        self,
+        text: str,
+        *,
+        cid: str | None = None,
+        file: Upload | None = None,
+        thread: str | None = None,
+        **changes: Any,
+    ) -> Said:
+        """Type ``text`` to the bot (with ``file`` attached, as a Webex message carries one)."""
         who = replace(self, **changes) if changes else self
-        extra = {"correlation_id": cid} if cid else {}
+        extra: dict[str, Any] = {"correlation_id": cid} if cid else {}
+        if file is not None:
+            extra["files"] = (_ATTACHED.add(self.bot, file),)
+        if thread is not None:
+            extra["thread_id"] = thread
         request = Request(
             person_email=who.who,
             text=text,
@@ -157,7 +170,7 @@ class Chat:
     ) -> Said:
         """Press a card button that sends ``action`` with ``inputs``."""
         who = replace(self, **changes) if changes else self
-        extra = {"correlation_id": cid} if cid else {}
+        extra: dict[str, Any] = {"correlation_id": cid} if cid else {}
         request = Request(
             person_email=who.who,
             action=action,
@@ -185,6 +198,23 @@ class Chat:
         said = Said(done, done.locale)
         self.said.append(said)
         return said
+
+
+class _Attached:
+    """Files attached in tests, by a URL of their own: the bot downloads them as from Webex."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, Upload] = {}
+
+    def add(self, bot: Bot, file: Upload) -> str:
+        url = f"test-file://{len(self.files) + 1}/{file.name}"
+        self.files[url] = file
+        if bot.file_fetcher is None:
+            bot.file_fetcher = self.files.__getitem__
+        return url
+
+
+_ATTACHED = _Attached()
 
 
 @pytest.fixture(name="chat_bot")
