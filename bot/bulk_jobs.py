@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -115,6 +116,7 @@ def run_job(bot: Bot, job: BulkJobRow, *, stop: threading.Event | None = None) -
     stop = stop or threading.Event()
     with bot.db.uow() as uow:
         ready = uow.bulk.rows(job.id, states=[states.READY])
+        progress = _Progress(job, uow.bulk.finished_since_start(job.id))
     if ready:
         bot.service.refresh()  # once per run, not once per row
     concurrency = max(1, bot.settings.bulk_concurrency)
@@ -131,40 +133,56 @@ def run_job(bot: Bot, job: BulkJobRow, *, stop: threading.Event | None = None) -
                 break
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                future.result()  # run_row settles every row itself; this only surfaces bugs
-            _maybe_progress(bot, job)
+                progress.count(future.result())  # run_row settles every row itself
+            if progress.due(bot.clock.now()):
+                _post_progress(bot, job, progress)
     if stop.is_set() and next(todo, None) is not None:
         return False
     _finish(bot, job)
     return True
 
 
-def _maybe_progress(bot: Bot, job: BulkJobRow) -> None:
+class _Progress:
+    """Where a job stands, counted in memory as rows end (the database has the truth)."""
+
+    def __init__(self, job: BulkJobRow, finished: int) -> None:
+        self.ready = job.ready
+        self.finished = finished
+        self.posted = job.progress_done
+        self.posted_at = job.progress_at
+        self.step = max(1, round(job.ready * PROGRESS_SHARE))
+        self.by_state: Counter[str] = Counter()
+
+    def count(self, result: RowResult) -> None:
+        self.finished += 1
+        self.by_state[result.state] += 1
+
+    def due(self, now: datetime) -> bool:
+        """Every 10 % of the rows or every 30 s, whichever first; never for the last row."""
+        if self.finished >= self.ready or self.finished == self.posted:
+            return False
+        late = self.posted_at is None or now - self.posted_at >= PROGRESS_EVERY
+        return self.finished - self.posted >= self.step or late
+
+
+def _post_progress(bot: Bot, job: BulkJobRow, progress: _Progress) -> None:
     now = bot.clock.now()
     with bot.db.uow() as uow:
-        current = uow.bulk.job(job.id)
-        if current is None:
-            return
-        finished = uow.bulk.finished_since_start(job.id)
-        if finished >= current.ready:
-            return  # the result says it all
-        step = max(1, round(current.ready * PROGRESS_SHARE))
-        due_by_count = finished - current.progress_done >= step
-        due_by_time = current.progress_at is None or now - current.progress_at >= PROGRESS_EVERY
-        if not (due_by_count or due_by_time) or finished == current.progress_done:
-            return
-        counts = _run_counts(uow.bulk.rows(job.id))
+        counts = uow.bulk.counts(job.id)
+        ran = counts.get(states.REFUSED, 0) - (job.total - job.ready)  # refused at run time
         view = BulkProgressView(
             job.id,
-            finished,
-            current.ready,
-            counts[states.DONE],
-            counts[states.FAILED],
-            counts["refused_at_run"],
+            progress.finished,
+            job.ready,
+            counts.get(states.DONE, 0),
+            counts.get(states.FAILED, 0),
+            max(0, ran),
         )
-        _post(uow, current, Reply(view), key=f"bulk-{job.id}-progress-{finished}", now=now)
-        uow.bulk.progressed(job.id, now, finished)
+        key = f"bulk-{job.id}-progress-{progress.finished}"
+        _post(uow, job, Reply(view), key=key, now=now)
+        uow.bulk.progressed(job.id, now, progress.finished)
         uow.commit()
+    progress.posted, progress.posted_at = progress.finished, now
 
 
 def _run_counts(rows: list[BulkRowRow]) -> dict[str, int]:

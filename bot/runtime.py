@@ -32,6 +32,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.bootstrap import Bot
+from bot.bulk_jobs import BulkRunner
 from bot.delivery import OutboxSender, RetryPolicy
 from bot.health import PROBE_SECONDS, WebexProbe, store_figures
 from bot.metrics import Metrics
@@ -39,11 +40,11 @@ from bot.replies import render
 from bot.webex import WebexError, WebexGateway
 from bot.worker import EVENT_RETRY, EventWorker, Renderer
 from storage import claims
-from storage.models import OutboxRow, WebhookEventRow
+from storage.models import BulkJobRow, OutboxRow, WebhookEventRow
 
 log = logging.getLogger(__name__)
 
-_CLAIMED = (WebhookEventRow, OutboxRow)
+_CLAIMED = (WebhookEventRow, OutboxRow, BulkJobRow)
 
 
 class Service(Protocol):
@@ -206,6 +207,10 @@ class Runtime:
         self._beat = threading.Thread(target=self._beat_loop, name="onboard-heartbeat", daemon=True)
         self._beat_stop = threading.Event()
         self._services: list[Service] = []
+        # ``retry file``: the message's CSV is downloaded with the bot token; confirmed jobs run
+        # in a thread of their own, claimed like events (a job of a dead process is taken over).
+        bot.file_fetcher = gateway.download
+        self.add_service(BulkRunner(bot, self.claimant, every=idle))
         self.started = False
 
     @property

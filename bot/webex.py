@@ -11,17 +11,21 @@ worker and the outbox sender) decide when to retry.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 import requests
 from webexpythonsdk import ApiError, RateLimitError, WebexAPI
 
 from bot.events import CardAction, Message, Person
 from bot.settings import Settings
+from onboarding.bulk import MAX_BYTES, Upload
+from onboarding.errors import InvalidInput
 from storage.outbox import OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -103,6 +107,18 @@ def _describe(exc: ApiError) -> str:
     tracking = getattr(exc, "tracking_id", None)
     text = f"{exc.status_code} {message}".strip()
     return f"{text} (trackingId {tracking})" if tracking else text
+
+
+_FILENAME = re.compile(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", re.IGNORECASE)
+
+
+def _file_name(disposition: str) -> str | None:
+    """The file name in a ``Content-Disposition`` header (plain or RFC 5987 ``filename*``)."""
+    found = _FILENAME.findall(disposition or "")
+    if not found:
+        return None
+    name = unquote(found[-1]).strip().replace("/", "_").replace("\\", "_")
+    return name[:200] or None
 
 
 @contextmanager
@@ -260,6 +276,43 @@ class WebexGateway:
         return self.api.messages.list_direct(
             personEmail=message.to_person_email, parentId=message.parent_id
         )
+
+    # -- files -------------------------------------------------------------------------------
+
+    def download(self, url: str, *, limit: int = MAX_BYTES) -> Upload:
+        """A message's file: ``GET`` its content URL with the bot token (webex-facts.md §2).
+
+        Only URLs on the API's own host get the token: a file URL pointing anywhere else is
+        refused, so the token never leaves for another server. The body is read up to
+        ``limit`` + 1 bytes, enough to tell that a file is too big without holding all of it.
+        """
+        base = urlsplit(str(self.api.base_url))
+        target = urlsplit(url)
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            raise InvalidInput("bulk.download_failed", status="not a Webex file URL")
+        session = self.api._session._req_session
+        headers = {"Authorization": f"Bearer {self.api.access_token}"}
+        started = time.perf_counter()
+        try:
+            with session.get(url, headers=headers, stream=True, timeout=20) as response:
+                if response.status_code in (423, 428) or response.status_code >= 500:
+                    # 423/428: quarantined or not yet scanned for malware; later it may pass.
+                    raise InvalidInput("bulk.download_failed", status=response.status_code)
+                if response.status_code >= 400:
+                    raise InvalidInput("bulk.download_failed", status=response.status_code)
+                data = b""
+                for chunk in response.iter_content(64 * 1024):
+                    data += chunk
+                    if len(data) > limit:
+                        break
+                disposition = response.headers.get("Content-Disposition", "")
+                kind = response.headers.get("Content-Type", "application/octet-stream")
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise InvalidInput("bulk.download_failed", status=type(exc).__name__) from exc
+        finally:
+            if self.on_call is not None:
+                self.on_call("contents/get", time.perf_counter() - started)
+        return Upload(_file_name(disposition) or "file.csv", kind, data)
 
     # -- webhooks ------------------------------------------------------------------------------
 

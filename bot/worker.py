@@ -320,6 +320,7 @@ class EventWorker:
         org_id: str | None = None
         if self.bot.access.checks_orgs:  # a People call only when an org allow-list needs it
             org_id = self.gateway.person(message.person_id).org_id
+        parent = (message.parent_id or message.id) if message.in_group else None
         request = Request(
             person_email=message.person_email,
             text=command_text(message, me),
@@ -329,8 +330,9 @@ class EventWorker:
             org_id=org_id,
             bot_names=mention_names(message, me),
             correlation_id=cid,
+            files=message.files,
+            thread_id=parent,
         )
-        parent = (message.parent_id or message.id) if message.in_group else None
         return _Job(request, message.room_id, parent)
 
     def _action_job(self, envelope: WebhookEnvelope, me: Person, cid: str) -> _Job:
@@ -356,6 +358,7 @@ class EventWorker:
             org_id=person.org_id,
             bot_names=(me.display_name,),
             correlation_id=cid,
+            thread_id=parent,
         )
         return _Job(request, action.room_id, parent)
 

@@ -125,7 +125,7 @@ def read_upload(upload: Upload) -> list[Line]:
     if not records:
         raise InvalidInput("bulk.empty", name=upload.name)
     if len(records) > MAX_ROWS:
-        raise InvalidInput("bulk.too_many_rows", n=len(records), limit=MAX_ROWS)
+        raise InvalidInput("bulk.too_many_rows", n=len(records), rows=MAX_ROWS)
     lines = []
     for offset, cells in enumerate(records):
         ref = cells[0] if cells else ""

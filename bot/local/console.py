@@ -7,13 +7,16 @@ a loopback ``Host`` header (which also defeats DNS rebinding). Its JSON API::
     GET  /console/api/people                          people (not bots) to act as
     GET  /console/api/rooms?as=EMAIL                  that person's spaces
     GET  /console/api/rooms/<id>/messages?after=ID    messages, oldest first, rendered safely
-    POST /console/api/rooms/<id>/messages             {as, text, mentionBot?, parentId?}
+    POST /console/api/rooms/<id>/messages             {as, text, mentionBot?, parentId?, file?}
+                                                      (file: {name, type, data in base64})
     POST /console/api/actions                         {as, messageId, inputs}: a card submit
     GET  /console/api/files/<content id>?as=EMAIL     a posted file, as that person
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Flask, Response, abort, jsonify, request, send_from_directory
 
 from bot.local.console_markdown import render_markdown, render_plain
-from bot.local.emulator_model import ApiFailure, JsonDict
+from bot.local.emulator_model import ApiFailure, Content, JsonDict, webex_id
 
 if TYPE_CHECKING:
     from bot.local.emulator import WebexEmulator
@@ -151,8 +154,9 @@ def create_blueprint(emulator: WebexEmulator) -> Blueprint:
     @bp.post("/api/rooms/<room_id>/messages")
     def send(room_id: str) -> Response:
         body = _body()
-        text = _string(body, "text").strip()
-        if not text:
+        text = str(body.get("text") or "").strip()
+        upload = _upload(body.get("file"))
+        if not text and upload is None:
             raise ValueError("Type a message first.")
         if len(text.encode()) > _MAX_TEXT:
             raise ValueError(f"A message is at most {_MAX_TEXT} bytes.")
@@ -163,6 +167,7 @@ def create_blueprint(emulator: WebexEmulator) -> Blueprint:
             text,
             mention_bot=bool(body.get("mentionBot", True)),
             parent_id=str(parent) if parent else None,
+            upload=upload,
         )
         return jsonify(_message(sent, _names(emulator), emulator))
 
@@ -199,6 +204,21 @@ def _string(body: JsonDict, key: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{key} is required.")
     return value
+
+
+def _upload(value: object) -> Content | None:
+    """A file the page attached (``{name, type, data}``, data in base64), as Webex stores it."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("data"), str):
+        raise ValueError("file must be an object with name, type and base64 data.")
+    try:
+        data = base64.b64decode(value["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("file data must be base64.") from None
+    name = _header_safe(str(value.get("name") or "file"))
+    kind = str(value.get("type") or "") or "application/octet-stream"
+    return Content(webex_id("CONTENT"), data, kind, name)
 
 
 def _header_safe(name: str) -> str:

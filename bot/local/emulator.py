@@ -74,11 +74,13 @@ class WebexEmulator(EmulatorState):
         *,
         mention_bot: bool = True,
         parent_id: str | None = None,
+        upload: Content | None = None,
     ) -> JsonDict:
         """Post ``text`` as a person, as a Webex client would, and fire webhooks.
 
         In a group room with ``mention_bot``, the room's bot is @mentioned in front of the text
-        (``text``, ``html`` with a spark-mention, ``mentionedPeople``).
+        (``text``, ``html`` with a spark-mention, ``mentionedPeople``). ``upload`` attaches one
+        file, which the message's ``files`` then lists as a content URL (``GET /v1/contents``).
         """
         with self._lock:
             author = self._by_email(person_email)
@@ -86,6 +88,11 @@ class WebexEmulator(EmulatorState):
             if author.id not in room.members:
                 raise ValueError(f"{person_email} is not a member of {room.title}")
             bot = self._bot_in(room_id)
+            files = None
+            if upload is not None:
+                if len(upload.data) > self.max_file_bytes:
+                    raise ApiFailure(400, "The file exceeds the maximum file size of 100 MB.")
+                files = [self._store_content(upload, room.id)]
             mentioned: list[str] = []
             html_text = f"<p>{escape(text)}</p>"
             if room.type == "group" and mention_bot and bot is not None:
@@ -102,6 +109,7 @@ class WebexEmulator(EmulatorState):
                 html_text=html_text,
                 parent_id=parent_id,
                 mentioned=mentioned,
+                files=files,
             )
 
     def click(

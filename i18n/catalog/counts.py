@@ -299,19 +299,19 @@ COUNTED.update(
     {
         "bulk.too_many_rows": {
             "en": {
-                "one": "The file has {n} row; `retry file` takes at most {limit} rows. Split it "
+                "one": "The file has {n} row; `retry file` takes at most {rows} rows. Split it "
                 "and send the parts one by one.",
-                "other": "The file has {n} rows; `retry file` takes at most {limit} rows. Split "
+                "other": "The file has {n} rows; `retry file` takes at most {rows} rows. Split "
                 "it and send the parts one by one.",
             },
             "cs": {
-                "one": "Soubor má {n} řádek; `retry file` vezme nejvýš {limit} řádků. Rozdělte "
+                "one": "Soubor má {n} řádek; `retry file` vezme nejvýš {rows} řádků. Rozdělte "
                 "ho a pošlete části postupně.",
-                "few": "Soubor má {n} řádky; `retry file` vezme nejvýš {limit} řádků. Rozdělte "
+                "few": "Soubor má {n} řádky; `retry file` vezme nejvýš {rows} řádků. Rozdělte "
                 "ho a pošlete části postupně.",
-                "many": "Soubor má {n} řádku; `retry file` vezme nejvýš {limit} řádků. Rozdělte "
+                "many": "Soubor má {n} řádku; `retry file` vezme nejvýš {rows} řádků. Rozdělte "
                 "ho a pošlete části postupně.",
-                "other": "Soubor má {n} řádků; `retry file` vezme nejvýš {limit} řádků. Rozdělte "
+                "other": "Soubor má {n} řádků; `retry file` vezme nejvýš {rows} řádků. Rozdělte "
                 "ho a pošlete části postupně.",
             },
         },

@@ -166,11 +166,14 @@ class Chat:
         inputs: Mapping[str, Any] | None = None,
         *,
         cid: str | None = None,
+        thread: str | None = None,
         **changes: Any,
     ) -> Said:
-        """Press a card button that sends ``action`` with ``inputs``."""
+        """Press a card button that sends ``action`` with ``inputs`` (on a card in ``thread``)."""
         who = replace(self, **changes) if changes else self
         extra: dict[str, Any] = {"correlation_id": cid} if cid else {}
+        if thread is not None:
+            extra["thread_id"] = thread
         request = Request(
             person_email=who.who,
             action=action,

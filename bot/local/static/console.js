@@ -391,6 +391,7 @@
     const ready = Boolean(state.room);
     $("text").disabled = !ready;
     $("send").disabled = !ready;
+    $("attach").disabled = !ready;
     if (!ready) {
       $("room-title").textContent = "Pick a space";
       $("room-sub").textContent = "";
@@ -407,20 +408,34 @@
     schedulePoll(0);
   }
 
+  function base64Of(file) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+      reader.onerror = () => reject(new Error("the file could not be read"));
+      reader.readAsDataURL(file);
+    });
+  }
+
   async function send(event) {
     event.preventDefault();
     const box = $("text");
     const text = box.value.trim();
-    if (!text || !state.room) return;
+    const picked = $("attach").files[0] || null;
+    if ((!text && !picked) || !state.room) return;
     $("send").disabled = true;
     try {
+      // The console API takes JSON only (no cross-site form posts), so the file goes base64.
+      const file = picked ? { name: picked.name, type: picked.type, data: await base64Of(picked) } : null;
       await call("POST", `api/rooms/${encodeURIComponent(state.room.id)}/messages`, {
         as: state.person,
         text,
         mentionBot: $("mention").checked,
         parentId: state.replyTo ? state.replyTo.id : null,
+        file,
       });
       box.value = "";
+      $("attach").value = "";
       cancelReply();
       setStatus("");
       schedulePoll(0);
