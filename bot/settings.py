@@ -261,7 +261,7 @@ class Settings(BaseSettings):
     history_days: int = Field(default=180, ge=1)
     """How long each user's status history is kept, in days."""
     bulk_concurrency: int = Field(default=4, ge=1, le=32)
-    """How many retries a confirmed ``retry file`` runs at once."""
+    """How many retries a confirmed `retry file` runs at once."""
     sandbox: SandboxSettings = SandboxSettings()
     """The embedded demo provider."""
     sync: SyncSettings = SyncSettings()

@@ -15,7 +15,7 @@ CZECH_NAMES: Mapping[str, tuple[str, ...]] = {
     "help": ("nápověda",),
     "status": ("stav",),
     "retry": ("opakovat", "opakovat aktivaci"),
-    "retry file": ("opakovat soubor", "opakovat ze souboru"),
+    "retry file": ("opakovat soubor",),
     "delete": ("smazat", "odstranit"),
     "package": ("balíček",),
     "error": ("chyba", "text chyby"),

@@ -22,6 +22,7 @@ from bot.cli import main
 from bot.settings import Settings
 from commands.registry import REGISTRY
 from commands.views import ConfirmView, ErrorView
+from onboarding.bulk import Upload
 from tests.support.chat import Chat
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -33,6 +34,12 @@ _BEFORE = {
     "digest off": ("digest daily 08:00",),
     "confirm": ("delete petr.cerny@acme-cz.example",),
     "cancel": ("delete petr.cerny@acme-cz.example",),
+}
+#: What a message of the example carries (``retry file``: the CSV a person attaches).
+_ATTACHED = {
+    "retry file": Upload(
+        "users.csv", "text/csv", b"user;new email\npetr.cerny@acme-cz.example;petr.c@acme.example\n"
+    ),
 }
 
 
@@ -88,7 +95,7 @@ def test_a_help_example_works_on_the_demo_data(chat: Chat, name: str, example: s
     if name in _CODE_EXAMPLES:
         assert before is not None and isinstance(before.view, ConfirmView)
         example = f"{example.rsplit(' ', 1)[0]} {before.view.code}"
-    reply = chat.say(example)
+    reply = chat.say(example, file=_ATTACHED.get(name))
     text = render_markdown(reply.view, "en")
     assert reply.ok and not isinstance(reply.view, ErrorView), text
 

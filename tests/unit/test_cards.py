@@ -27,6 +27,7 @@ from commands import views as v
 from commands.registry import REGISTRY
 from commands.replies import Reply
 from i18n import LOCALES, t
+from onboarding.bulk import Upload
 from onboarding.clock import ManualClock
 from onboarding.digest import Content, DigestReport, Section
 from onboarding.error_knowledge import Tip
@@ -57,6 +58,9 @@ MARKDOWN_ONLY = {
     v.DigestSavedView,
     v.DigestStoppedView,
     v.WatchListView,  # like the digest list: a few lines, no buttons
+    v.BulkStartedView,  # retry file: one line each; the result's file follows it
+    v.BulkProgressView,
+    v.BulkResultView,
 }
 
 
@@ -208,7 +212,11 @@ def _views_from_commands(chat: Chat) -> list[object]:
     ]
     confirm = next(r.view for r in replies if isinstance(r.view, v.ConfirmView))
     replies.append(chat.say(f"cancel {confirm.code}"))
+    rows = f"{err.id};bulk.new@acme-cz.example\nnobody@x.example;a@b.example".encode()
+    preview = chat.say("retry file", file=Upload("users.csv", "text/csv", rows))  # retry file
+    replies += [preview, chat.click("confirm", {"code": preview.view.code})]
     views = [r.view for r in replies]
+    views += [v.BulkProgressView(1, 5, 10, 4, 1, 0), v.BulkResultView(1, "r.csv", 8, 1, 1, 2)]
     views.append(v.TemplateView(TemplateReport(Customer("acme", "ACME *Corp*"), known=False)))
     return views
 
