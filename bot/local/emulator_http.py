@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -209,7 +209,7 @@ def create_app(state: EmulatorState) -> Flask:
     def contents_get(content_id: str) -> Response:
         content = state.api_get_content(g.caller, content_id)
         response = Response(content.data, status=200, mimetype=content.content_type)
-        response.headers["Content-Disposition"] = f'attachment; filename="{content.filename}"'
+        response.headers["Content-Disposition"] = _disposition(content.filename)
         return response
 
     @app.post("/v1/attachment/actions")
@@ -243,3 +243,12 @@ def create_app(state: EmulatorState) -> Flask:
         return Response(status=204)
 
     return app
+
+
+def _disposition(name: str) -> str:
+    """``attachment`` with the file name: ASCII in ``filename``, the exact name in RFC 5987's
+    ``filename*`` (an HTTP header is Latin-1: "uživatelé.csv" cannot go there as it is)."""
+    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+    if plain == name:
+        return f'attachment; filename="{name}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"

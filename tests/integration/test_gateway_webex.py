@@ -148,3 +148,26 @@ def test_the_cli_syncs_and_lists(webex, monkeypatch):
     assert listed.output.count("* active") == 2
     no_url = runner.invoke(main, ["webhooks", "sync"])
     assert no_url.exit_code == 2
+
+
+def test_a_message_file_is_downloaded_with_the_bot_token_from_webex_only(webex):
+    """``retry file``: the message lists content URLs; the bot GETs them with its token."""
+    from bot.local.emulator_model import Content, webex_id
+    from onboarding.errors import InvalidInput
+
+    gw = gateway_for(webex)
+    room = webex.direct_room()
+    data = "\ufeffuživatel;nový e-mail\r\n".encode()
+    upload = Content(webex_id("CONTENT"), data, "text/csv", "uživatelé.csv")
+    asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "retry file", upload=upload)
+    message = gw.message(asked["id"])
+    (url,) = message.files
+    got = gw.download(url)
+    assert (got.data, got.content_type.split(";")[0]) == (data, "text/csv")
+    assert got.name.endswith(".csv")
+    assert len(gw.download(url, limit=4).data) < len(data) + 64 * 1024  # stops reading past it
+    # The token goes to the API's own host only.
+    with pytest.raises(InvalidInput):
+        gw.download("https://files.example.com/contents/x")
+    with pytest.raises(InvalidInput):
+        gw.download(url.rsplit("/", 1)[0] + "/nope")  # 404

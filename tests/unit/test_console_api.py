@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import socket
 from html.parser import HTMLParser
@@ -233,6 +234,32 @@ def test_bot_messages_carry_markdown_cards_and_files(
     assert 'filename="export.csv"' in download.headers["Content-Disposition"]
     # Sam isn't in Alice's direct space: the file stays hers.
     assert client.get(f"/console/api/files/CSV1?as={SUPPORT}").status_code == 404
+
+
+def test_a_person_attaches_a_file_as_webex_carries_it(
+    client: Any, emulator: WebexEmulator, world: LocalWorld
+) -> None:
+    """The console's upload (``make run``: ``retry file`` with a CSV): JSON, the file base64."""
+    room = world.person("admin").direct_room_id
+    data = "\ufeffuser;new email\r\n420600278947@voip.acme-cz.example;a@b.example".encode()
+    file = {"name": "users.csv", "type": "text/csv", "data": base64.b64encode(data).decode()}
+    sent = client.post(
+        f"/console/api/rooms/{room}/messages",
+        json={"as": ADMIN, "text": "retry file", "file": file},
+    )
+    assert sent.status_code == 200, sent.get_json()
+    stored = emulator.message(sent.get_json()["id"])
+    assert stored is not None and stored["text"] == "retry file"
+    (url,) = stored["files"]
+    content_id = url.rsplit("/", 1)[-1]
+    assert emulator.content(content_id, person_email=BOT_EMAIL).data == data
+    assert sent.get_json()["files"][0]["name"] == "users.csv"
+    # A file alone is a message too; data that is not base64 is refused.
+    alone = client.post(f"/console/api/rooms/{room}/messages", json={"as": ADMIN, "file": file})
+    assert alone.status_code == 200
+    bad = {**file, "data": "not base64!"}
+    refused = client.post(f"/console/api/rooms/{room}/messages", json={"as": ADMIN, "file": bad})
+    assert refused.status_code == 400 and "base64" in refused.get_json()["message"]
 
 
 def test_send_refuses_empty_text_and_non_members(client: Any, world: LocalWorld) -> None:
