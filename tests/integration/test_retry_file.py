@@ -293,3 +293,22 @@ def test_over_webex_the_rows_are_reprovisioned_once(webex_bot: Bot, admin: Admin
     held = [str(v) for s in admin.subscribers.values() for v in s.values() if NEW_DOMAIN in str(v)]
     assert sorted(held) == sorted(f"w{n}@{NEW_DOMAIN}" for n in range(len(failed)))
     assert run(webex_bot) == 0
+
+
+def test_progress_every_ten_per_cent_or_thirty_seconds_whichever_first(clock: ManualClock) -> None:
+    from bot.bulk_jobs import _Progress
+    from onboarding.bulk import RowResult
+    from storage.models import BulkJobRow
+
+    job = BulkJobRow(ready=1000, progress_done=0, progress_at=clock.now())
+    progress = _Progress(job, finished=0)
+    for _ in range(99):
+        progress.count(RowResult("done"))
+    assert not progress.due(clock.now())  # 9.9 %, 0 s
+    assert progress.due(clock.now() + timedelta(seconds=30))  # 30 s came first
+    progress.count(RowResult("done"))
+    assert progress.due(clock.now())  # 10 %
+    progress.posted, progress.posted_at = 100, clock.now()
+    assert not progress.due(clock.now() + timedelta(seconds=29))
+    progress.finished = 1000
+    assert not progress.due(clock.now() + timedelta(hours=1))  # the result says it all
