@@ -479,3 +479,23 @@ KITCHEN: dict[str, Any] = {
         ],
     },
 }
+
+
+def test_a_file_is_attached_to_a_message_as_webex_carries_it(page: Any, stack: LocalStack) -> None:
+    """``make run``'s way to ``retry file``: the console uploads the CSV with the message."""
+    from playwright.sync_api import expect
+
+    direct = stack.world.person("admin").direct_room_id
+    open_console(page, stack, ADMIN, direct)
+    data = "\ufeffuser;new email\r\n420600278947@voip.acme-cz.example;a@b.example\r\n".encode()
+    page.get_by_label(re.compile("Attach a file")).set_input_files(
+        files=[{"name": "users.csv", "mimeType": "text/csv", "buffer": data}]
+    )
+    page.get_by_role("textbox", name="Message to the bot").fill("retry file")
+    page.get_by_role("textbox", name="Message to the bot").press("Enter")
+    expect(page.locator("article.msg.mine").first).to_contain_text("retry file")
+    sent = [m for m in stack.emulator.messages_in(direct) if m.get("files")]
+    assert len(sent) == 1 and sent[0]["text"] == "retry file"
+    content = stack.emulator.content(sent[0]["files"][0].rsplit("/", 1)[-1], person_email=ADMIN)
+    assert (content.filename, content.data) == ("users.csv", data)
+    expect(page.get_by_label(re.compile("Attach a file"))).to_have_value("")
