@@ -34,7 +34,7 @@ from onboarding.providers.base import ActionOutcome, Provider, TemplateReport, W
 from onboarding.queries import Page, SubscriberQuery
 from storage.models import AuditEntryRow
 from storage.repositories import SubscriberFilter
-from storage.uow import Database
+from storage.uow import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -228,17 +228,19 @@ class OnboardingService:
     ) -> ActionOutcome:
         """Onboard a pending or failed subscriber again with a valid email.
 
-        ``within`` runs in the provider's transaction that records the retry (a bulk row's state
-        commits with it); ``refresh=False`` skips the snapshot refresh of the lookup (a bulk
-        run refreshes once for the whole file).
+        ``within`` runs in the provider's transaction that records the retry, and so does the
+        audit entry then: a bulk row's state, the status change and its audit entry commit
+        together or not at all. ``refresh=False`` skips the snapshot refresh of the lookup (a
+        bulk run refreshes once for the whole file).
         """
         return self._act(
             "retry",
             ref,
             actor,
-            lambda sub: self._retry(sub, email, within),
+            lambda sub, inside: self._retry(sub, email, inside),
             text=email,
             refresh=refresh,
+            within=within,
         )
 
     def _retry(self, sub: Subscriber, email: str, within: Within | None = None) -> ActionOutcome:
@@ -259,7 +261,7 @@ class OnboardingService:
 
     def delete_subscriber(self, ref: str, actor: Actor) -> ActionOutcome:
         """Remove a subscriber (they can then onboard again)."""
-        return self._act("delete", ref, actor, self._delete)
+        return self._act("delete", ref, actor, lambda sub, _: self._delete(sub))
 
     def refuse_in_flight(self, sub: Subscriber) -> None:
         """The one in-flight rule: nothing is done to a user Webex is provisioning right now."""
@@ -273,7 +275,11 @@ class OnboardingService:
     def change_package(self, ref: str, package: str, actor: Actor) -> ActionOutcome:
         """Move a subscriber to another package."""
         return self._act(
-            "package", ref, actor, lambda sub: self._change_package(sub, package), text=package
+            "package",
+            ref,
+            actor,
+            lambda sub, _: self._change_package(sub, package),
+            text=package,
         )
 
     def _change_package(self, sub: Subscriber, package: str) -> ActionOutcome:
@@ -288,27 +294,38 @@ class OnboardingService:
         action: str,
         ref: str,
         actor: Actor,
-        run: Callable[[Subscriber], ActionOutcome],
+        run: Callable[[Subscriber, Within | None], ActionOutcome],
         *,
         text: str | None = None,
         refresh: bool = True,
+        within: Within | None = None,
     ) -> ActionOutcome:
         target = ref
         # Only the provider's action is the person's doing: the refresh of the lookup before it
         # applies moves the provider made on its own.
         deed = acting(actor.email, actor.via)
+        audited: list[bool] = []
+
+        def inside(uow: UnitOfWork) -> None:
+            # In the provider's transaction: the caller's bookkeeping and the "ok" entry.
+            if within is not None:
+                within(uow)
+            self._record(uow, actor, action, target, "ok", None, text, deed)
+            audited.append(True)
+
         try:
             sub = self.find_subscriber(ref, refresh=refresh)
             target = sub.email or sub.user_id
             with deed:
-                outcome = run(sub)
+                outcome = run(sub, inside if within is not None else None)
         except OnboardingError as exc:
             self._audit(actor, action, target, _result_of(exc), exc.message(), text, deed)
             raise
         except Exception as exc:
             self._audit(actor, action, target, "error", type(exc).__name__, text, deed)
             raise
-        self._audit(actor, action, target, "ok" if outcome.ok else "failed", None, text, deed)
+        if not audited:  # the provider stored nothing of it (or no ``within`` was asked for)
+            self._audit(actor, action, target, "ok" if outcome.ok else "failed", None, text, deed)
         return outcome
 
     def _audit(
@@ -322,23 +339,37 @@ class OnboardingService:
         deed: Acting | None = None,
     ) -> None:
         with self.db.uow() as uow:
-            entry = AuditEntryRow(
-                at=self.clock.now(),
-                actor=actor.email,
-                via=actor.via,
-                space_id=actor.space_id,
-                action=f"service.{action}",
-                text=text,
-                target=target,
-                result=result,
-                detail=detail,
-                correlation_id=actor.correlation_id,
-            )
-            uow.audit.record(entry)
-            if deed is not None:  # the status changes this action made point at its entry
-                uow.session.flush()
-                uow.history.link_audit(deed.ref, entry.id)
+            self._record(uow, actor, action, target, result, detail, text, deed)
             uow.commit()
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        action: str,
+        target: str | None,
+        result: str,
+        detail: str | None,
+        text: str | None,
+        deed: Acting | None = None,
+    ) -> None:
+        """Write the ``service.<action>`` entry in ``uow`` (committed by the caller)."""
+        entry = AuditEntryRow(
+            at=self.clock.now(),
+            actor=actor.email,
+            via=actor.via,
+            space_id=actor.space_id,
+            action=f"service.{action}",
+            text=text,
+            target=target,
+            result=result,
+            detail=detail,
+            correlation_id=actor.correlation_id,
+        )
+        uow.audit.record(entry)
+        if deed is not None:  # the status changes this action made point at its entry
+            uow.session.flush()
+            uow.history.link_audit(deed.ref, entry.id)
 
     # --- Control Hub ----------------------------------------------------------------------
 

@@ -185,6 +185,14 @@ def test_a_thousand_rows_with_fifty_bad_ones_preview_then_run_each_once(
             )
         ).all()
     assert len(moved) == len(set(moved)) == 950
+    with chat.bot.db.uow() as uow:  # each change points at its audit entry, written with it
+        unlinked = uow.session.scalar(
+            sa.select(sa.func.count()).where(
+                StatusTransitionRow.user_id.like("%@voip.bulk.example"),
+                StatusTransitionRow.audit_id.is_(None),
+            )
+        )
+    assert unlinked == 0
 
     posted = outbox(chat.bot)
     progress = [o for o in posted if "progress" in o.dedupe_key]
