@@ -76,9 +76,11 @@ def run_row(bot: Bot, job: BulkJobRow, row: BulkRowRow) -> RowResult:
         return result
     if settled:
         return RowResult(states.DONE)
-    # The provider stored nothing of it (a consent email, a precheck that said no): the row is
-    # settled on its own, right after; a crash in between leaves it for the Webex provider's
-    # own resumption (its saved record), never for a second blind retry of another kind.
+    # The provider stored nothing of it (a precheck that said no, or the Webex provider's
+    # consent email, a remote call alone): the row is settled on its own, right after. The one
+    # window left: a crash between such a consent email and this commit sends it once more on
+    # resumption (harmless for the person: the same email again). The sandbox and the Webex
+    # re-provisioning settle the row inside their own transaction (``within`` above).
     if outcome.ok:
         result = RowResult(states.DONE)
     else:

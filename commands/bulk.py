@@ -21,7 +21,7 @@ from commands.replies import Reply, ReplyFile
 from commands.views import ConfirmAction, ConfirmView
 from i18n import t
 from onboarding import csv_dialect
-from onboarding.bulk import Checked, Preview, check, read_upload
+from onboarding.bulk import Checked, check, read_upload
 from onboarding.errors import InvalidInput, Refused
 from storage.models import BulkJobRow
 
@@ -137,6 +137,3 @@ def _free_path(folder: Path, stem: str) -> Path:
         path = folder / f"{stem}-{n}.csv"
         n += 1
     return path
-
-
-__all__ = ["Preview", "cancelled", "reason_text", "retry_file", "start"]

@@ -14,7 +14,6 @@ import csv
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from onboarding import csv_dialect
@@ -186,11 +185,6 @@ class RowResult:
 
     state: str
     reason: dict[str, Any] | None = None
-
-
-def settle_outside(uow: UnitOfWork, row_id: int, result: RowResult, now: datetime) -> None:
-    """Record a row's end in ``uow`` when the provider's transaction did not (nothing stored)."""
-    uow.bulk.settle(row_id, result.state, now, result.reason)
 
 
 def outcome_reason(exc: BaseException) -> dict[str, Any]:

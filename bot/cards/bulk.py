@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards import _ac as ac
-from bot.cards._md import code, esc, msg, when
+from bot.cards._md import code, msg, when
 from bot.cards._render import card_renderer, markdown_renderer
 from commands.bulk_views import BulkPreviewView, BulkProgressView, BulkResultView, BulkStartedView
 from i18n import t
@@ -138,6 +138,3 @@ def card(view: BulkView, locale: str) -> dict[str, Any] | None:
     if isinstance(view, BulkPreviewView):
         return _preview_card(view, locale)
     return None
-
-
-__all__ = ["card", "esc", "markdown"]
