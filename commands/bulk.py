@@ -97,7 +97,7 @@ def start(ctx: CommandContext, target: str, params: dict[str, object]) -> Reply:
         raise Refused("bulk.not_waiting", job=job_id)
     job = ctx.uow.bulk.job(job_id)
     ready = job.ready if job is not None else 0
-    return Reply(BulkStartedView(job_id, ready, ctx.bulk_concurrency))
+    return Reply(BulkStartedView(job_id, ready, max(1, min(ctx.bulk_concurrency, ready))))
 
 
 def cancelled(ctx: CommandContext, target: str) -> None:
