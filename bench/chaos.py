@@ -121,6 +121,9 @@ class Bot:
             WEBEX_BOT_TOKEN=self.rig.standin.bot_token,
             WEBEX_API_URL=self.rig.proxy.api_url,
             WEBEX_WEBHOOK_SECRET=SECRET,
+            # Webhooks are what the cases post; without this the default (no public URL) is the
+            # websocket intake, which would look for Webex's real service catalog meanwhile.
+            WEBEX_INTAKE="webhook",
             DATABASE_URL=self.database_url,
         )
         # Recovery after a crash counts from here, the restart begun (process spawned), not from
