@@ -1,7 +1,8 @@
-"""``python -m bench`` (``make bench``): the engine figures, then the storage figures.
+"""``python -m bench`` (``make bench``): the engine figures, the websocket intake's, then storage.
 
-``BENCH_PARTS`` picks the parts (default ``engine,storage``); ``BENCH_QUICK=1`` runs a small
-version of each (the storage part then seeds ``BENCH_SUBSCRIBERS``, default 5,000 when quick).
+``BENCH_PARTS`` picks the parts (default ``engine,websocket,storage``); ``BENCH_QUICK=1`` runs
+a small version of each (the storage part then seeds ``BENCH_SUBSCRIBERS``, default 5,000 when
+quick).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import os
 
 def main() -> int:
     """Run the chosen parts in order; the first non-zero exit code, else 0."""
-    parts = [p.strip() for p in os.environ.get("BENCH_PARTS", "engine,storage").split(",")]
-    unknown = set(parts) - {"engine", "storage"}
+    chosen = os.environ.get("BENCH_PARTS", "engine,websocket,storage")
+    parts = [p.strip() for p in chosen.split(",")]
+    unknown = set(parts) - {"engine", "websocket", "storage"}
     if unknown:
         raise SystemExit(f"BENCH_PARTS: unknown part(s) {', '.join(sorted(unknown))}")
     code = 0
@@ -20,6 +22,10 @@ def main() -> int:
         from bench.engine import main as engine
 
         code = code or engine()
+    if "websocket" in parts:
+        from bench.websocket import main as websocket
+
+        code = code or websocket()
     if "storage" in parts:
         if os.environ.get("BENCH_QUICK") == "1":
             os.environ.setdefault("BENCH_SUBSCRIBERS", "5000")

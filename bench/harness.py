@@ -152,6 +152,7 @@ class StandIn:
     people: list[str]
     person_ids: dict[str, str]
     rooms: list[str]
+    u2c_url: str = ""  # the websocket side's service catalog
     seen: int = 0  # replies read so far through ``replies``
     _replies: list[Reply] = field(default_factory=list)
 

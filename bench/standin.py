@@ -33,6 +33,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from bot.local.emulator import WebexEmulator
+from bot.local.emulator_websocket import MercuryStandIn
 
 BOT_EMAIL = "bench-bot@webex.bot"
 BOT_NAME = "Bench"
@@ -50,6 +51,7 @@ class World:
     people: list[str] = field(default_factory=list)  # emails
     person_ids: dict[str, str] = field(default_factory=dict)  # email -> person id
     rooms: list[str] = field(default_factory=list)  # group room ids
+    u2c_url: str = ""  # the service catalog of the websocket side (``WEBEX_U2C_URL``)
 
 
 class Latency:
@@ -168,8 +170,11 @@ class _Quiet(WSGIRequestHandler):
         return None
 
 
-def build(people: int, rooms: int, latency_ms: float) -> tuple[WebexEmulator, Any, World]:
-    """The emulator with its world, and the WSGI app with the control API (not yet served)."""
+def build(
+    people: int, rooms: int, latency_ms: float
+) -> tuple[WebexEmulator, Any, World, MercuryStandIn]:
+    """The emulator with its world, the WSGI app with the control API (not yet served), and the
+    websocket side (catalog, devices, socket; its socket not yet served)."""
     emulator = WebexEmulator()
     token = "bench-bot-token"
     bot = emulator.add_bot(BOT_NAME, BOT_EMAIL, token=token)
@@ -182,6 +187,10 @@ def build(people: int, rooms: int, latency_ms: float) -> tuple[WebexEmulator, An
         for r in range(rooms)
     ]
     app = emulator.create_app()
+    # The websocket intake's side (bench.websocket): its routes are not under /v1/, so the
+    # injected latency applies to the REST calls only, as with the webhook intake.
+    mercury = MercuryStandIn(emulator)
+    mercury.mount(app)
     world = World(
         api_url="",
         control_url="",
@@ -195,7 +204,7 @@ def build(people: int, rooms: int, latency_ms: float) -> tuple[WebexEmulator, An
     latency = Latency(app.wsgi_app, latency_ms / 1000)
     app.wsgi_app = latency  # type: ignore[method-assign]
     control = control_app(app, emulator, latency, bot["id"], ReplyLog())
-    return emulator, DispatcherMiddleware(app, {"/bench": control}), world
+    return emulator, DispatcherMiddleware(app, {"/bench": control}), world, mercury
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,15 +214,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rooms", type=int, default=20)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     args = parser.parse_args(argv)
-    emulator, app, world = build(args.people, args.rooms, args.latency_ms)
+    emulator, app, world, mercury = build(args.people, args.rooms, args.latency_ms)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
     base = f"http://127.0.0.1:{server.server_port}"
     world.api_url, world.control_url = f"{base}/v1/", f"{base}/bench"
+    world.u2c_url = f"{base}/u2c/api/v1"
     emulator.api_url = world.api_url
+    mercury.http_base = base
+    mercury.start()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(json.dumps(asdict(world)), flush=True)
     sys.stdin.read()  # the harness closes our stdin (or dies) to stop us
     server.shutdown()
+    mercury.stop()
     emulator.close()
     return 0
 

@@ -19,12 +19,23 @@ Webex first (``WebexGateway.find_sent``) and only posts when the message is not 
 * a row whose message id was already returned is delivered, never re-sent; a failed
   "delivered" commit is retried in the process with the id it holds.
 
-What can still double (Webex has no idempotency key): a message to a group space outside a thread
-(digests, a reply to a click on a card whose message is gone) — a bot may only list group messages
-that mention it, so such a row is re-sent unchecked (counted as ``unverifiable``); and a message
-that lands *after* the check found nothing: a POST still in flight when its sender was killed, or
-the POST of a sender that stalled (no heartbeat) for longer than ``claim_stale_seconds``, so that
-another process took its row while the POST was still on its way.
+A POST that timed out (no answer within the client's read timeout) may still be on its way and
+land later; the check for it waits one more timeout (``landing_wait``), so a request held past the
+timeout (the latency-spike chaos case) is found instead of doubled. A reset or a 5xx needs no
+wait: an answer came, or the request never left.
+
+What can still double (Webex has no idempotency key):
+
+* a message to a group space outside a thread (digests, a reply to a click on a card whose
+  message is gone): a bot may only list group messages that mention it, so such a row is re-sent
+  unchecked (counted as ``unverifiable``);
+* a message that lands *after* the check found nothing: a POST held for longer than two client
+  timeouts in all (``landing_wait``); a POST still in flight when its sender was killed (the
+  restarted process checks at once, it cannot know a request is on its way); or the POST of a
+  sender that stalled (no heartbeat) for longer than ``claim_stale_seconds``, so that another
+  process took its row while the POST was still on its way;
+* a thread with more than ``SENT_SCAN`` (100) newer messages than ours, or a clock skew of more
+  than ``SENT_LOOKBACK`` between us and Webex: the listing stops before reaching it.
 """
 
 from __future__ import annotations
@@ -39,7 +50,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.metrics import Metrics
-from bot.webex import SENT_LOOKBACK, Unverifiable, WebexGateway, WebexRejected, WebexUnavailable
+from bot.webex import (
+    DEFAULT_REQUEST_TIMEOUT,
+    SENT_LOOKBACK,
+    Unverifiable,
+    WebexGateway,
+    WebexRejected,
+    WebexUnavailable,
+)
 from i18n import t
 from onboarding.clock import Clock
 from storage.claims import Claimant
@@ -85,6 +103,28 @@ class RetryPolicy:
     def expired(self, since: datetime, now: datetime) -> bool:
         """Whether work queued at ``since`` has been retried for the whole horizon."""
         return now >= since + timedelta(seconds=self.horizon)
+
+
+#: After a POST that got no answer in time, how many further client timeouts to wait before
+#: checking Webex for it (see ``landing_wait``).
+LANDING_WINDOWS = 1.0
+
+
+def landing_wait(exc: WebexUnavailable, gateway: WebexGateway) -> float:
+    """How long to wait before checking for (and re-sending) a POST that timed out.
+
+    A read timeout means the request left us and nothing came back: it may still be held on its
+    way (a proxy, a slow Webex front) and create the message after we stopped waiting. Checking
+    at once finds nothing and the re-send doubles the reply (the latency-spike chaos case did
+    so for every held post). So the check waits one more client timeout: a request still in
+    flight that long after the client gave up is past what proxies and Webex's front hold a
+    request (they give up on their upstream too), and lands before the check or never. Other
+    failures (reset, refused, 5xx) come back with an answer or no request at all: no wait.
+    """
+    if not exc.timed_out:
+        return 0.0
+    timeout = float(getattr(gateway, "request_timeout", DEFAULT_REQUEST_TIMEOUT))
+    return timeout * LANDING_WINDOWS
 
 
 def _duration(seconds: float) -> str:
@@ -174,7 +214,15 @@ class OutboxSender:
             # or a 5xx (a gateway may fail after the message was made) means it may have
             # landed: check before sending it again.
             uncertain = exc.status is None or exc.status >= 500
-            self._retry(row, attempt, str(exc), exc, uncertain=uncertain, extra=extra)
+            self._retry(
+                row,
+                attempt,
+                str(exc),
+                exc,
+                uncertain=uncertain,
+                extra=extra,
+                at_least=landing_wait(exc, self.gateway),
+            )
             return
         except WebexRejected as exc:
             self._fail(row, f"refused by Webex: {exc}", extra)
@@ -220,12 +268,13 @@ class OutboxSender:
         *,
         uncertain: bool,
         extra: Mapping[str, object],
+        at_least: float = 0.0,
     ) -> None:
         if self.policy.expired(row.created_at, self.clock.now()):
             self._expire(row, error, extra)
             return
         reason = "rate_limited" if exc.status == 429 else "unavailable"
-        delay = self.policy.delay_after(exc, attempt)
+        delay = max(self.policy.delay_after(exc, attempt), at_least)
         self._reschedule(row, error, delay, reason, uncertain, extra)
 
     def _reschedule(

@@ -3,8 +3,10 @@
 The web app records an event and calls ``wake_worker()``, which wakes one idle worker; a worker
 that found work wakes another, so a burst fans out over the pool without every thread racing for
 every event. Workers enqueue replies and wake a sender the same way. Both pools also poll on their
-own (``idle`` seconds), which picks up work recorded by other processes sharing the database and
-work whose claim went stale.
+own (``idle`` seconds, one thread per pool), which picks up work recorded by other processes
+sharing the database and work whose claim went stale. Taking over after another process died is
+bounded by ``stale_after`` (5 s) after its last heartbeat (every ``stale_after / 4``) plus one
+poll (1 s): 4-6 s after the kill, then the backlog drains.
 
 Per-space order with parallel spaces: a worker (or sender) may only claim the oldest waiting
 event (reply) of a space (storage/claims.py), so a pool of 16 serves 16 spaces at once while each
@@ -142,7 +144,7 @@ class Runtime:
         renderer: Renderer = render,
         workers: int | None = None,
         senders: int | None = None,
-        idle: float = 2.0,
+        idle: float = 1.0,
         retry: RetryPolicy | None = None,
         event_retry: RetryPolicy | None = None,
         identity: str | None = None,

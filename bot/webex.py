@@ -48,10 +48,18 @@ class WebexUnavailable(WebexError):
     """Try again later: a 429 (``retry_after`` seconds), a 5xx, a timeout or no connection."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        timed_out: bool = False,
     ) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
+        #: No answer within the read timeout: the request was sent and may still be on its way
+        #: (held by a proxy or a slow Webex front), so it can land after we gave up on it.
+        self.timed_out = timed_out
 
 
 class WebexRejected(WebexError):
@@ -143,14 +151,17 @@ def translated_errors(what: str) -> Iterator[None]:
             ) from exc
         raise WebexRejected(f"{what}: {_describe(exc)}", status=status) from exc
     except (requests.Timeout, requests.ConnectionError) as exc:
-        raise WebexUnavailable(f"{what}: {type(exc).__name__}") from exc
+        timed_out = isinstance(exc, requests.ReadTimeout)
+        raise WebexUnavailable(f"{what}: {type(exc).__name__}", timed_out=timed_out) from exc
 
 
 class WebexGateway:
     """Fetch messages and card actions, post replies and files, manage webhooks."""
 
-    def __init__(self, api: WebexAPI) -> None:
+    def __init__(self, api: WebexAPI, *, request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> None:
         self.api = api
+        #: The client's read timeout: how long a call may take before we stop waiting for it.
+        self.request_timeout = float(request_timeout)
         #: Told how long each call took, by endpoint (the runtime points it at the metrics).
         self.on_call: Callable[[str, float], None] | None = None
         self._cached_me: Person | None = None
@@ -174,7 +185,7 @@ class WebexGateway:
         session = api._session._req_session
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        return cls(api)
+        return cls(api, request_timeout=timeout)
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
         started = time.perf_counter()

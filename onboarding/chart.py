@@ -15,9 +15,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from i18n import t
 from onboarding.model import StatusGroup
 from onboarding.trend import Trend
@@ -34,6 +31,11 @@ _MARKERS = {StatusGroup.PROVISIONED: "o", StatusGroup.PENDING: "s", StatusGroup.
 
 def chart_png(trend: Trend, directory: Path, locale: str) -> Path:
     """Draw ``trend`` into a new PNG file in ``directory``; its path."""
+    # matplotlib is imported here, not at the top: it is a second of CPU that `serve` would pay
+    # at every start (a restart after kill -9 must answer within 10 s) for a rarely used command.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"trend-{trend.now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.png"
     fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)

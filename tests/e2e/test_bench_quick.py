@@ -4,7 +4,8 @@ The quick run starts the stand-in, the bare endpoint, the in-request bot and ``o
 serve`` as real processes and measures each. The figures themselves depend on the machine; what
 is checked is that every figure was measured, that the bots answered every command once, and
 that the injected latency really reached the in-request bot (its ack includes five API calls).
-The storage part runs after it, from the same command.
+The websocket intake's figure (event pushed -> reply, beside the webhook's) and the storage part
+run after it, from the same command.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_quick_bench_measures_all_three_servers_then_storage(tmp_path: Path):
+def test_the_quick_bench_measures_all_three_servers_the_websocket_intake_then_storage(
+    tmp_path: Path,
+):
     env = {
         k: v
         for k, v in os.environ.items()
@@ -64,6 +67,14 @@ def test_the_quick_bench_measures_all_three_servers_then_storage(tmp_path: Path)
     charts = sorted((tmp_path / ".bench").glob("engine_*.png"))
     assert len(charts) == 11
     assert all(path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for path in charts)
+    websocket = json.loads((tmp_path / ".bench" / "websocket.json").read_text())
+    points = {(r["intake"], r["latency_ms"]): r for r in websocket["results"]}
+    assert set(points) == {(i, ms) for i in ("websocket", "webhook") for ms in (0.0, 100.0)}
+    for (intake, ms), row in points.items():
+        assert row["answered"] == row["n"] > 0, (intake, ms)
+        # At 100 ms a reply needs at least the message fetch and the post: two round trips.
+        assert row["turnaround_p50_ms"] >= (200 if ms else 0), (intake, ms)
+    assert len(sorted((tmp_path / ".bench").glob("websocket_*.png"))) == 2
     assert (tmp_path / ".bench" / "storage.json").exists(), "the storage part did not run"
 
 

@@ -7,11 +7,15 @@ thread cannot be listed by a bot, and says so.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
-from bot.webex import Unverifiable, WebexGateway
+from bot.delivery import landing_wait
+from bot.local.faultproxy import FaultProxy
+from bot.webex import Unverifiable, WebexGateway, WebexUnavailable
 from storage.outbox import OutgoingMessage
 from tests.e2e.test_webhook_harness import make_settings
 from tests.support.emulator import ADMIN_EMAIL
@@ -64,3 +68,41 @@ def test_only_the_bots_own_messages_count(webex, gateway):
     webex.sdk("ana-token").messages.create(roomId=room["id"], markdown="same words")
     mine = OutgoingMessage(room_id=room["id"], markdown="same words")
     assert gateway.find_sent(mine, since=_since(), exclude=set()) is None
+
+
+def test_a_post_held_past_the_timeout_lands_before_the_check_that_waits_for_it(webex, tmp_path):
+    # The latency-spike chaos case in small: a proxy holds the POST past the client's timeout,
+    # then forwards it. Checking at once finds nothing (a re-send would double the reply);
+    # checking after landing_wait finds the message the held POST created.
+    settings = make_settings(webex, tmp_path)
+    api = urlsplit(settings.webex.api_url)
+    with FaultProxy(api.hostname or "127.0.0.1", api.port or 80).start() as proxy:
+        through = settings.model_copy(
+            update={"webex": settings.webex.model_copy(update={"api_url": proxy.api_url})}
+        )
+        gateway = WebexGateway.from_settings(through, timeout=1)
+        room = webex.group_room()
+        asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
+        reply = OutgoingMessage(room_id=room["id"], parent_id=asked["id"], markdown="**Held**")
+        proxy.delay(1.5, times=1, method="POST", path=r"/v1/messages$")
+        with pytest.raises(WebexUnavailable) as held:
+            gateway.post(reply)
+        assert held.value.timed_out
+        assert gateway.find_sent(reply, since=_since(), exclude=set()) is None  # not yet landed
+        time.sleep(landing_wait(held.value, gateway))
+        assert gateway.find_sent(reply, since=_since(), exclude=set()) is not None
+
+
+def test_a_reset_connection_is_checked_at_once(webex, tmp_path):
+    settings = make_settings(webex, tmp_path)
+    api = urlsplit(settings.webex.api_url)
+    with FaultProxy(api.hostname or "127.0.0.1", api.port or 80).start() as proxy:
+        through = settings.model_copy(
+            update={"webex": settings.webex.model_copy(update={"api_url": proxy.api_url})}
+        )
+        gateway = WebexGateway.from_settings(through, timeout=1)
+        proxy.down(seconds=30)
+        with pytest.raises(WebexUnavailable) as reset:
+            gateway.post(OutgoingMessage(room_id=webex.direct_room()["id"], markdown="hi"))
+        assert not reset.value.timed_out
+        assert landing_wait(reset.value, gateway) == 0.0
