@@ -15,7 +15,7 @@ from onboarding.clock import ManualClock
 from storage.models import Base
 from storage.uow import Database
 
-pytest_plugins = ["tests.support.emulator", "tests.support.chat"]
+pytest_plugins = ["tests.support.emulator", "tests.support.chat", "tests.support.http_chat"]
 
 POSTGRES_URL = os.environ.get("ONBOARD_TEST_POSTGRES_URL")
 _KEEP_ENV = {"ONBOARD_TEST_POSTGRES_URL", "ONBOARD_SPECS_DIR", "ONBOARD_REQUIRE_SPECS"}
