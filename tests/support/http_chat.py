@@ -109,8 +109,9 @@ class HttpChat:
         replies: int = 1,
     ) -> HttpSaid:
         """Press a button of the stand-in message ``card`` that sends ``inputs``."""
+        seen = {m["id"] for m in self.webex.emulator.messages_in(card["roomId"])}
         self.webex.emulator.click(as_ or self.who, card["id"], inputs)
-        return self._answer(card, card["roomId"], replies, after_clicks=True)
+        return self._answer(card, card["roomId"], replies, seen=seen)
 
     def post_card(self, content: dict[str, Any], *, space: str | None = None) -> dict[str, Any]:
         """Post an Adaptive Card with the bot's token (an old or forwarded card); the message."""
@@ -126,10 +127,10 @@ class HttpChat:
         return self.served.audit(*where)
 
     def _answer(
-        self, asked: dict[str, Any], room_id: str, count: int, *, after_clicks: bool = False
+        self, asked: dict[str, Any], room_id: str, count: int, *, seen: set[str] | None = None
     ) -> HttpSaid:
+        after_clicks = seen is not None
         emulator = self.webex.emulator
-        seen = {m["id"] for m in emulator.messages_in(room_id)} if after_clicks else set()
         # A group message is answered in its thread; a direct one in the room, unthreaded.
         direct = emulator.room(room_id)["type"] == "direct"
 
@@ -139,7 +140,10 @@ class HttpChat:
                 newer = set(ids[ids.index(asked["id"]) + 1 :])
                 from_bot = emulator.messages_in(room_id, person_email=BOT_EMAIL)
                 return [m for m in from_bot if m["id"] in newer]
-            return [m for m in emulator.replies_to(asked["id"]) if m["id"] not in seen]
+            if after_clicks:  # wherever the answer to a click lands: the bot's newer messages
+                from_bot = emulator.messages_in(room_id, person_email=BOT_EMAIL)
+                return [m for m in from_bot if m["id"] not in (seen or set())]
+            return emulator.replies_to(asked["id"])
 
         if count:
             emulator.wait_for(
