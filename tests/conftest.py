@@ -102,10 +102,24 @@ def _copy_of(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Databa
     return Database.from_url(f"sqlite:///{path}")
 
 
-def _truncate_all(database: Database) -> None:
-    tables = [t.name for t in Base.metadata.sorted_tables]
+def _empty_all(database: Database) -> None:
+    """Empty every table and restart every id sequence, as ``TRUNCATE ... RESTART IDENTITY``.
+
+    DELETE in dependency order, not TRUNCATE: on a few small tables TRUNCATE costs ~0.5 s a test
+    (it makes new files for every table), DELETE ~15 ms; the result is the same empty database.
+    """
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        for table in tables:
+            conn.execute(sa.text(f'DELETE FROM "{table}"'))
+        sequences = conn.scalars(
+            sa.text(
+                "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name)"
+                " FROM information_schema.sequences"
+            )
+        )
+        for sequence in list(sequences):
+            conn.execute(sa.text("SELECT setval(:s, 1, false)"), {"s": sequence})
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -119,7 +133,7 @@ def database(
         database.dispose()
     else:
         database = request.getfixturevalue("_migrated_postgres")
-        _truncate_all(database)
+        _empty_all(database)
         yield database
 
 
