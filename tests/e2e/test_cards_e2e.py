@@ -1,4 +1,4 @@
-"""The bot's own cards through Webex: real loopback HTTP, the stand-in and the real SDK.
+"""The bot's own cards through Webex: loopback HTTP, the stand-in and the real SDK (``http_chat``).
 
 A signed webhook gets a threaded reply that carries a valid Adaptive Card; the buttons of that
 card are clicked the way Webex delivers clicks (``attachmentActions``) by the person who clicks:
@@ -8,7 +8,7 @@ not the role of whoever asked for the card.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -17,8 +17,9 @@ from bot.settings import AccessSettings
 from onboarding.model import Subscriber
 from onboarding.providers.base import ActionOutcome
 from storage.models import AuditEntryRow, ConfirmationRow, SubscriberRow
-from tests.e2e.test_webhook_harness import SUPPORT_EMAIL, ServedBot, bodies, serving_bot
-from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, EmulatorHarness
+from tests.e2e.test_webhook_harness import SUPPORT_EMAIL, ServedBot, bodies
+from tests.support.emulator import ADMIN_EMAIL, EmulatorHarness
+from tests.support.http_chat import HttpChat
 from tests.support.specs import CARD_CONTENT_TYPE, assert_webex_card_attachment, specs_dir
 from tests.unit.test_cards import walk
 
@@ -72,29 +73,35 @@ def deletes(served: ServedBot, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def served(webex: EmulatorHarness, database: Any, tmp_path: Any) -> Iterator[ServedBot]:
-    """The bot with an admin and a support person, serving the stand-in."""
-    webex.emulator.add_person(SUPPORT_EMAIL, "Sam Support")
-    with serving_bot(webex, database, tmp_path, access=ACCESS) as running:
-        yield running
+def http_chat_access() -> AccessSettings:
+    """An admin and a support person."""
+    return ACCESS
 
 
-def ask_for_detail(
-    webex: EmulatorHarness, served: ServedBot, room_id: str
-) -> tuple[SubscriberRow, dict[str, Any]]:
+@pytest.fixture
+def served(http_chat: HttpChat) -> ServedBot:
+    """The bot ``http_chat`` talks to."""
+    return http_chat.served
+
+
+@pytest.fixture
+def room(http_chat: HttpChat) -> str:
+    """A group room with the admin and the support person."""
+    return http_chat.room("Ops", SUPPORT_EMAIL)
+
+
+def ask_for_detail(http_chat: HttpChat, room: str) -> tuple[SubscriberRow, dict[str, Any]]:
     """Admin asks ``status <user>`` for a provisioned user; returns the user and the card reply."""
-    user = served.provisioned_user()
-    asked = webex.emulator.send_as(ADMIN_EMAIL, room_id, f"status {user.email}")
-    reply = webex.emulator.wait_for_message(room_id, from_email=BOT_EMAIL, parent_id=asked["id"])
-    return user, reply
+    user = http_chat.served.provisioned_user()
+    return user, http_chat.say(f"status {user.email}", space=room).reply
 
 
 def test_a_signed_webhook_gets_a_threaded_reply_with_a_valid_card(
-    webex: EmulatorHarness, served: ServedBot
+    webex: EmulatorHarness, http_chat: HttpChat, room: str
 ) -> None:
-    room = webex.group_room("Ops", SUPPORT_EMAIL)
-    asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status pending")
-    reply = webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, parent_id=asked["id"])
+    said = http_chat.say("status pending", space=room)
+    asked, reply = said.asked, said.reply
+    assert reply["parentId"] == asked["id"]
     assert webex.emulator.deliveries()[0].status == 200  # the signed webhook was accepted
     card = the_card(reply)
     assert card["version"] == "1.3"
@@ -113,28 +120,24 @@ def test_a_signed_webhook_gets_a_threaded_reply_with_a_valid_card(
 
 
 def test_a_used_delete_confirmation_does_nothing_the_second_time(
-    webex: EmulatorHarness, served: ServedBot, deletes: list[str]
+    http_chat: HttpChat, served: ServedBot, room: str, deletes: list[str]
 ) -> None:
-    room = webex.group_room("Ops", SUPPORT_EMAIL)
-    user, detail = ask_for_detail(webex, served, room["id"])
-    webex.emulator.click(ADMIN_EMAIL, detail["id"], submit_data(the_card(detail), "user.delete"))
-    asking = webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, after=detail["id"])
+    user, detail = ask_for_detail(http_chat, room)
+    asking = http_chat.click(detail, submit_data(the_card(detail), "user.delete")).reply
     confirm = submit_data(the_card(asking), "confirm")
     assert deletes == []  # Delete only asks
 
-    webex.emulator.click(ADMIN_EMAIL, asking["id"], confirm)
-    done = webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, after=asking["id"])
+    done = http_chat.click(asking, confirm).reply
     the_card(done)
     assert deletes == [user.id]
     assert served.rows(SubscriberRow, SubscriberRow.id == user.id) == []
 
     # The same Confirm button again, as from an old or forwarded card.
-    webex.emulator.click(ADMIN_EMAIL, asking["id"], confirm)
-    again = webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, after=done["id"])
+    again = http_chat.click(asking, confirm).reply
     assert "already been used" in again["markdown"]
     assert "Nothing was done" in again["markdown"]
     the_card(again)
-    served.wait_settled(delivered=4)
+    assert [r.status for r in served.outbox()] == ["delivered"] * 4
     assert deletes == [user.id]  # the provider was called once
     assert [e.result for e in served.audit(AuditEntryRow.action == "service.delete")] == ["ok"]
     (row,) = served.rows(ConfirmationRow)
@@ -142,27 +145,24 @@ def test_a_used_delete_confirmation_does_nothing_the_second_time(
 
 
 def test_the_clickers_role_governs_not_the_askers(
-    webex: EmulatorHarness, served: ServedBot, deletes: list[str]
+    http_chat: HttpChat, served: ServedBot, room: str, deletes: list[str]
 ) -> None:
-    room = webex.group_room("Ops", SUPPORT_EMAIL)
-    user, detail = ask_for_detail(webex, served, room["id"])
+    user, detail = ask_for_detail(http_chat, room)
     delete = submit_data(the_card(detail), "user.delete")  # the admin's card offers Delete
 
-    webex.emulator.click(SUPPORT_EMAIL, detail["id"], delete)
-    refused = webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, after=detail["id"])
+    refused = http_chat.click(detail, delete, as_=SUPPORT_EMAIL).reply
     assert "role; yours is" in refused["markdown"]
     assert served.rows(ConfirmationRow) == []
     (entry,) = served.audit(AuditEntryRow.actor == SUPPORT_EMAIL)
     assert (entry.via, entry.action, entry.result) == ("card", "user.delete", "refused")
 
     # Support may use what support may do on that same card: the error text.
-    webex.emulator.click(SUPPORT_EMAIL, detail["id"], {"action": "user.error", "user": user.id})
-    shown = webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, after=refused["id"])
+    shown = http_chat.click(detail, {"action": "user.error", "user": user.id}, as_=SUPPORT_EMAIL)
+    shown = shown.reply
     assert "role; yours is" not in shown["markdown"]
 
     # The admin's click on the very same button asks to confirm, as it should.
-    webex.emulator.click(ADMIN_EMAIL, detail["id"], delete)
-    asking = webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, after=shown["id"])
+    asking = http_chat.click(detail, delete).reply
     submit_data(the_card(asking), "confirm")
     (row,) = served.rows(ConfirmationRow)
     assert row.person == ADMIN_EMAIL

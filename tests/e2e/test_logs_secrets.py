@@ -20,9 +20,8 @@ from bot.logs import JsonFormatter, redact
 from bot.settings import AccessSettings
 from storage.models import AuditEntryRow
 from tests.e2e.test_webhook_harness import SECRET, serving_bot
-from tests.support.emulator import ADMIN_EMAIL, ADMIN_TOKEN, BOT_EMAIL, BOT_TOKEN, eventually
-
-CARD = "application/vnd.microsoft.card.adaptive"
+from tests.support.emulator import ADMIN_EMAIL, ADMIN_TOKEN, BOT_TOKEN
+from tests.support.http_chat import HttpChat
 
 
 @pytest.fixture
@@ -60,9 +59,9 @@ def test_a_whole_flow_logs_no_secret_and_one_correlation_id(
     room = webex.group_room("Ops", stranger)
     access = AccessSettings(admins=(ADMIN_EMAIL,))
     with serving_bot(webex, database, tmp_path, access=access) as served:
-        asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status pending")
-        webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, parent_id=asked["id"])
-        webex.emulator.send_as(stranger, room["id"], "delete someone@example.com")
+        chat = HttpChat(webex, served, room["id"])
+        asked = chat.say("status pending").asked
+        chat.say("delete someone@example.com", as_=stranger)
         card = {
             "type": "AdaptiveCard",
             "version": "1.3",
@@ -71,17 +70,14 @@ def test_a_whole_flow_logs_no_secret_and_one_correlation_id(
                 {"type": "Action.Submit", "title": "go", "data": {"action": "status.list"}}
             ],
         }
-        posted = webex.sdk().messages.create(
-            roomId=room["id"], markdown="card", attachments=[{"contentType": CARD, "content": card}]
-        )
-        webex.emulator.click(ADMIN_EMAIL, posted.id, {"action": "status.list"})
+        chat.click(chat.post_card(card), {"action": "status.list"})
         webex.emulator.fail_next("POST", r"/v1/messages$", 500)
-        webex.emulator.send_as(ADMIN_EMAIL, room["id"], "states")
+        chat.say("states")  # answered after one retry
         body = b'{"resource": "messages", "event": "created", "data": {"id": "forged"}}'
         forged_signature = sign("not-the-secret", body)
         assert served.post_signed(body, secret="not-the-secret").status_code == 401
-        eventually(lambda: len(served.audit(AuditEntryRow.via.in_(("chat", "card")))) >= 4)
-        served.wait_settled(delivered=4)
+        assert len(served.audit(AuditEntryRow.via.in_(("chat", "card")))) >= 4
+        assert [r.status for r in served.outbox()] == ["delivered"] * 4
         signatures = [sign(SECRET, d.body) for d in webex.emulator.deliveries()]
     secrets = {
         "bot token": BOT_TOKEN,

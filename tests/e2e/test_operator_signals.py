@@ -29,6 +29,7 @@ from bot.webhooks_admin import sync_webhooks
 from storage.uow import Database
 from tests.e2e.test_webhook_harness import SECRET, ServedBot, _Quiet, make_settings
 from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, EmulatorHarness, eventually
+from tests.support.http_chat import HttpChat
 
 # Patient enough to outlast the outage below: retries are bounded by time, not by a low count.
 OUTAGE_RETRY = RetryPolicy(base_delay=0.05, max_delay=0.2)
@@ -74,8 +75,7 @@ def sample(text: str, name: str) -> float | None:
 def test_a_webex_outage_keeps_the_bot_ready_and_loses_no_reply(webex, database, tmp_path):
     room = webex.direct_room()
     with probed_bot(webex, database, tmp_path) as served:
-        first = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "help")
-        webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, after=first["id"])
+        HttpChat(webex, served, room["id"]).say("help")
         assert eventually(lambda: sample(scrape(served), "onboard_webex_reachable") == 1.0)
 
         port = webex.server.port
@@ -128,9 +128,7 @@ def test_the_metrics_follow_prometheus_naming(webex, database, tmp_path, caplog)
     room = webex.direct_room()
     caplog.set_level(logging.INFO, logger="bot.worker")
     with probed_bot(webex, database, tmp_path) as served:
-        asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status pending")
-        webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL, after=asked["id"])
-        served.wait_settled()
+        HttpChat(webex, served, room["id"]).say("status pending")
         text = scrape(served)
     families = {f.name: f for f in text_string_to_metric_families(text)}
     for name, family in families.items():

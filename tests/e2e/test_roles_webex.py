@@ -1,7 +1,7 @@
 """Roles through Webex itself: a card clicked by each role, another org, a space not allowed.
 
-The bot runs over loopback HTTP against the emulator (helper-7's harness); the card is posted by
-the bot's token, as an old or forwarded card would be, and clicked by people of each role.
+The bot runs over loopback HTTP against the stand-in (the ``http_chat`` fixture); the card is posted
+by the bot's token, as an old or forwarded card would be, and clicked by people of each role.
 """
 
 from __future__ import annotations
@@ -14,23 +14,23 @@ import tests.integration.test_access_harness  # noqa: F401  (the audit command a
 from bot.settings import AccessSettings
 from storage.models import AuditEntryRow
 from tests.e2e.test_webhook_harness import serving_bot
-from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, eventually
+from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL
+from tests.support.http_chat import HttpChat
 
 SUPPORT = "sam.support@example.com"
 VIEWER = "vic.viewer@example.com"
-CARD = "application/vnd.microsoft.card.adaptive"
 
 
-def _post_card(webex: Any, room_id: str, data: list[dict[str, Any]]) -> Any:
-    card = {
+CARD_ACCESS = AccessSettings(admins=(ADMIN_EMAIL,), support=(SUPPORT,), viewers=("*@example.com",))
+
+
+def _card(data: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
         "type": "AdaptiveCard",
         "version": "1.3",
         "body": [{"type": "TextBlock", "text": "A card"}],
         "actions": [{"type": "Action.Submit", "title": d["action"], "data": d} for d in data],
     }
-    return webex.sdk().messages.create(
-        roomId=room_id, markdown="card", attachments=[{"contentType": CARD, "content": card}]
-    )
 
 
 @pytest.mark.parametrize(
@@ -42,35 +42,24 @@ def _post_card(webex: Any, room_id: str, data: list[dict[str, Any]]) -> Any:
     ],
     ids=["admin", "support", "viewer"],
 )
-def test_a_clicked_card_is_judged_by_the_clickers_role(webex, database, tmp_path, who, allowed):
-    webex.emulator.add_person(SUPPORT, "Sam Support")
-    webex.emulator.add_person(VIEWER, "Vic Viewer")
-    room = webex.group_room("Ops", SUPPORT, VIEWER)
-    access = AccessSettings(admins=(ADMIN_EMAIL,), support=(SUPPORT,), viewers=("*@example.com",))
-    with serving_bot(webex, database, tmp_path, access=access) as served:
-        user = served.provisioned_user()
-        buttons = [
-            {"action": "user.delete", "user": user.email},
-            {"action": "user.error", "user": user.email},
-            {"action": "status.list", "filters": "errors"},
-        ]
-        posted = _post_card(webex, room["id"], buttons)
-        for n, data in enumerate(buttons, start=1):
-            webex.emulator.click(who, posted.id, data)
-            eventually(lambda n=n: len(served.audit(AuditEntryRow.via == "card", _pipeline())) >= n)
-        served.wait_settled(delivered=len(buttons))
-        entries = served.audit(AuditEntryRow.via == "card", _pipeline())
-        assert [e.actor for e in entries] == [who] * 3
-        got = {e.action for e in entries if e.result != "refused"}
-        assert got == allowed
-        replies = [
-            m["markdown"]
-            for m in webex.emulator.messages_in(room["id"], person_email=BOT_EMAIL)
-            if m["id"] != posted.id
-        ]
-        refusals = [r for r in replies if "role; yours is" in r]
-        assert len(refusals) == 3 - len(allowed)
-        assert served.audit(AuditEntryRow.action == "service.delete") == []  # asks first
+@pytest.mark.parametrize("http_chat_access", [CARD_ACCESS], ids=["roles"])
+def test_a_clicked_card_is_judged_by_the_clickers_role(http_chat, who, allowed):
+    room_id = http_chat.room("Ops", SUPPORT, VIEWER)
+    user = http_chat.served.provisioned_user()
+    buttons = [
+        {"action": "user.delete", "user": user.email},
+        {"action": "user.error", "user": user.email},
+        {"action": "status.list", "filters": "errors"},
+    ]
+    posted = http_chat.post_card(_card(buttons), space=room_id)
+    replies = [http_chat.click(posted, data, as_=who).markdown for data in buttons]
+    entries = http_chat.audit(AuditEntryRow.via == "card", _pipeline())
+    assert [e.actor for e in entries] == [who] * 3
+    got = {e.action for e in entries if e.result != "refused"}
+    assert got == allowed
+    refusals = [r for r in replies if "role; yours is" in r]
+    assert len(refusals) == 3 - len(allowed)
+    assert http_chat.audit(AuditEntryRow.action == "service.delete") == []  # asks first
 
 
 def _pipeline() -> Any:
@@ -84,11 +73,10 @@ def test_people_of_another_org_are_refused_and_logged(webex, database, tmp_path,
     home_org = webex.emulator.person(ADMIN_EMAIL)["orgId"]
     access = AccessSettings(admins=(ADMIN_EMAIL, outsider), orgs=(home_org,))
     with serving_bot(webex, database, tmp_path, access=access) as served:
-        webex.emulator.send_as(outsider, room["id"], "status")
-        reply = webex.emulator.wait_for_message(room["id"], from_email=BOT_EMAIL)
-        assert "only people of its own Webex organization" in reply["markdown"]
-        webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
-        served.wait_settled(delivered=2)
+        chat = HttpChat(webex, served, room["id"])
+        refused_reply = chat.say("status", as_=outsider)
+        assert "only people of its own Webex organization" in refused_reply.markdown
+        chat.say("status")
         (refused,) = served.audit(AuditEntryRow.actor == outsider)
         assert (refused.result, refused.detail) == ("refused", "access.other_org")
         (ok,) = served.audit(AuditEntryRow.actor == ADMIN_EMAIL)
@@ -101,12 +89,14 @@ def test_a_space_not_allowed_gets_one_polite_refusal(webex, database, tmp_path):
     other_room = webex.group_room("Someone added the bot here")
     access = AccessSettings(admins=(ADMIN_EMAIL,), allowed_spaces=(allowed_room["id"],))
     with serving_bot(webex, database, tmp_path, access=access) as served:
-        for text in ("status", "help", "delete x@y.example"):
-            webex.emulator.send_as(ADMIN_EMAIL, other_room["id"], text)
-        eventually(lambda: len(served.audit(AuditEntryRow.space_id == other_room["id"])) == 3)
-        webex.emulator.send_as(ADMIN_EMAIL, allowed_room["id"], "status")
-        webex.emulator.wait_for_message(allowed_room["id"], from_email=BOT_EMAIL)
-        webex.emulator.wait_idle()
+        chat = HttpChat(webex, served, allowed_room["id"])
+        # One refusal for the space, then silence: later messages there get no answer at all.
+        answers = [chat.say("status", space=other_room["id"])]
+        answers += [
+            chat.say(t, space=other_room["id"], replies=0) for t in ("help", "delete x@y.example")
+        ]
+        assert [len(a.replies) for a in answers] == [1, 0, 0]
+        chat.say("status")
         said = webex.emulator.messages_in(other_room["id"], person_email=BOT_EMAIL)
         assert len(said) == 1
         assert "not enabled for this space" in said[0]["markdown"]

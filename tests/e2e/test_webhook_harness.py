@@ -8,7 +8,6 @@ module holds no tests of its own.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -203,8 +202,3 @@ def bodies(webex: EmulatorHarness, method: str, path_prefix: str) -> list[Any]:
         for e in webex.emulator.exchanges
         if e.method == method and e.path.startswith(path_prefix) and not e.injected
     ]
-
-
-def dumps(value: Any) -> str:
-    """JSON for assertion messages."""
-    return json.dumps(value, indent=1, default=str)
