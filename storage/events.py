@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.claims import Claimant, free, head_of_space
+from storage.claims import Claimant, claim_rows, free, head_of_space
 from storage.models import WebhookEventRow
 
 PENDING = "pending"
@@ -90,34 +90,13 @@ class WebhookEventRepository:
             free(WebhookEventRow, now, by.stale_after),
             head_of_space(WebhookEventRow, "space_id", (PENDING,)),
         )
-        stmt = (
-            sa.select(WebhookEventRow.id).where(claimable).order_by(WebhookEventRow.id).limit(limit)
-        )
-        if self._dialect() == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True, of=WebhookEventRow)
-        claimed: list[int] = []
-        for event_id in self.session.scalars(stmt).all():
-            result = self.session.execute(
-                sa.update(WebhookEventRow)
-                .where(WebhookEventRow.id == event_id, claimable)
-                .values(
-                    claimed_by=by.identity,
-                    heartbeat_at=now,
-                    attempts=WebhookEventRow.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(event_id)
-        if not claimed:
-            return []
-        rows = self.session.scalars(
-            sa.select(WebhookEventRow)
-            .where(WebhookEventRow.id.in_(claimed))
-            .order_by(WebhookEventRow.id)
-            .execution_options(populate_existing=True)
-        )
-        return list(rows)
+        values = {
+            "claimed_by": by.identity,
+            "heartbeat_at": now,
+            "attempts": WebhookEventRow.attempts + 1,
+        }
+        order = (WebhookEventRow.id,)
+        return claim_rows(self.session, WebhookEventRow, claimable, order, limit, values)
 
     def get(self, event_id: int) -> WebhookEventRow | None:
         """An event by id."""
