@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -36,7 +36,7 @@ def _record_statement(dialect: str) -> Any:
     # every webhook, and constructing the INSERT each time was most of its CPU (pyinstrument).
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (
-        insert(WebhookEventRow.__table__)
+        insert(cast(sa.Table, WebhookEventRow.__table__))
         .on_conflict_do_nothing(index_elements=["event_key"])
         .returning(WebhookEventRow.__table__.c.id)
     )
