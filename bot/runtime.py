@@ -120,6 +120,12 @@ class _Pool:
             if thread.is_alive():
                 thread.join(timeout)
 
+    @property
+    def busy(self) -> int:
+        """How many claimed rows are queued or being handled."""
+        with self._lock:
+            return self._busy
+
     def _feed(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()  # before claiming: a wake during the claim is not lost
@@ -325,6 +331,10 @@ class Runtime:
         self._senders.wake()
 
     def _send_pause(self) -> float:
+        if self._senders.busy:
+            # A sender is delivering: it wakes the feeder when done, and a reply waiting for a
+            # retry is due seconds from now; no need to ask the database when after every reply.
+            return self.idle
         due = self.sender.seconds_until_due()
         # Due now yet not claimed means held by another process, or behind an older reply of
         # its space (whose sender wakes us when it is settled): poll at leisure.
