@@ -9,7 +9,9 @@ releases its previous claims at once, without waiting for them to go stale.
 
 Rows of one space are claimed strictly in order: a row is claimable only when no older row of
 the same space is still waiting (``head_of_space``), so two workers never handle (or send) two
-rows of one space at the same time, and a later row never overtakes an earlier one.
+rows of one space at the same time, and a later row never overtakes an earlier one. A batch is
+claimed in one ``UPDATE ... RETURNING`` (``claim_rows``); since a claimed row is still waiting,
+a batch holds at most one row per space.
 """
 
 from __future__ import annotations

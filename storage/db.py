@@ -157,9 +157,17 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
     * ``journal_mode=WAL``: readers never block the writer and the writer never blocks readers;
       a worker reading a page of subscribers does not hold up the intake's INSERT.
-    * ``synchronous=NORMAL``: in WAL mode a commit survives a crash of the process (kill -9);
-      only a power loss may lose the last commits. fsync on every commit would put a disk flush
-      on every webhook acknowledgement.
+    * ``synchronous=NORMAL``: durable enough in WAL mode. A commit is a ``write()`` of its pages
+      to the WAL file: once it returns, the pages are in the operating system's cache, which
+      outlives the process, so a commit survives kill -9, an OOM kill or a crash of the bot
+      (the next connection replays the WAL). Only the WAL is fsynced, at each checkpoint, not at
+      each commit; an operating-system crash or power loss may therefore undo the last commits,
+      never corrupt the file (WAL frames are checksummed). FULL would fsync on every commit: a
+      disk flush (milliseconds, more on a VM's disk) on every webhook acknowledgement, which
+      the intake's ack target (p99 <= 5 ms) cannot afford. The price: an event acknowledged
+      just before a power loss of the host may be gone (Webex does not redeliver after a 200).
+    * Writers of one process queue on a Python lock (``_WriteLock``) before SQLite's: they are
+      woken the moment the previous writer commits, instead of polling in the busy handler.
     * ``busy_timeout``: a writer that finds the lock taken waits (up to 15 s) instead of failing
       at once; with every write transaction a few milliseconds long (claims, settles and
       heartbeats are single statements or tiny transactions, and no Webex or provider call ever
