@@ -170,6 +170,21 @@ class OutboxSender:
                 self.deliver(row)
         return len(rows)
 
+    def claim(self, limit: int) -> list[OutboxRow]:
+        """Claim up to ``limit`` due rows in one statement; they stay alive until delivered."""
+        with self.db.uow() as uow:
+            rows = uow.outbox.claim_due(by=self.claimant, now=self.clock.now(), limit=limit)
+            uow.commit()
+        self.claimant.held.add(OutboxRow, [row.id for row in rows])
+        return rows
+
+    def handle(self, row: OutboxRow) -> None:
+        """Deliver one row from ``claim`` and stop keeping its claim alive."""
+        try:
+            self.deliver(row)
+        finally:
+            self.claimant.held.discard(OutboxRow, row.id)
+
     def seconds_until_due(self) -> float | None:
         """How long until the next waiting row is due (None when the outbox is empty)."""
         with self.db.uow() as uow:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot import cards
 from commands.replies import Reply
+from commands.views import CommandHelpView, HelpView
 from storage.outbox import OutgoingMessage
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -46,9 +48,37 @@ class RenderedReply:
         return out
 
 
+#: Views whose wording depends on nothing but the view and the locale, rendered once each.
+_SAME_EVERY_TIME = (HelpView, CommandHelpView)
+
+
+_WORDED: dict[tuple[str, str], tuple[str, str | None]] = {}
+_WORDED_MAX = 256
+
+
+def _worded(view: object, locale: str) -> tuple[str, dict[str, Any] | None]:
+    """The markdown and card of ``view``; the same-every-time views are worded once each.
+
+    ``help`` is the most common command and its card was about a third of its CPU (pyinstrument);
+    its words change only with the role, the commands and the locale. The view holds dicts (no
+    hash), so it is keyed by its repr. The card is kept as JSON so each caller gets its own copy.
+    """
+    if not isinstance(view, _SAME_EVERY_TIME):
+        return cards.render_markdown(view, locale), cards.render_card(view, locale)
+    key = (repr(view), locale)
+    found = _WORDED.get(key)
+    if found is None:
+        card = cards.render_card(view, locale)
+        found = (cards.render_markdown(view, locale), None if card is None else json.dumps(card))
+        if len(_WORDED) >= _WORDED_MAX:
+            _WORDED.clear()  # a bound, not an LRU: a handful of roles x locales in practice
+        _WORDED[key] = found
+    markdown, card_json = found
+    return markdown, None if card_json is None else json.loads(card_json)
+
+
 def render(reply: Reply, locale: str) -> RenderedReply:
     """Word ``reply`` in ``locale``."""
-    markdown = cards.render_markdown(reply.view, locale)
-    card = cards.render_card(reply.view, locale)
+    markdown, card = _worded(reply.view, locale)
     path = reply.file.path if reply.file is not None else None
     return RenderedReply(markdown=markdown, card=card, file_path=path, ok=reply.ok)

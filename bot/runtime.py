@@ -1,12 +1,13 @@
 """The background half of ``serve``: a pool of event workers, a pool of senders, a heartbeat.
 
-The web app records an event and calls ``wake_worker()``, which wakes one idle worker; a worker
-that found work wakes another, so a burst fans out over the pool without every thread racing for
-every event. Workers enqueue replies and wake a sender the same way. Both pools also poll on their
-own (``idle`` seconds, one thread per pool), which picks up work recorded by other processes
-sharing the database and work whose claim went stale. Taking over after another process died is
-bounded by ``stale_after`` (5 s) after its last heartbeat (every ``stale_after / 4``) plus one
-poll (1 s): 4-6 s after the kill, then the backlog drains.
+The web app records an event and calls ``wake_worker()``, which wakes the worker pool's feeder:
+one thread that claims, in one statement, as many due events as there are idle workers and queues
+them; the workers block on that queue, so idle ones cost nothing and only one thread per pool ever
+asks the database for work. Workers enqueue replies and wake the sender pool's feeder the same
+way. Each feeder also polls on its own (``idle`` seconds), which picks up work recorded by other
+processes sharing the database and work whose claim went stale. Taking over after another process
+died is bounded by ``stale_after`` (5 s) after its last heartbeat (every ``stale_after / 4``) plus
+one poll (1 s): 4-6 s after the kill, then the backlog drains.
 
 Per-space order with parallel spaces: a worker (or sender) may only claim the oldest waiting
 event (reply) of a space (storage/claims.py), so a pool of 16 serves 16 spaces at once while each
@@ -26,12 +27,13 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import secrets
 import socket
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.bootstrap import Bot
 from bot.bulk_jobs import BulkRunner
@@ -65,71 +67,112 @@ def process_identity(instance: str | None = None) -> str:
     return f"{name}#{secrets.token_hex(4)}"
 
 
-class _Loop:
-    """A thread running ``step`` until stopped; ``step`` returns how long it may sleep."""
+class _Pool:
+    """A feeder thread that claims work for ``size`` handler threads, which wait on a queue.
+
+    Only the feeder queries the database for work: when it is woken (a new event, a settled
+    one, a new reply) or its poll interval (``pause()``) passes, it claims in one statement as
+    many rows as there are free handlers, and queues them. Idle handlers block on the queue and
+    cost nothing; a burst is claimed in batches, not by every thread racing for every row (with
+    SQLite, each failed race was a write transaction the webhook intake had to wait behind).
+    A handler that finishes wakes the feeder, since the next row of its space may now be due.
+    """
 
     def __init__(
         self,
         name: str,
-        step: Callable[[_Loop], float],
+        size: int,
+        claim: Callable[[int], list[Any]],
+        handle: Callable[[Any], None],
+        pause: Callable[[], float],
         stopping: threading.Event,
     ) -> None:
         self.name = name
-        self._step = step
+        self.size = size
+        self._claim = claim
+        self._handle = handle
+        self._pause = pause
         self._stopping = stopping
         self._wake = threading.Event()
-        self.idle = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._busy = 0  # claimed and not yet handled (queued or being handled)
+        self._feeder = threading.Thread(target=self._feed, name=f"{name}-feeder", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True)
+            for i in range(size)
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
+        self._feeder.start()
 
     def wake(self) -> None:
+        """There may be work: the feeder claims it (a no-op while it is claiming anyway)."""
         self._wake.set()
 
     def join(self, timeout: float) -> None:
+        """Stop claiming; rows already claimed are handled; then the handlers exit."""
         self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        if self._feeder.is_alive():
+            self._feeder.join(timeout)
+        for _ in self._threads:
+            self._queue.put(None)  # after every claimed row: those are handled first
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout)
 
-    def _run(self) -> None:
+    @property
+    def busy(self) -> int:
+        """How many claimed rows are queued or being handled."""
+        with self._lock:
+            return self._busy
+
+    def _feed(self) -> None:
         while not self._stopping.is_set():
-            try:
-                pause = self._step(self)
-            except Exception:  # the loop must outlive any one bad batch (a database hiccup)
-                log.exception("%s: unexpected error", self.name)
-                pause = 1.0
+            self._wake.clear()  # before claiming: a wake during the claim is not lost
+            with self._lock:
+                free = self.size - self._busy
+            claimed = 0
+            if free > 0:
+                try:
+                    rows = self._claim(free)
+                except Exception:  # the feeder must outlive a database hiccup
+                    log.exception("%s: claiming failed", self.name)
+                    self._stopping.wait(1.0)
+                    continue
+                claimed = len(rows)
+                with self._lock:
+                    self._busy += claimed
+                for row in rows:
+                    self._queue.put(row)
+            if claimed and claimed == free:
+                continue  # a full batch: there may be more, once a handler is free
             if self._stopping.is_set():
                 return
-            if pause > 0:
-                self.idle.set()
-                self._wake.wait(pause)
-                self.idle.clear()
-            self._wake.clear()
+            try:
+                # Fewer rows than free handlers: the rest are not due, or wait behind a row of
+                # their space being handled (whose handler wakes us when it is settled).
+                pause = self._pause()
+            except Exception:
+                log.exception("%s: unexpected error", self.name)
+                pause = 1.0
+            self._wake.wait(pause)
 
-
-class _Pool:
-    """Threads running the same step; ``wake_one`` wakes an idle one, if any is idle."""
-
-    def __init__(
-        self, name: str, size: int, step: Callable[[_Loop], float], stopping: threading.Event
-    ) -> None:
-        self.loops = [_Loop(f"{name}-{i}", step, stopping) for i in range(size)]
-
-    def start(self) -> None:
-        for loop in self.loops:
-            loop.start()
-
-    def wake_one(self, besides: _Loop | None = None) -> None:
-        for loop in self.loops:
-            if loop is not besides and loop.idle.is_set():
-                loop.idle.clear()
-                loop.wake()
+    def _work(self) -> None:
+        while True:
+            row = self._queue.get()
+            if row is None:
                 return
-
-    def join(self, timeout: float) -> None:
-        for loop in self.loops:
-            loop.join(timeout)
+            try:
+                self._handle(row)
+            except Exception:  # a handler must outlive any one bad row
+                log.exception("%s: unexpected error", self.name)
+            finally:
+                with self._lock:
+                    self._busy -= 1
+                self._wake.set()
 
 
 class Runtime:
@@ -201,10 +244,20 @@ class Runtime:
         )
         self._probing = probe_interval is not None
         self._workers = _Pool(
-            "onboard-worker", workers or engine.workers, self._work_step, self._stopping
+            "onboard-worker",
+            workers or engine.workers,
+            self.worker.claim,
+            self.worker.handle,
+            lambda: self.idle,
+            self._stopping,
         )
         self._senders = _Pool(
-            "onboard-sender", senders or engine.senders, self._send_step, self._stopping
+            "onboard-sender",
+            senders or engine.senders,
+            self.sender.claim,
+            self.sender.handle,
+            self._send_pause,
+            self._stopping,
         )
         self._beat = threading.Thread(target=self._beat_loop, name="onboard-heartbeat", daemon=True)
         self._beat_stop = threading.Event()
@@ -277,35 +330,22 @@ class Runtime:
         return self.worker.problems()
 
     def wake_worker(self) -> None:
-        """A new event was recorded."""
-        self._workers.wake_one()
+        """A new event was recorded (or one was settled: the next of its space may be due)."""
+        self._workers.wake()
 
     def wake_sender(self) -> None:
-        """New replies are in the outbox."""
-        self._senders.wake_one()
+        """New replies are in the outbox (or one was settled)."""
+        self._senders.wake()
 
-    def _work_step(self, loop: _Loop) -> float:
-        claimed = self.worker.run_once()
-        if claimed:
-            self._workers.wake_one(besides=loop)  # more may be waiting: fan out
-            return 0.0
-        return self._idle_for(self._workers, loop)
-
-    def _send_step(self, loop: _Loop) -> float:
-        claimed = self.sender.run_once()
-        if claimed:
-            self._senders.wake_one(besides=loop)
-            return 0.0
+    def _send_pause(self) -> float:
+        if self._senders.busy:
+            # A sender is delivering: it wakes the feeder when done, and a reply waiting for a
+            # retry is due seconds from now; no need to ask the database when after every reply.
+            return self.idle
         due = self.sender.seconds_until_due()
-        idle = self._idle_for(self._senders, loop)
-        # Due now yet not claimed means held by another sender, or behind an older reply of its
-        # space: poll at leisure; the sender that settles it wakes us.
-        return idle if due is None or due <= 0 else min(due, idle)
-
-    def _idle_for(self, pool: _Pool, loop: _Loop) -> float:
-        # One thread per pool polls (work of other processes, claims gone stale); the others
-        # sleep until woken, so an idle process does not query the database 32 times a poll.
-        return self.idle if loop is pool.loops[0] else max(self.idle, 30.0)
+        # Due now yet not claimed means held by another process, or behind an older reply of
+        # its space (whose sender wakes us when it is settled): poll at leisure.
+        return self.idle if due is None or due <= 0 else min(due, self.idle)
 
     def _beat_loop(self) -> None:
         while not self._beat_stop.wait(self.heartbeat):

@@ -11,6 +11,7 @@ worker and the outbox sender) decide when to retry.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -155,6 +156,24 @@ def translated_errors(what: str) -> Iterator[None]:
         raise WebexUnavailable(f"{what}: {type(exc).__name__}", timed_out=timed_out) from exc
 
 
+def _environment_once(session: requests.Session, api_url: str) -> None:
+    """Read the proxy and CA settings from the environment now, not on every call.
+
+    With ``trust_env`` requests scans the whole environment for ``*_proxy`` variables (twice) and
+    looks for a ``.netrc`` on every request: about a third of the CPU of a Webex call in the
+    engine bench. The environment of a running server does not change, so the same settings are
+    resolved once here (``HTTPS_PROXY``/``NO_PROXY`` for the API's host, ``REQUESTS_CA_BUNDLE``/
+    ``CURL_CA_BUNDLE``) and set on the session. A ``.netrc`` is not consulted: the SDK sends the
+    bot token itself, and a netrc entry would have replaced it.
+    """
+    proxies = requests.utils.get_environ_proxies(api_url)
+    session.proxies.update(proxies)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle and session.verify is True:
+        session.verify = bundle
+    session.trust_env = False
+
+
 class WebexGateway:
     """Fetch messages and card actions, post replies and files, manage webhooks."""
 
@@ -185,6 +204,7 @@ class WebexGateway:
         session = api._session._req_session
         session.mount("http://", adapter)
         session.mount("https://", adapter)
+        _environment_once(session, settings.webex.api_url)
         return cls(api, request_timeout=timeout)
 
     def _call(self, what: str, call: Callable[[], T]) -> T:

@@ -186,6 +186,21 @@ class EventWorker:
                 self.process(row)
         return len(rows)
 
+    def claim(self, limit: int) -> list[WebhookEventRow]:
+        """Claim up to ``limit`` due events in one statement; they stay alive until handled."""
+        with self.bot.db.uow() as uow:
+            rows = uow.events.claim(by=self.claimant, now=self.bot.clock.now(), limit=limit)
+            uow.commit()
+        self.claimant.held.add(WebhookEventRow, [row.id for row in rows])
+        return rows
+
+    def handle(self, row: WebhookEventRow) -> None:
+        """Handle one event from ``claim`` and stop keeping its claim alive."""
+        try:
+            self.process(row)
+        finally:
+            self.claimant.held.discard(WebhookEventRow, row.id)
+
     def process(self, row: WebhookEventRow) -> None:
         """Handle one claimed event and settle it: done, retry later, or failed."""
         cid = row.correlation_id or correlation_id_of(row.event_key)

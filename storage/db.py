@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,114 @@ def normalise_url(url: str) -> str:
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
+class _WriteLock:
+    """This process's turn at SQLite's one write lock, handed over at once when it is freed.
+
+    SQLite lets one connection write at a time; a connection that finds the lock taken sleeps in
+    its busy handler (1, 2, 5, 10, ... ms) and tries again, so a webhook INSERT that arrived just
+    after a worker began a settle waited several milliseconds after the settle had committed (the
+    engine bench's ack p99). Within a process, writers instead queue here, on a Python lock that
+    wakes the next one the moment the last committed. SQLite's own lock stays the real guard:
+    across processes (a second ``serve``, a CLI command) busy_timeout still applies, and a
+    writer that does not get this lock within the busy timeout goes on to SQLite's own wait.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None  # thread id of the holder
+
+    def acquire(self) -> bool:
+        """Wait for the turn; False when not taken (this thread holds it already, or timeout)."""
+        if self._owner == threading.get_ident():
+            return False  # a second connection of the holder: SQLite itself decides
+        if not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            return False
+        self._owner = threading.get_ident()
+        return True
+
+    def release(self) -> None:
+        """The holder's transaction ended."""
+        self._owner = None
+        self._lock.release()
+
+
+#: The statements before which pysqlite opens a transaction (and SQLite takes its write lock).
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+class _Cursor(sqlite3.Cursor):
+    """Takes the process's write turn before a connection's first write of a transaction."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        connection = self._turn(sql)
+        try:
+            super().execute(sql, parameters)
+        finally:
+            self._settled(connection)
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _Cursor:
+        connection = self._turn(sql)
+        try:
+            super().executemany(sql, seq_of_parameters)
+        finally:
+            self._settled(connection)
+        return self
+
+    def _turn(self, sql: str) -> _Connection | None:
+        connection = self.connection
+        if not isinstance(connection, _Connection) or connection.holds_turn:
+            return None
+        if sql.lstrip()[:6].upper().startswith(_WRITES):
+            connection.take_turn()
+        return connection
+
+    @staticmethod
+    def _settled(connection: _Connection | None) -> None:
+        # No transaction open after the statement (autocommit, or it failed before BEGIN):
+        # nothing to commit later, so the turn goes back now.
+        if connection is not None and not connection.in_transaction:
+            connection.give_back()
+
+
+class _Connection(sqlite3.Connection):
+    """A pysqlite connection that queues for the write turn (``_WriteLock``) of its file."""
+
+    write_lock: _WriteLock | None = None
+    holds_turn = False
+
+    def cursor(self, factory: Any = _Cursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
+
+    def take_turn(self) -> None:
+        lock = self.write_lock
+        if lock is not None and lock.acquire():
+            self.holds_turn = True
+
+    def give_back(self) -> None:
+        if self.holds_turn and self.write_lock is not None:
+            self.holds_turn = False
+            self.write_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.give_back()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.give_back()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.give_back()
+
+
 def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     """The SQLite settings the webhook intake and the worker pools rely on.
 
@@ -47,9 +157,17 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
     * ``journal_mode=WAL``: readers never block the writer and the writer never blocks readers;
       a worker reading a page of subscribers does not hold up the intake's INSERT.
-    * ``synchronous=NORMAL``: in WAL mode a commit survives a crash of the process (kill -9);
-      only a power loss may lose the last commits. fsync on every commit would put a disk flush
-      on every webhook acknowledgement.
+    * ``synchronous=NORMAL``: durable enough in WAL mode. A commit is a ``write()`` of its pages
+      to the WAL file: once it returns, the pages are in the operating system's cache, which
+      outlives the process, so a commit survives kill -9, an OOM kill or a crash of the bot
+      (the next connection replays the WAL). Only the WAL is fsynced, at each checkpoint, not at
+      each commit; an operating-system crash or power loss may therefore undo the last commits,
+      never corrupt the file (WAL frames are checksummed). FULL would fsync on every commit: a
+      disk flush (milliseconds, more on a VM's disk) on every webhook acknowledgement, which
+      the intake's ack target (p99 <= 5 ms) cannot afford. The price: an event acknowledged
+      just before a power loss of the host may be gone (Webex does not redeliver after a 200).
+    * Writers of one process queue on a Python lock (``_WriteLock``) before SQLite's: they are
+      woken the moment the previous writer commits, instead of polling in the busy handler.
     * ``busy_timeout``: a writer that finds the lock taken waits (up to 15 s) instead of failing
       at once; with every write transaction a few milliseconds long (claims, settles and
       heartbeats are single statements or tiny transactions, and no Webex or provider call ever
@@ -69,9 +187,14 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-#: Connections a process may open beyond the pool's 5 kept ones: the worker and sender pools
+#: Connections a process may open beyond the pool's kept ones: the worker and sender pools
 #: (16 each by default) and the web threads each hold one only for a short transaction.
 MAX_OVERFLOW = 25
+#: Connections kept open to a SQLite file. A connection beyond the kept ones is closed when it is
+#: returned, and the next one pays the connect and its four PRAGMAs: with 5 kept, a burst opened
+#: and closed a connection every few commands. A SQLite connection is a file handle and a page
+#: cache, so keeping 20 is cheap.
+SQLITE_POOL_SIZE = 20
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -82,12 +205,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs.setdefault("max_overflow", MAX_OVERFLOW)
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        lock = _WriteLock()
         engine = sa.create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                "factory": _Connection,
+            },
             **kwargs,
         )
-        sa.event.listen(engine, "connect", _on_sqlite_connect)
+
+        def on_connect(dbapi_conn: Any, record: Any) -> None:
+            if isinstance(dbapi_conn, _Connection):
+                dbapi_conn.write_lock = lock  # one turn per engine, i.e. per database file
+            _on_sqlite_connect(dbapi_conn, record)
+
+        sa.event.listen(engine, "connect", on_connect)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("max_overflow", MAX_OVERFLOW)

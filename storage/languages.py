@@ -25,16 +25,24 @@ class LanguageRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        # What this unit of work has read: the dispatch chain (the reply's language) and the
+        # command (``help`` lists the languages in force) ask for the same two rows, and a
+        # missing row, the usual case, is not in the session's identity map to be found again.
+        self._known: dict[tuple[str, str], str | None] = {}
 
     def get(self, scope: LanguageScope, key: str) -> str | None:
         """The locale chosen for the space id or email ``key``, or None when none was."""
-        row = self.session.get(LanguageRow, (scope.value, key))
-        return row.locale if row is not None else None
+        ident = (scope.value, key)
+        if ident not in self._known:
+            row = self.session.get(LanguageRow, ident)
+            self._known[ident] = row.locale if row is not None else None
+        return self._known[ident]
 
     def choose(
         self, scope: LanguageScope, key: str, locale: str, *, by: str, at: datetime
     ) -> str | None:
         """Store ``locale`` for ``key``; return the locale it replaces (None: there was none)."""
+        self._known[(scope.value, key)] = locale
         row = self.session.get(LanguageRow, (scope.value, key))
         if row is None:
             self.session.add(

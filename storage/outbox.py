@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.claims import Claimant, free, head_of_space
+from storage.claims import Claimant, claim_rows, free, head_of_space
 from storage.models import OutboxRow
 
 PENDING = "pending"
@@ -126,29 +126,11 @@ class OutboxRepository:
             free(OutboxRow, now, by.stale_after),
             head_of_space(OutboxRow, "space_key", WAITING),
         )
-        stmt = (
-            sa.select(OutboxRow.id)
-            .where(claimable)
-            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-            .limit(limit)
-        )
-        if self.session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True, of=OutboxRow)
-        claimed: list[OutboxRow] = []
-        for row_id in self.session.scalars(stmt).all():
-            # A guarded UPDATE per row: on SQLite (no SKIP LOCKED) two processes may select the
-            # same row, but only one UPDATE can still find it free, and only that one sends it.
-            won = self.session.execute(
-                sa.update(OutboxRow)
-                .where(OutboxRow.id == row_id, claimable)
-                .values(claimed_by=by.identity, heartbeat_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if won.rowcount == 1:  # type: ignore[attr-defined]
-                row = self.session.get(OutboxRow, row_id, populate_existing=True)
-                if row is not None:
-                    claimed.append(row)
-        return claimed
+        # One UPDATE ... RETURNING (storage/claims.py): on SQLite (no SKIP LOCKED) two processes
+        # may both look at the same row, but only one UPDATE can still find it free.
+        values = {"claimed_by": by.identity, "heartbeat_at": now}
+        order = (OutboxRow.next_attempt_at, OutboxRow.id)
+        return claim_rows(self.session, OutboxRow, claimable, order, limit, values)
 
     def mark_sending(self, row: OutboxRow, *, now: datetime) -> None:
         """A POST is about to be made: from now on, a retry checks Webex before sending again."""
