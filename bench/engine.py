@@ -106,6 +106,9 @@ def _start_server(name: str, standin: StandIn, folder: Path) -> Process:
             WEBEX_BOT_TOKEN=standin.bot_token,
             WEBEX_API_URL=standin.api_url,
             WEBEX_WEBHOOK_SECRET=SECRET,
+            # Webhooks are what this bench sends: without a public URL serve would otherwise pick
+            # the websocket intake and ask Webex's real service catalog for a device.
+            WEBEX_INTAKE="webhook",
             DATABASE_URL=f"sqlite:///{folder / 'bench.db'}",
         )
     return Process(args, env=env, cwd=folder)
