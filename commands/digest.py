@@ -32,6 +32,7 @@ from onboarding.digest import (
     stop_digest,
 )
 from onboarding.errors import InvalidInput, Refused
+from storage.digests import DuplicateDigest
 
 DEFAULT_TIMEZONE = "UTC"
 _QUIET_WORDS = frozenset({"quiet", "tiše", "tise"})
@@ -157,17 +158,23 @@ def _add(ctx: CommandContext, cron: str, args: Args) -> Reply:
     timezone, content, quiet = parse_options(args.opt_text("digest_options"))
     now = ctx.clock.now()
     _refuse_a_twin(ctx, space, cron, timezone, content)
-    spec = add_digest(
-        ctx.db,
-        space_id=space,
-        cron=cron,
-        timezone=timezone,
-        content=content,
-        quiet=quiet,
-        source=Source.CHAT,
-        created_by=ctx.actor.email,
-        now=now,
-    )
+    try:
+        spec = add_digest(
+            ctx.db,
+            space_id=space,
+            cron=cron,
+            timezone=timezone,
+            content=content,
+            quiet=quiet,
+            source=Source.CHAT,
+            created_by=ctx.actor.email,
+            now=now,
+        )
+    except DuplicateDigest:
+        # Another admin added the same digest between the check and the insert: the same
+        # answer the check gives, naming the digest that won.
+        _refuse_a_twin(ctx, space, cron, timezone, content)
+        raise
     return Reply(DigestSavedView(spec, spec.next_fire(now)))
 
 

@@ -26,6 +26,9 @@ LINE_END = "\r\n"
 # A spreadsheet runs a cell starting with one of these as a formula (or a DDE command).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _RISKY_FIRST = frozenset("".join(_FORMULA_START))
+#: The first characters that make a cell worth a look by :func:`safe_cell` (for loops that
+#: decide the usual case inline, such as the subscriber export).
+RISKY_FIRST = _RISKY_FIRST
 # ... except a plain signed number, "+420 600 278 947" or "-1", or a BroadWorks ID made of one
 # ("+420123456789@bw.example"): with no operator, parenthesis or pipe, nothing there can run,
 # and scripts get the ID exactly as Webex has it.

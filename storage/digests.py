@@ -25,6 +25,14 @@ SET_KEYS: tuple[str, ...] = ("open",)
 POSTED = "posted"
 
 
+class DuplicateDigest(Exception):
+    """The space already has an enabled chat digest on this schedule, zone and content."""
+
+    def __init__(self, space_id: str) -> None:
+        super().__init__(space_id)
+        self.space_id = space_id
+
+
 class DigestRepository:
     """Digest definitions and runs."""
 
@@ -38,9 +46,16 @@ class DigestRepository:
         return self.session.get(DigestRow, digest_id)
 
     def add(self, row: DigestRow) -> DigestRow:
-        """Insert a digest; its id is set when this returns."""
+        """Insert a digest; its id is set when this returns.
+
+        Raises :class:`DuplicateDigest` when the space already has this enabled chat digest
+        (the unique index of 0009 decides, so two admins at once cannot both add it).
+        """
         self.session.add(row)
-        self.session.flush()
+        try:
+            self.session.flush()
+        except sa.exc.IntegrityError as exc:
+            raise DuplicateDigest(row.space_id) from exc
         return row
 
     def for_space(self, space_id: str, *, enabled_only: bool = True) -> list[DigestRow]:

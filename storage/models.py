@@ -253,6 +253,20 @@ class DigestRow(Base):
     """A scheduled digest for a space: when it runs and what it reports."""
 
     __tablename__ = "digests"
+    __table_args__ = (
+        # One enabled chat digest per schedule (0009): the twin check in commands/digest.py
+        # reads, then writes, so two admins at once both passed it.
+        sa.Index(
+            "uq_digests_chat_schedule",
+            "space_id",
+            "cron",
+            "timezone",
+            "content",
+            unique=True,
+            sqlite_where=sa.text("enabled AND source = 'chat'"),
+            postgresql_where=sa.text("enabled AND source = 'chat'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     space_id: Mapped[str] = mapped_column(sa.String(200), index=True)

@@ -65,7 +65,26 @@ class SearchPage:
     capped: bool = False
 
 
-def _plain_column(name: str) -> sa.ColumnElement[Any]:
+#: ``datetime.isoformat()`` of a stored naive-UTC timestamp, computed by the database: the
+#: stored text with a "T" (SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff"), or ``to_char`` on
+#: PostgreSQL; ``isoformat`` leaves out a zero fraction, so ".000000" goes. An export then
+#: hands the text straight to the CSV writer: no datetime object and no formatting per row.
+_ISO_ZERO_FRACTION = ".000000"
+
+
+def _iso_utc(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[str]:
+    if dialect == "postgresql":
+        text = sa.func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SS.US')
+    else:
+        text = sa.func.replace(sa.type_coerce(column, sa.String()), " ", "T")
+    iso = sa.func.replace(text, _ISO_ZERO_FRACTION, "", type_=sa.String())
+    return iso.concat("+00:00")
+
+
+def _plain_column(name: str, dialect: str | None = None) -> sa.ColumnElement[Any]:
+    if name.endswith("@iso"):  # "last_status_change@iso": the UTC ISO text of a timestamp
+        base = name.removesuffix("@iso")
+        return _iso_utc(getattr(SubscriberRow, base), dialect or "sqlite").label(base)
     if name == "errors":
         return sa.cast(SubscriberRow.errors, sa.Text).label("errors")
     if name in ("last_status_change", "created"):
@@ -211,9 +230,11 @@ class SubscriberRepository:
         One query read through a server-side cursor (PostgreSQL) or SQLite's own stepping, with
         no ORM objects: memory stays at one batch and each row costs a tuple. ``errors`` comes
         as its JSON text, for the caller to parse only when there is something in it, and the
-        timestamps as stored, naive UTC (no conversion per row).
+        timestamps as stored, naive UTC (no conversion per row); a column named
+        ``<timestamp>@iso`` comes as its ``isoformat()`` text with "+00:00", made by the database.
         """
-        cols = [_plain_column(name) for name in columns]
+        dialect = self.session.get_bind().dialect.name
+        cols = [_plain_column(name, dialect) for name in columns]
         stmt = self._filtered(flt, stmt=sa.select(*cols)).order_by(*_ORDER)
         # On the session's connection, not through the ORM: a Core result has no per-row
         # ORM processing (half the cost of an export).

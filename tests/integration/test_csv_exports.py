@@ -131,3 +131,79 @@ def test_the_audit_export_opens_in_excel_with_czech_headers(chat: Chat, tmp_path
     rows = _rows(out)
     assert rows[0] == csv_dialect.header("audit", AUDIT_COLUMNS, "cs")
     assert rows[-1][AUDIT_COLUMNS.index("text")] == "stav Veselá"
+
+
+# --- the streamed export writes exactly what a row-by-row export of the same data writes -------
+
+
+def _reference_csv(rows: list[SubscriberRow]) -> str:
+    """The users export as it was written row by row from ORM objects (before the streamed,
+    database-formatted path): the bytes the fast path must keep."""
+    from onboarding.model import ProvisioningStatus
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for r in rows:
+        errors = r.errors or []
+        writer.writerow(
+            [
+                csv_dialect.safe_cell(r.user_id),
+                csv_dialect.safe_cell(r.email or ""),
+                csv_dialect.safe_cell(r.first_name),
+                csv_dialect.safe_cell(r.last_name),
+                csv_dialect.safe_cell(r.customer_id),
+                r.package,
+                r.status,
+                ProvisioningStatus(r.status).group.value,
+                " | ".join(str(e.get("code", "")) for e in errors),
+                csv_dialect.safe_cell(" | ".join(str(e.get("description", "")) for e in errors)),
+                r.last_status_change.isoformat(),
+            ]
+        )
+    return out.getvalue()
+
+
+def test_the_streamed_export_is_byte_identical_to_a_row_by_row_one(database, clock) -> None:
+    from datetime import timedelta
+
+    from onboarding.providers.sandbox import SandboxProvider
+    from onboarding.queries import SubscriberQuery
+    from onboarding.service import OnboardingService
+
+    values = [v for v, _ in CELLS] + ["", 'Černá, "Jana"\r\nřádek', "plain"]
+    rows = []
+    for i, value in enumerate(values):
+        # A whole second, a fraction, a fraction with trailing zeros: isoformat differs.
+        at = NOW - timedelta(minutes=i, microseconds=[0, 123456, 500000, 10][i % 4])
+        rows.append(
+            SubscriberRow(
+                id=f"sub-{i}",
+                user_id=value or f"u{i}",
+                email=None if i % 3 == 0 else f"{value}{i}@acme.example",
+                first_name=value,
+                last_name="Nováková",
+                customer_id="acme-cz" if i % 2 else value or "c",
+                package="basic",
+                status=["error", "provisioned", "pending_email_validation"][i % 3],
+                errors=[]
+                if i % 3
+                else [{"code": 4001, "description": value}, {"code": "7", "description": "x"}],
+                created=at,
+                last_status_change=at,
+            )
+        )
+    with database.uow() as uow:
+        uow.session.add_all(rows)
+        uow.commit()
+    with database.uow() as uow:
+        stored = list(
+            uow.session.query(SubscriberRow).order_by(
+                SubscriberRow.last_status_change.desc(), SubscriberRow.id.desc()
+            )
+        )
+        expected = _reference_csv(stored)
+    service = OnboardingService(database, SandboxProvider(database, clock), clock)
+    out = io.StringIO(newline="")
+    assert service.export_csv(SubscriberQuery(include_provisioned=True), out) == len(values)
+    assert out.getvalue() == expected
