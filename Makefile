@@ -50,7 +50,7 @@ docs: $(STAMP)
 	$(BIN)/onboard-bot config docs
 
 # Engine figures (bare Flask, an in-request bot and onboard-bot side by side) and storage figures;
-# BENCH_QUICK=1 for the small version, BENCH_PARTS=engine or storage for one part.
+# BENCH_QUICK=1 for the small version, BENCH_PARTS=engine, websocket, storage or trend for one part.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

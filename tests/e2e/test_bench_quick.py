@@ -5,7 +5,7 @@ serve`` as real processes and measures each. The figures themselves depend on th
 is checked is that every figure was measured, that the bots answered every command once, and
 that the injected latency really reached the in-request bot (its ack includes five API calls).
 The websocket intake's figure (event pushed -> reply, beside the webhook's) and the storage part
-run after it, from the same command.
+run after it, then the 90-day trend chart, from the same command.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_quick_bench_measures_all_three_servers_the_websocket_intake_then_storage(
+def test_the_quick_bench_measures_all_three_servers_the_websocket_intake_storage_and_trend(
     tmp_path: Path,
 ):
     env = {
@@ -76,6 +76,10 @@ def test_the_quick_bench_measures_all_three_servers_the_websocket_intake_then_st
         assert row["turnaround_p50_ms"] >= (200 if ms else 0), (intake, ms)
     assert len(sorted((tmp_path / ".bench").glob("websocket_*.png"))) == 2
     assert (tmp_path / ".bench" / "storage.json").exists(), "the storage part did not run"
+    trend = json.loads((tmp_path / ".bench" / "trend_chart.json").read_text())
+    assert trend["subscribers"] == trend["transitions"] == 5000
+    assert 0 < trend["total_seconds"] <= trend["median_total_seconds"] * 1.0001
+    assert "target (issue 14)" in done.stdout
 
 
 def test_the_stand_in_delays_every_api_call_by_the_injected_latency_and_not_its_control_api():
