@@ -63,6 +63,7 @@ OUT = Path(".bench")
 LATENCY_MS = 50.0
 RECOVER_BOUND_S = 10.0
 CLIENT_TIMEOUT_S = 20.0  # bot.webex.DEFAULT_REQUEST_TIMEOUT: a spike must outlast it
+QUICK_TIMEOUT_S = 2  # the quick cases' webex.request_timeout_seconds: the same race, sooner
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -124,6 +125,7 @@ class Bot:
             # Webhooks are what the cases post; without this the default (no public URL) is the
             # websocket intake, which would look for Webex's real service catalog meanwhile.
             WEBEX_INTAKE="webhook",
+            ONBOARD_WEBEX__REQUEST_TIMEOUT_SECONDS=str(int(self.rig.client_timeout_s)),
             DATABASE_URL=self.database_url,
         )
         # Recovery after a crash counts from here, the restart begun (process spawned), not from
@@ -165,8 +167,16 @@ class Bot:
 class Rig:
     """The stand-in, the proxy in front of its API, and the commands sent so far."""
 
-    def __init__(self, folder: Path, *, rooms: int = 20, people: int = 60) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        rooms: int = 20,
+        people: int = 60,
+        client_timeout_s: float = CLIENT_TIMEOUT_S,
+    ) -> None:
         self.folder = folder
+        self.client_timeout_s = client_timeout_s
         self.standin = StandIn.start(people=people, rooms=rooms, latency_ms=LATENCY_MS)
         api = urlsplit(self.standin.api_url)
         self.proxy = FaultProxy(api.hostname or "127.0.0.1", api.port or 80).start()
@@ -346,6 +356,9 @@ class Size:
     fault_s: float
     wait_s: float
     settle_s: float
+    timeout_s: float = (
+        CLIENT_TIMEOUT_S  # the bot's Webex call timeout (the spike cases hold past it)
+    )
 
 
 def _api_fault(
@@ -405,10 +418,10 @@ def case_spike(size: Size) -> Outcome:
     the reply posts whenever they come (a time window alone might miss the posts, which only
     start once fetches are through).
     """
-    hold = CLIENT_TIMEOUT_S + 5
+    hold = size.timeout_s * 1.25 + 1
     posts = max(1, size.commands // 4)
     began = time.monotonic()
-    with rig() as r:
+    with rig(client_timeout_s=size.timeout_s) as r:
         bot = r.bot()
         r.proxy.delay(hold, seconds=size.fault_s, method="GET")
         r.proxy.delay(hold, times=posts, method="POST", path=r"/v1/messages$")
@@ -424,7 +437,7 @@ def case_spike(size: Size) -> Outcome:
 
 def _after_landing(name: str, size: Size, inject: Callable[[FaultProxy], object]) -> Outcome:
     began = time.monotonic()
-    with rig() as r:
+    with rig(client_timeout_s=size.timeout_s) as r:
         bot = r.bot()
         inject(r.proxy)
         r.send(bot, size.commands)
@@ -435,7 +448,7 @@ def _after_landing(name: str, size: Size, inject: Callable[[FaultProxy], object]
 
 def case_late_response(size: Size) -> Outcome:
     """A reply's POST lands, but its answer comes after the client timeout."""
-    hold = CLIENT_TIMEOUT_S + 5
+    hold = size.timeout_s * 1.25 + 1
     times = max(1, size.commands // 4)
     return _after_landing(
         "late-response",
@@ -545,8 +558,12 @@ CASES: dict[str, tuple[Callable[[Size], Outcome], Size, Size]] = {
     "429-x12": (case_429_x12, Size(1, 0, 60, 3), Size(1, 0, 120, 30)),
     "429-storm": (case_429_storm, Size(10, 5, 60, 3), Size(40, 30, 300, 30)),
     "5xx": (case_5xx, Size(10, 5, 60, 3), Size(40, 60, 300, 30)),
-    "latency-spike": (case_spike, Size(4, 1, 30, 5), Size(20, 30, 120, 30)),
-    "late-response": (case_late_response, Size(4, 0, 60, 5), Size(20, 0, 180, 150)),
+    "latency-spike": (case_spike, Size(4, 1, 30, 5, QUICK_TIMEOUT_S), Size(20, 30, 120, 30)),
+    "late-response": (
+        case_late_response,
+        Size(4, 0, 60, 5, QUICK_TIMEOUT_S),
+        Size(20, 0, 180, 150),
+    ),
     "dropped-connection": (case_dropped, Size(4, 0, 30, 5), Size(20, 0, 180, 150)),
     "kill-9": (case_kill9, Size(40, 0, 20, 3), Size(200, 0, 180, 30)),
     "sigterm": (case_sigterm, Size(40, 0, 20, 3), Size(200, 0, 180, 30)),

@@ -92,6 +92,10 @@ class WebexSettings(_Model):
     """Webex's service catalog (U2C), where the websocket intake finds the device service."""
     reconnect_max_seconds: float = Field(default=60.0, gt=0)
     """The cap of the websocket's jittered reconnect backoff."""
+    request_timeout_seconds: int = Field(default=20, ge=1, le=600)
+    """How long one Webex call may take before it is retried; a reply whose POST timed out is
+    looked for in Webex only after one more of these (it may still land). Whole seconds: the
+    SDK takes no fractions."""
 
     @property
     def intake_mode(self) -> Literal["websocket", "webhook"]:

@@ -186,10 +186,13 @@ class WebexGateway:
         self._cached_me: Person | None = None
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, *, timeout: int = DEFAULT_REQUEST_TIMEOUT
-    ) -> WebexGateway:
-        """A gateway with the bot token, against ``settings.webex.api_url``."""
+    def from_settings(cls, settings: Settings, *, timeout: int | None = None) -> WebexGateway:
+        """A gateway with the bot token, against ``settings.webex.api_url``.
+
+        ``timeout`` per call; default ``webex.request_timeout_seconds``.
+        """
+        if timeout is None:
+            timeout = settings.webex.request_timeout_seconds
         token = settings.webex.bot_token
         if token is None:
             raise ValueError("webex.bot_token is not set (WEBEX_BOT_TOKEN)")
