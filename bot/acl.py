@@ -68,6 +68,19 @@ class AccessPolicy:
             return True
         return space_id in acc.allowed_spaces or space_id in acc.spaces
 
+    def space_role(self, space_id: str | None) -> Role | None:
+        """The role everyone who can read ``space_id`` has at least; None when not known.
+
+        Only a space given a role in ``access.spaces`` (or the sandbox's demo mode without an
+        ``access`` section, where everyone is an admin) says who its readers are: the bot does not
+        read a space's membership, so for any other space their roles are not known.
+        """
+        if self.access is None:
+            return Role.ADMIN
+        if space_id is None or space_id not in self.access.spaces:
+            return None
+        return _ROLE_NAMES[self.access.spaces[space_id]]
+
     def decide(
         self,
         email: str,

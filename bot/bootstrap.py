@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from bot.acl import AccessPolicy
 from bot.settings import ConfigError, Settings
+from i18n import numbers
 from onboarding.bulk import Upload
 from onboarding.clock import Clock, SystemClock
 from onboarding.providers.base import Provider
@@ -109,6 +110,8 @@ def build_bot(
     if migrate:
         db.upgrade()
     clock = clock or SystemClock()
+    # Every time shown to a person is in this zone (a process serves one configuration).
+    numbers.set_display_zone(settings.timezone)
     provider = provider or make_provider(settings, db, clock)
     files_dir = settings.files_dir
     files_dir.mkdir(parents=True, exist_ok=True)

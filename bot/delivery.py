@@ -58,7 +58,7 @@ from bot.webex import (
     WebexRejected,
     WebexUnavailable,
 )
-from i18n import t
+from i18n import numbers, t
 from onboarding.clock import Clock
 from storage.claims import Claimant
 from storage.models import OutboxRow
@@ -131,9 +131,13 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:g} h" if seconds >= 3600 else f"{seconds:g} s"
 
 
-def notice_time(at: datetime) -> str:
-    """How a notice names the time of the command it is about (``14:02 UTC``)."""
-    return at.strftime("%H:%M UTC")
+def notice_time(at: datetime, locale: str) -> str:
+    """How a notice names the time of the command it is about, in the bot's ``timezone``.
+
+    ``14:02`` (en and cs alike, the catalog's 24-hour style): the person asked minutes or hours
+    ago in their own day, so the hour needs no zone beside it.
+    """
+    return numbers.moment(at, t("md.time", locale), locale)
 
 
 class OutboxSender:
@@ -361,7 +365,7 @@ class OutboxSender:
         """What the space is told when ``row`` expires (None for a notice itself)."""
         if row.dedupe_key.startswith(NOTICE_PREFIX):
             return None
-        when = notice_time(row.asked_at or row.created_at)
+        when = notice_time(row.asked_at or row.created_at, self.locale)
         if row.about:
             command = row.about.replace("`", "'")[:80]
             text = t("web.reply_expired", self.locale, command=command, time=when)

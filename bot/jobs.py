@@ -17,9 +17,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.acl import AccessPolicy
 from bot.cards.digest import digest_card, digest_markdown
 from bot.settings import ConfigError, DigestSettings, Settings
 from commands.digest import DigestView
+from commands.status import audience_may_read_error_text
 from i18n import DEFAULT_LOCALE
 from onboarding.chart import chart_png
 from onboarding.clock import Clock
@@ -116,12 +118,14 @@ def fire_digest(
     post: bool = True,
     on_built: Callable[[float], None] | None = None,
     chart_dir: Path | None = None,
+    access: AccessPolicy | None = None,
 ) -> DigestResult:
     """Post digest ``digest_id`` for ``fire_time`` at most once, however often this is called.
 
     With ``grace``, a firing more than ``grace`` in the past is skipped; with ``post=False`` the
     digest is only computed and rendered (nothing is recorded). It is worded in its space's
-    language (``language cs`` there), else in ``locale``.
+    language (``language cs`` there), else in ``locale``. Error text is shown only when
+    ``access`` says everyone reading the space may run ``error <user>`` (without ``access``: never).
     """
     fire_time = fire_time.astimezone(UTC)
     now = clock.now()
@@ -137,7 +141,10 @@ def fire_digest(
         locale = uow.languages.get(LanguageScope.SPACE, spec.space_id) or locale
     started = time.perf_counter()
     report = report_for(service, spec, fire_time, options=options)
-    view = DigestView(report, fire_time, spec.timezone, spec.id)
+    # Posted into a space, the digest has no asker: its readers decide (AccessPolicy.space_role).
+    audience = None if access is None else access.space_role(spec.space_id)
+    error_text = audience_may_read_error_text(audience)
+    view = DigestView(report, fire_time, spec.timezone, spec.id, error_text=error_text)
     markdown, card = digest_markdown(view, locale), digest_card(view, locale)
     if on_built is not None:
         on_built(time.perf_counter() - started)
@@ -183,6 +190,7 @@ def fire_due_digest(
     options: DigestOptions | None = None,
     on_built: Callable[[float], None] | None = None,
     chart_dir: Path | None = None,
+    access: AccessPolicy | None = None,
 ) -> DigestResult | None:
     """Post the digest's latest firing at or before now, if within ``grace``; what cron jobs run.
 
@@ -207,6 +215,7 @@ def fire_due_digest(
         grace=grace,
         on_built=on_built,
         chart_dir=chart_dir,
+        access=access,
     )
 
 
@@ -230,6 +239,7 @@ def run_digest(
         post=post,
         on_built=digest_timer(bot),
         chart_dir=bot.files_dir if post else None,
+        access=bot.access,
     )
 
 

@@ -407,6 +407,7 @@ class DigestScheduler:
             options=digest_options(bot.settings),
             on_built=digest_timer(bot),
             chart_dir=bot.files_dir,
+            access=bot.access,
         )
 
 

@@ -179,6 +179,14 @@ class DigestSettings(_Model):
         return value
 
 
+def _iana_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Prague") from None
+    return value
+
+
 class SandboxSettings(_Model):
     """The embedded demo provider."""
 
@@ -235,6 +243,9 @@ class Settings(BaseSettings):
     """``sandbox`` (embedded demo data) or ``webex`` (the real APIs)."""
     locale: Literal["en", "cs"] = "en"
     """The language of the bot's replies."""
+    timezone: str = "Europe/Prague"
+    """The IANA time zone times are shown to people in (history, audit, watch alerts, notices of
+    replies Webex never took); a digest shows its times in its own schedule's zone."""
     database_url: str = DEFAULT_DATABASE_URL
     """SQLite or PostgreSQL (``postgresql+psycopg://user:pass@host/db``); PostgreSQL for more
     than one process."""
@@ -272,6 +283,11 @@ class Settings(BaseSettings):
     """How the Webex provider keeps its snapshot fresh."""
     engine: EngineSettings = EngineSettings()
     """How events and replies are worked off: retries by time, pool sizes, claims."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _iana_zone(value)
 
     @property
     def local_mode(self) -> bool:

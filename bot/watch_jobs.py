@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.cards import render_card, render_markdown
 from commands.history_views import WatchAlertView
+from commands.status import audience_may_read_error_text
 from onboarding.errors import OnboardingError
 from onboarding.service import StuckUser
 from onboarding.watch import Watch, WatchKind, error_alert, error_key, new_errors, stuck_key
@@ -58,7 +59,11 @@ def _check(uow: UnitOfWork, bot: Bot, row: WatchRow, stuck: list[StuckUser] | No
         mine = [c for c in changes if error_key(c) in won]
         if not mine:
             return False
-        view = WatchAlertView(watch, errors=tuple(error_alert(c) for c in mine), now=now)
+        # Posted into a space: its readers decide, as for a digest (AccessPolicy.space_role).
+        readers = bot.access.space_role(row.space_id)
+        errors = tuple(error_alert(c) for c in mine)
+        error_text = audience_may_read_error_text(readers)
+        view = WatchAlertView(watch, errors=errors, now=now, error_text=error_text)
         _post(uow, bot, view, error_key(mine[0]))
         return True
     users = stuck or []

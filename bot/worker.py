@@ -312,7 +312,8 @@ class EventWorker:
         """A notice to the event's space (unthreaded: its message could not be read)."""
         if envelope is None or envelope.space_id is None:
             return None
-        text = t(key, self.bot.settings.locale, time=notice_time(at))
+        locale = self.bot.settings.locale
+        text = t(key, locale, time=notice_time(at, locale))
         return OutgoingMessage(room_id=envelope.space_id, markdown=text)
 
     # -- from an event to a pipeline request --------------------------------------------------

@@ -44,6 +44,9 @@ class CommandContext:
     fetch_file: FileFetcher | None = None  # how to download them (None: this door has no files)
     thread_id: str | None = None  # the thread later posts go in (a bulk job's progress)
     bulk_concurrency: int = 4  # retries a confirmed ``retry file`` runs at once (settings)
+    #: The role everyone who reads this space has at least (the asker's own in a 1:1 space, the
+    #: space's in ``access.spaces``); None: not known. What a post for the space may show.
+    audience_role: Role | None = None
 
     def allowed_actions(self, names: Iterable[str]) -> tuple[str, ...]:
         """The card actions among ``names`` that are registered and the asker's role allows."""

@@ -13,7 +13,9 @@ from commands.context import CommandContext
 from commands.parsing import Args
 from commands.registry import ArgKind, ArgSpec, Role, card_action, command
 from commands.replies import Reply
+from commands.status import audience_may_read_error_text
 from commands.views import DigestListView, DigestSavedView, DigestStoppedView, DigestView, Label
+from i18n import numbers
 from onboarding.digest import (
     Content,
     DigestOptions,
@@ -133,8 +135,12 @@ def digest_now(ctx: CommandContext, args: Args) -> Reply:
             # Recorded as a run, so the next scheduled digest does not repeat what this one shows.
             record_run(uow.session, spec, now, report, posted=True, now=now)
             uow.commit()
-    timezone = spec.timezone if spec is not None else DEFAULT_TIMEZONE
-    return Reply(DigestView(report, now, timezone, None if spec is None else spec.id))
+    # A digest's own zone; without one, the zone people's times are shown in.
+    timezone = spec.timezone if spec is not None else numbers.display_zone()
+    error_text = audience_may_read_error_text(ctx.audience_role, ctx.registry)
+    return Reply(
+        DigestView(report, now, timezone, None if spec is None else spec.id, error_text=error_text)
+    )
 
 
 def parse_options(text: str | None) -> tuple[str, Content, bool]:

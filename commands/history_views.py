@@ -46,6 +46,9 @@ class WatchAlertView:
     errors: tuple[ErrorAlert, ...] = ()
     stuck: tuple[StuckUser, ...] = ()
     now: datetime | None = None
+    #: Whether everyone reading the watch's space may read error text (the digests' rule,
+    #: ``commands.status.audience_may_read_error_text``); off: the codes only.
+    error_text: bool = False
 
 
 @dataclass(frozen=True, slots=True)

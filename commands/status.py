@@ -24,7 +24,7 @@ from commands.parsing import (
     parse_filters,
     tokenize,
 )
-from commands.registry import Role, card_action, command
+from commands.registry import REGISTRY, Registry, Role, allowed, card_action, command
 from commands.replies import Reply
 from commands.views import Label, StatusListView, UserDetailView
 from onboarding.errors import InvalidInput, NotFound
@@ -176,6 +176,17 @@ def may_read_error_text(ctx: CommandContext) -> bool:
     One rule for every view, so ``status <user>`` never shows a viewer what ``error`` refuses.
     """
     return bool(ctx.allowed_actions(["user.error"]))
+
+
+def audience_may_read_error_text(role: Role | None, registry: Registry = REGISTRY) -> bool:
+    """Whether error text may go to a space whose readers all hold at least ``role``.
+
+    The same rule as ``may_read_error_text`` with the space as the asker: a digest posted into a
+    space shows error text only when everyone who can read it may run ``error <user>``. ``None``
+    (the readers' roles are not known) shows none.
+    """
+    action = registry.action("user.error")
+    return role is not None and action is not None and allowed(action, role)
 
 
 def user_actions(ctx: CommandContext, sub: Subscriber) -> tuple[str, ...]:

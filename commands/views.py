@@ -242,6 +242,9 @@ class DigestView:
     fire_time: datetime
     timezone: str
     digest_id: int | None = None
+    #: Whether everyone who reads the space may read error text (``status.
+    #: audience_may_read_error_text``); off: error codes and counts only.
+    error_text: bool = False
 
 
 @dataclass(frozen=True, slots=True)

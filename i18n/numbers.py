@@ -8,7 +8,7 @@ with a comma.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,31 @@ from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, get_group_symbol
 
-__all__ = ["categories", "group_symbol", "moment", "number", "plural_category"]
+__all__ = [
+    "DEFAULT_ZONE",
+    "categories",
+    "display_zone",
+    "group_symbol",
+    "moment",
+    "number",
+    "plural_category",
+    "set_display_zone",
+]
+
+#: Where times are shown to people unless something has its own zone (a digest's schedule).
+DEFAULT_ZONE = "Europe/Prague"
+_display = [DEFAULT_ZONE]  # one per process: the bot's ``timezone`` setting (bot.bootstrap)
+
+
+def set_display_zone(zone: str) -> None:
+    """Show people's times in the IANA ``zone`` from now on (``build_bot`` sets the setting)."""
+    ZoneInfo(zone)  # an unknown zone fails here, never halfway through a reply
+    _display[0] = zone
+
+
+def display_zone() -> str:
+    """The IANA zone people's times are shown in (the ``timezone`` setting)."""
+    return _display[0]
 
 
 @cache
@@ -44,6 +68,12 @@ def group_symbol(locale: str) -> str:
     return str(get_group_symbol(_locale(locale)))
 
 
-def moment(when: datetime, pattern: str, locale: str, timezone: str = "UTC") -> str:
-    """``when`` in ``timezone``, written with the CLDR date ``pattern`` in ``locale``."""
-    return str(format_datetime(when, pattern, tzinfo=ZoneInfo(timezone), locale=_locale(locale)))
+def moment(when: datetime, pattern: str, locale: str, timezone: str | None = None) -> str:
+    """``when`` in ``timezone`` (default: :func:`display_zone`), with the CLDR date ``pattern``.
+
+    Stored times are UTC; a naive one (SQLite hands those back) is taken as UTC, not local time.
+    """
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    zone = ZoneInfo(timezone or display_zone())
+    return str(format_datetime(when, pattern, tzinfo=zone, locale=_locale(locale)))

@@ -125,7 +125,7 @@ def tip(advice: Tip, locale: str) -> str:
 
 
 def when(moment: datetime, locale: str) -> str:
-    """A moment in UTC, e.g. ``2026-01-15 09:00 UTC`` / ``15. 1. 2026 9:00 UTC``."""
+    """A moment in the bot's ``timezone``: ``2026-01-15 10:00`` / ``15. 1. 2026 10:00``."""
     return numbers.moment(moment, t("md.datetime", locale), locale)
 
 

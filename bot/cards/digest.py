@@ -145,6 +145,12 @@ def _error_text(sub: Subscriber) -> str:
     return text
 
 
+def _error_codes(sub: Subscriber, locale: str) -> str:
+    """What a viewer audience sees instead of the text: the codes and how many errors."""
+    codes = ", ".join(dict.fromkeys(str(e.code) for e in sub.errors)) or "—"
+    return t("digest.error_codes", locale, n=max(len(sub.errors), 1), codes=codes)
+
+
 def _pending_for(sub: Subscriber, report: DigestReport, locale: str) -> str:
     days = max((report.now - sub.last_status_change).days, 0)
     return t(
@@ -179,7 +185,7 @@ class _Section:
     more: Callable[[int], str]
 
 
-def _sections(report: DigestReport, locale: str) -> list[_Section]:
+def _sections(report: DigestReport, locale: str, error_text: bool) -> list[_Section]:
     out: list[_Section] = []
     content = report.content
     state = lifecycle.state_label
@@ -191,6 +197,8 @@ def _sections(report: DigestReport, locale: str) -> list[_Section]:
         key = "digest.section.errors" if report.first else "digest.section.new_errors"
         lines = [
             (*_who(s, report), _ours(": "), _Piece(_error_text(s), style="mono"))
+            if error_text
+            else (*_who(s, report), _ours(f": {_error_codes(s, locale)}"))
             for s in report.new_errors.items
         ]
         out.append(
@@ -311,14 +319,15 @@ def _digest_markdown(view: DigestView, locale: str, limit: int) -> str:
         lines += [f"- {_line_markdown(line)}" for line in customers]
         if more_customers:
             lines.append(t("digest.customers_more", locale, n=more_customers))
-    for section in _sections(report, locale):
+    for section in _sections(report, locale, view.error_text):
         lines += ["", f"**{section.heading}**"]
         lines += [f"- {_line_markdown(line)}" for line in section.lines[:limit]]
         hidden = section.total - min(len(section.lines), limit)
         if hidden:
             lines.append(section.more(hidden))
     if report.content.errors and report.new_errors.total and limit:
-        lines += ["", t("digest.error_hint", locale)]
+        hint = "digest.error_hint" if view.error_text else "digest.error_hint_viewers"
+        lines += ["", t(hint, locale)]
     return "\n".join(lines)
 
 
@@ -427,7 +436,7 @@ def digest_card(view: DigestView, locale: str) -> dict[str, Any]:
             body += [_line_card(line, spacing="None") for line in customers]
             if more:
                 body.append(ac.text(t("digest.customers_more", locale, n=more), isSubtle=True))
-        for section in _sections(report, locale):
+        for section in _sections(report, locale, view.error_text):
             items = [
                 _line_card((_ours("• "), *line), spacing="Small")
                 for line in section.lines[:CARD_ITEMS]
@@ -438,6 +447,8 @@ def digest_card(view: DigestView, locale: str) -> dict[str, Any]:
             body.append(
                 ac.container([ac.text(section.heading, weight="bolder"), *items], separator=True)
             )
+        if report.content.errors and report.new_errors.total and not view.error_text:
+            body.append(ac.md(t("digest.error_hint_viewers", locale), isSubtle=True))
     data = {} if view.digest_id is None else {"digest_id": view.digest_id}
     return ac.card(body, [ac.submit(t("digest.card.refresh", locale), "digest.now", data)])
 

@@ -43,11 +43,13 @@ def _list(view: WatchListView, locale: str) -> str:
     return "\n".join(lines)
 
 
-def _error_line(alert: ErrorAlert, locale: str) -> str:
+def _error_line(alert: ErrorAlert, locale: str, error_text: bool) -> str:
     who = esc(alert.email) if alert.email else t("md.no_email", locale)
     head = f"- {code(alert.user_id)} · {who} · {esc(alert.customer)} · {when(alert.at, locale)}"
     if alert.code is None:
         return head
+    if not error_text:
+        return f"{head}\n  {code(alert.code)}"
     text, _ = ac.clip(ac.one_line(alert.text or ""), _ERROR_CHARS)
     return f"{head}\n  {code(alert.code)} {code(text)}"
 
@@ -56,8 +58,10 @@ def _alert(view: WatchAlertView, locale: str) -> str:
     what = esc(describe(view.watch, locale))
     if view.watch.kind is WatchKind.ERRORS:
         head = [msg("watch.alert.errors", locale, n=len(view.errors), what=what)]
-        items = [_error_line(a, locale) for a in view.errors]
+        items = [_error_line(a, locale, view.error_text) for a in view.errors]
         tail = [msg("watch.alert.errors_next", locale)]
+        if not view.error_text:
+            tail.append(t("digest.error_hint_viewers", locale))
     else:
         head = [msg("watch.alert.stuck", locale, n=len(view.stuck))]
         now = view.now or view.watch.created_at
@@ -96,11 +100,13 @@ def _alert_card(view: WatchAlertView, locale: str) -> dict[str, Any]:
             ]
             if alert.code is not None:
                 text, _ = ac.clip(ac.one_line(alert.text or ""), _ERROR_CHARS)
+                shown: list[ac.Element | str] = (
+                    [" ", ac.run(text, fontType="monospace")] if view.error_text else []
+                )
                 items.append(
                     ac.rich(
                         ac.run(str(alert.code), fontType="monospace", color="attention"),
-                        " ",
-                        ac.run(text, fontType="monospace"),
+                        *shown,
                     )
                 )
             body.append(ac.container(items, separator=True))
@@ -127,6 +133,8 @@ def _alert_card(view: WatchAlertView, locale: str) -> dict[str, Any]:
         actions = []
     if more > 0:
         body.append(ac.text(t("watch.card.more", locale, n=more), isSubtle=True))
+    if view.errors and not view.error_text:
+        body.append(ac.md(t("digest.error_hint_viewers", locale), isSubtle=True))
     return ac.card(body, actions)
 
 

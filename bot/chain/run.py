@@ -40,6 +40,8 @@ def context_for(
         fetch_file=bot.file_fetcher,
         thread_id=request.thread_id,
         bulk_concurrency=bot.settings.bulk_concurrency,
+        # A 1:1 space is read by the asker alone; any other by whoever the access section says.
+        audience_role=role if request.direct else bot.access.space_role(request.space_id),
     )
 
 

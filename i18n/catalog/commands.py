@@ -216,7 +216,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # Markdown replies: common pieces
     # CLDR patterns Babel fills in (quoted text stays as written)
-    "md.datetime": {"en": "yyyy-MM-dd HH:mm 'UTC'", "cs": "d. M. y H:mm 'UTC'"},
+    # In the bot's ``timezone`` setting (i18n.numbers.display_zone), the style of the digests.
+    "md.datetime": {"en": "yyyy-MM-dd HH:mm", "cs": "d. M. y H:mm"},
+    "md.time": {"en": "HH:mm", "cs": "H:mm"},
     "md.ago.now": {"en": "just now", "cs": "právě teď"},
     "md.ago.minutes": {"en": "{n} min ago", "cs": "před {n} min"},
     "md.ago.hours": {"en": "{n} h ago", "cs": "před {n} h"},

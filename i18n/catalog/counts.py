@@ -28,6 +28,15 @@ COUNTED: dict[str, dict[str, dict[str, str]]] = {
             "jsem tento nespustil. Zkuste to znovu za {seconds} s.",
         },
     },
+    "digest.error_codes": {
+        "en": {"one": "{n} error (code {codes})", "other": "{n} errors (codes {codes})"},
+        "cs": {
+            "one": "{n} chyba (kód {codes})",
+            "few": "{n} chyby (kódy {codes})",
+            "many": "{n} chyby (kódy {codes})",
+            "other": "{n} chyb (kódy {codes})",
+        },
+    },
     "audit.span": {
         "en": {"one": "the last day", "other": "the last {n} days"},
         "cs": {

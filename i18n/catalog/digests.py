@@ -168,6 +168,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs": "{state}: čtrnáctidenní lhůta skončí {within} nebo už skončila ({n})",
     },
     "digest.pending_for": {"en": "{status} for {days}", "cs": "{status} už {days}"},
+    "digest.error_hint_viewers": {
+        "en": "Error texts are not shown in this space; who may read them gets them with "
+        "`error <user>`.",
+        "cs": "Texty chyb se v tomto prostoru neukazují; kdo je smí číst, dostane je příkazem "
+        "`error <uživatel>`.",
+    },
     "digest.error_hint": {
         "en": "Exact error text for a ticket: `error <user>`.",
         "cs": "Přesný text chyby do tiketu: `error <uživatel>`.",

@@ -405,7 +405,7 @@ def test_delete_asks_then_confirm_deletes(chat):
         asked.markdown
     )
     code = code_of(asked)
-    assert f"`confirm {code}` by 2026-01-15 09:10 UTC" in asked.markdown
+    assert f"`confirm {code}` by 2026-01-15 10:10" in asked.markdown  # 09:10 UTC, in Prague
     assert "s-err" in subscriber_ids(chat.bot.db)
     done = chat.say(f"confirm {code.lower()}")
     assert done.ok and "**Delete user** `erik@acme.example`: done" in done.markdown

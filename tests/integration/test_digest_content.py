@@ -78,7 +78,7 @@ def test_first_digest_lists_every_error_with_its_text(bot):
     report = build_report(bot.service, content=Content.ERRORS, previous=None)
     errors = [r for r in _rows(bot.db, SubscriberRow) if r.status == "error"]
     assert report.first and report.new_errors.total == len(errors) == 16
-    text = digest_markdown(DigestView(report, NOW, "UTC"), "en")
+    text = digest_markdown(DigestView(report, NOW, "UTC", error_text=True), "en")
     shown = report.new_errors.items[:10]
     for sub in shown:
         assert sub.errors[0].description[:60] in text

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from bot.acl import AccessPolicy
 from bot.jobs import DigestResult, Outcome, dedupe_key, fire_digest
 from bot.local.admin_api import AdminApiServer, AdminApiState
 from bot.local.admin_api_state import iso, webex_id
@@ -28,6 +29,9 @@ from onboarding.service import Actor, OnboardingService
 from storage.models import OutboxRow
 from storage.uow import Database
 from tests.integration import test_webex_provider as contract
+
+#: No access section: everyone reading the digest's space may read error text.
+OPS_SPACE = AccessPolicy(None)
 
 # The stand-in and its spec check, shared with the provider's contract tests.
 admin = contract.admin
@@ -127,7 +131,7 @@ def test_status_changes_seen_by_the_incremental_sync_feed_the_next_digest(
     def fire(when: datetime) -> DigestResult:
         clock.set(when)
         start = len(admin.exchanges)
-        result = fire_digest(database, service, clock, digest_id, when)
+        result = fire_digest(database, service, clock, digest_id, when, access=OPS_SPACE)
         assert result.outcome is Outcome.POSTED and result.report is not None
         calls = _list_calls(admin, start)
         assert calls and all(e.status == 200 for e in calls), "the digest synced first"

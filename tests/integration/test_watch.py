@@ -22,7 +22,7 @@ from onboarding.model import ProvisioningStatus
 from onboarding.providers.sandbox import TAKEN_DOMAIN
 from storage.models import OutboxRow, SubscriberRow
 from storage.uow import Database
-from tests.support.chat import SPACE, VIEWER, Chat
+from tests.support.chat import ACCESS, SPACE, VIEWER, Chat
 from tests.support.chat import chat_bot as build_chat_bot
 
 STEP = timedelta(hours=1)  # the chat bot's sandbox step
@@ -73,9 +73,16 @@ def test_admins_start_list_and_stop_watches_in_both_languages(chat: Chat) -> Non
     assert not chat.say("watch errors", space=None, direct=True).ok
 
 
+@pytest.mark.parametrize("space_role", ["support", None])
 def test_new_errors_are_posted_once_grouped_with_their_texts(
-    chat: Chat, clock: ManualClock
+    database: Database, clock: ManualClock, tmp_path: Path, space_role: str | None
 ) -> None:
+    # Error texts only where every reader may run `error` (a support space), else codes only.
+    spaces = {SPACE: space_role} if space_role else {}
+    bot = build_chat_bot(
+        database, clock, tmp_path, access=ACCESS.model_copy(update={"spaces": spaces})
+    )
+    chat = Chat(bot)
     assert chat.say("watch errors").ok
     assert check_watches(chat.bot) == 0  # the errors from before the watch are not news
     subs = _retryable(chat.bot, 2)
@@ -85,7 +92,9 @@ def test_new_errors_are_posted_once_grouped_with_their_texts(
     [alert] = _outbox(chat.bot)
     assert alert.room_id == SPACE and alert.card is not None
     md = alert.markdown or ""
-    assert "New in error: 2" in md and md.count(EMAIL_TAKEN_TEXT) == 2
+    assert "New in error: 2" in md and md.count(EMAIL_TAKEN_TEXT) == (2 if space_role else 0)
+    assert ("`error <user>`." in md) is (space_role is None)
+    assert str(alert.card).count(EMAIL_TAKEN_TEXT) == (2 if space_role else 0)
     assert all(s.user_id in md for s in subs)
     assert check_watches(chat.bot) == 0  # nothing new: nothing posted again
     assert len(_outbox(chat.bot)) == 1
@@ -153,6 +162,9 @@ def test_the_alert_in_czech(sqlite_database: Database, clock: ManualClock, tmp_p
     assert check_watches(bot) == 1
     [alert] = _outbox(bot)
     assert "Nově v chybě: 1" in (alert.markdown or "")
+    # An unconfigured space: its readers' roles are not known, so no error text, and the hint.
+    assert "Texty chyb se v tomto prostoru neukazují" in (alert.markdown or "")
+    assert EMAIL_TAKEN_TEXT not in (alert.markdown or "")
 
 
 def test_two_processes_checking_at_the_same_moment_post_once(
