@@ -118,6 +118,7 @@ class WebsocketIntake:
         self._last_alive: datetime | None = None
         self._ready = False
         self._backfill_since: datetime | None = None
+        self._backfilling = False
         self._backfill_wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="onboard-websocket", daemon=True)
         self._backfiller = threading.Thread(
@@ -348,6 +349,9 @@ class WebsocketIntake:
             # The first connection of this process: since the newest stored event.
             with self.bot.db.uow() as uow:
                 anchor = uow.events.last_received_at() or self._started_at
+        # Asked for before the state says connected, so "connected and the backfill idle" means
+        # the backfill of this connection is done.
+        self.request_backfill(anchor)
         with self.status.lock:
             self.status.state = "connected"
             self.status.connected_once = True
@@ -355,7 +359,6 @@ class WebsocketIntake:
             self.status.disconnected_at = None
         self._metrics.connected.set(1)
         log.info("websocket connected")
-        self.request_backfill(anchor)
 
     def _gap(self, last: int, got: int) -> None:
         log.warning("websocket sequence jumped from %d to %d: backfilling", last, got)
@@ -432,6 +435,12 @@ class WebsocketIntake:
 
     # -- backfill ------------------------------------------------------------------------------
 
+    @property
+    def backfill_idle(self) -> bool:
+        """No backfill asked for and none running (what was missed is recorded by now)."""
+        with self._backfill_wake:
+            return self._backfill_since is None and not self._backfilling
+
     def request_backfill(self, since: datetime) -> None:
         """Ask the backfill thread to look for messages since ``since`` (earliest request wins)."""
         floor = self.bot.clock.now() - self.options.backfill_max_age
@@ -447,6 +456,7 @@ class WebsocketIntake:
                 while self._backfill_since is None and not self._stopping.is_set():
                     self._backfill_wake.wait(1.0)
                 since, self._backfill_since = self._backfill_since, None
+                self._backfilling = since is not None
             if since is None:
                 continue
             try:
@@ -461,6 +471,8 @@ class WebsocketIntake:
                     if self._backfill_since is None or since < self._backfill_since:
                         self._backfill_since = since
                 self._stopping.wait(self.options.backfill_retry)
+            finally:
+                self._backfilling = False
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:

@@ -77,10 +77,20 @@ class WebsocketBot(ServedBot):
         return requests.get(self.url + "/readyz", timeout=5)
 
     def wait_connected(self, *, reconnects: int = 0, timeout: float = 20.0) -> None:
-        """Wait until the socket is ready (after at least ``reconnects`` reconnects)."""
-        assert self.intake is not None
-        status = self.intake.status
-        eventually(lambda: status.state == "connected" and status.reconnects >= reconnects, timeout)
+        """Wait until the socket is ready (after at least ``reconnects`` reconnects) and the
+        backfill that follows a connect is done: a message sent after this comes over the
+        socket, not found by the backfill first."""
+        intake = self.intake
+        assert intake is not None
+        status = intake.status
+        eventually(
+            lambda: (
+                status.state == "connected"
+                and status.reconnects >= reconnects
+                and intake.backfill_idle
+            ),
+            timeout,
+        )
 
 
 @contextmanager
