@@ -51,7 +51,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.metrics import Metrics
 from bot.webex import (
-    DEFAULT_REQUEST_TIMEOUT,
     SENT_LOOKBACK,
     Unverifiable,
     WebexGateway,
@@ -123,8 +122,7 @@ def landing_wait(exc: WebexUnavailable, gateway: WebexGateway) -> float:
     """
     if not exc.timed_out:
         return 0.0
-    timeout = float(getattr(gateway, "request_timeout", DEFAULT_REQUEST_TIMEOUT))
-    return timeout * LANDING_WINDOWS
+    return gateway.request_timeout * LANDING_WINDOWS
 
 
 def _duration(seconds: float) -> str:
