@@ -99,7 +99,8 @@ def _start_server(name: str, standin: StandIn, folder: Path) -> Process:
         )
     else:
         config = folder / "app.yaml"
-        config.write_text("provider: sandbox\n")
+        # BENCH_CONFIG: more app.yaml for onboard-bot, to compare settings in the same harness.
+        config.write_text("provider: sandbox\n" + os.environ.get("BENCH_CONFIG", ""))
         args = [ONBOARD_BOT, "serve", "--host=127.0.0.1", "--port=0", f"--threads={THREADS}"]
         env.update(
             ONBOARD_CONFIG=str(config),

@@ -49,6 +49,33 @@ def child_env(base: Mapping[str, str] | None = None, **extra: str) -> dict[str, 
     return env
 
 
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            # The command name may hold spaces; the fields after its closing parenthesis don't.
+            return stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # gone meanwhile
+        return None
+
+
+def _cpu_of(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _stats_of_tree(root: int) -> list[list[str]]:
+    """The ``/proc`` stat fields of ``root`` and of every live process descending from it."""
+    stats: dict[int, list[str]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat_fields(int(entry))) is not None:
+            stats[int(entry)] = fields
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, f in stats.items() if int(f[1]) in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return [stats[pid] for pid in tree if pid in stats]
+
+
 class Process:
     """A child process whose output is collected line by line on a thread."""
 
@@ -102,11 +129,9 @@ class Process:
         return "\n".join(self.lines[-n:])
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the process has used so far (Linux ``/proc``)."""
-        with open(f"/proc/{self.pid}/stat") as stat:
-            # The command name may hold spaces; the fields after its closing parenthesis don't.
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        """User + system CPU time the process and its children (``serve``'s worker process)
+        have used so far (Linux ``/proc``)."""
+        return sum(_cpu_of(stat) for stat in _stats_of_tree(self.pid))
 
     def signal(self, signum: int) -> None:
         """Send a signal (SIGKILL for a crash, SIGTERM for a clean stop)."""

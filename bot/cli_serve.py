@@ -47,11 +47,13 @@ def serve(
     from bot.expiry import RefreshTokenWatch
     from bot.health import PROBE_SECONDS
     from bot.intake_websocket import websocket_intake
+    from bot.metrics import Metrics
     from bot.runtime import Runtime, process_identity
     from bot.scheduler import DigestScheduler
     from bot.server_drain import Drain
     from bot.web import create_app
     from bot.webex import WebexGateway
+    from bot.worker_process import WorkerProcess
 
     # The webhook threads wait on I/O while the worker threads run Python: with the default 5 ms
     # GIL switch interval an acknowledgement waited up to 5 ms for the GIL after each socket or
@@ -81,17 +83,47 @@ def serve(
     instance = settings.engine.instance or (
         f"{socket.gethostname()}:{listen_port}" if listen_port else None
     )
-    runtime = Runtime(
-        bot, gateway, identity=process_identity(instance), probe_interval=PROBE_SECONDS
-    )
-    runtime.add_service(RefreshTokenWatch(bot, runtime.metrics))
-    # Every process runs a scheduler; only the one holding the leader lock fires digests.
-    runtime.add_service(DigestScheduler(bot))
-    intake = websocket_intake(bot, gateway, runtime) if websocket else None
-    if intake is not None:
-        runtime.add_service(intake)
-    app = create_app(bot, runtime=runtime, intake=intake)
+
+    def build_runtime() -> Runtime:
+        runtime = Runtime(
+            bot, gateway, identity=process_identity(instance), probe_interval=PROBE_SECONDS
+        )
+        runtime.add_service(RefreshTokenWatch(bot, runtime.metrics))
+        # Every process runs a scheduler; only the one holding the leader lock fires digests.
+        runtime.add_service(DigestScheduler(bot))
+        return runtime
+
     stopped = threading.Event()
+    drain: Drain | None = None
+
+    def shut_down(signum: int | None = None, frame: FrameType | None = None) -> None:
+        # Only flags: the serving loop itself closes its sockets (bot/server_drain.py).
+        if not stopped.is_set():
+            stopped.set()
+            log.info("stopping: no new connections, finishing in flight")
+            if drain is not None:
+                drain.begin()
+
+    # The worker half in a child process (bot/worker_process.py), forked before anything here
+    # starts a thread; local mode keeps one process (its stand-in's threads already run).
+    background: Runtime | WorkerProcess
+    if settings.engine.worker_process and local is None:
+
+        def child_runtime() -> Runtime:
+            bot.db.engine.dispose(close=False)  # the parent's pooled connections stay its own
+            return build_runtime()
+
+        background = WorkerProcess(
+            child_runtime,
+            gateway=gateway,
+            metrics=Metrics(),
+            nice=settings.engine.worker_nice,
+            on_exit=shut_down,
+        ).fork()
+    else:
+        background = build_runtime()
+    intake = websocket_intake(bot, gateway, background) if websocket else None
+    app = create_app(bot, runtime=background, intake=intake)
     try:
         # Bind first: a port already in use must not leave worker threads or a scheduler lease.
         server = create_server(
@@ -102,7 +134,9 @@ def serve(
             ident="onboard-bot",
         )
         drain = Drain(server)
-        runtime.start()
+        background.start()
+        if intake is not None:
+            intake.start()
         if local is not None and not websocket:
             from bot.webhooks_admin import sync_webhooks
 
@@ -115,26 +149,26 @@ def serve(
         else:
             register_webhooks(gateway, settings)
 
-        def shut_down(signum: int, frame: FrameType | None) -> None:
-            # Only flags: the serving loop itself closes its sockets (bot/server_drain.py).
-            if not stopped.is_set():
-                stopped.set()
-                log.info("stopping on signal %d: no new connections, finishing in flight", signum)
-                drain.begin()
-
         signal.signal(signal.SIGTERM, shut_down)
         signal.signal(signal.SIGINT, shut_down)
+        if stopped.is_set():  # the worker process died while we started
+            drain.begin()
         host_port = f"{server.effective_host}:{server.effective_port}"
         click.echo(f"onboard-bot listening on http://{host_port}")
         server.run()
         server.task_dispatcher.shutdown()  # waits for the requests in flight
     finally:
-        if runtime.started:
-            runtime.stop()
-            log.info("stopped")
+        if intake is not None:
+            intake.stop()
+        if isinstance(background, WorkerProcess) or background.started:
+            background.stop()
+        log.info("stopped")
         bot.db.dispose()
         if local is not None:
             local.stop()
+    if isinstance(background, WorkerProcess) and background.died:
+        # Non-zero, so that a supervisor (systemd, Kubernetes) starts both halves again.
+        raise SystemExit(1)
 
 
 def log_configuration(ctx: click.Context) -> None:

@@ -61,7 +61,7 @@ from i18n import numbers, t
 from onboarding.clock import Clock
 from storage.claims import Claimant
 from storage.models import OutboxRow
-from storage.outbox import DELIVERED, SENDING, WAITING, OutgoingMessage, message_of
+from storage.outbox import DELIVERED, SENDING, OutgoingMessage, message_of
 from storage.uow import Database
 
 log = logging.getLogger(__name__)
@@ -388,20 +388,19 @@ class OutboxSender:
     ) -> bool:
         """Record ``outcome``; False when the row was already delivered (nothing changed)."""
         now = self.clock.now()
+        if outcome in ("sending", "delivered"):  # every reply's two: one UPDATE each
+            with self.db.uow() as uow:
+                if outcome == "sending":
+                    changed = uow.outbox.mark_sending(row, now=now, by=self.claimant.identity)
+                else:
+                    changed = uow.outbox.mark_delivered(row, now=now, message_id=message_id)
+                uow.commit()
+            return changed
         with self.db.uow() as uow:
             current = uow.session.get(OutboxRow, row.id)
             if current is None or current.status == DELIVERED:
                 return False
-            if outcome == "sending" and (
-                current.status not in WAITING or current.claimed_by != self.claimant.identity
-            ):
-                # Another sender took it (this one stalled past the stale time): it sends.
-                return False
-            if outcome == "sending":
-                uow.outbox.mark_sending(current, now=now)
-            elif outcome == "delivered":
-                uow.outbox.mark_delivered(current, now=now, message_id=message_id)
-            elif outcome in ("failed", "expired"):
+            if outcome in ("failed", "expired"):
                 uow.outbox.mark_failed(current, error=error)
                 notice = self._notice_for(current) if outcome == "expired" else None
                 if notice is not None:

@@ -45,7 +45,7 @@ from bot.wdm import Device, DeviceRegistry, WdmError
 from bot.webex import WebexError, WebexGateway
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.runtime import Background
 
 log = logging.getLogger(__name__)
 
@@ -492,7 +492,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def websocket_intake(bot: Bot, gateway: WebexGateway, runtime: Runtime) -> WebsocketIntake:
+def websocket_intake(bot: Bot, gateway: WebexGateway, runtime: Background) -> WebsocketIntake:
     """The websocket intake of a ``serve`` process, waking its worker on each new event."""
     token = bot.settings.webex.bot_token
     if token is None:

@@ -29,7 +29,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
-__all__ = ["CONTENT_TYPE_LATEST", "Metrics", "StoreFigures"]
+__all__ = ["CONTENT_TYPE_LATEST", "INTAKE_FAMILIES", "Metrics", "StoreFigures"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,28 @@ class StoreFigures:
     event_backlog: int
     oldest_undelivered_seconds: float | None  # None: nothing waiting
     snapshot_age_seconds: float | None  # None: no snapshot kept (sandbox) or none yet
+
+
+#: The families the webhook intake writes. With the workers in a child process
+#: (bot/worker_process.py) the intake's process reports these and the child everything else.
+INTAKE_FAMILIES = frozenset(
+    {
+        "onboard_webhooks_received",
+        "onboard_webhooks_rejected",
+        "onboard_webhooks_deduplicated",
+        "onboard_webhooks_ignored",
+    }
+)
+
+
+class _Collected(Collector):
+    """Families already collected, to render a chosen few of them."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self._families)
 
 
 _STORE_GAUGES = (
@@ -238,6 +260,15 @@ class Metrics:
     def render(self) -> bytes:
         """The text exposition format."""
         return generate_latest(self.registry)
+
+    def render_part(self, without: Iterable[str] = ()) -> tuple[bytes, list[str]]:
+        """The families but those named in ``without`` (another process reports them), and
+        the names of those rendered (``_total`` left off counters); the store read once."""
+        left_out = frozenset(without)
+        families = [m for m in self.registry.collect() if m.name not in left_out]
+        selected = CollectorRegistry(auto_describe=False)
+        selected.register(_Collected(families))
+        return generate_latest(selected), [m.name for m in families]
 
     def value(self, name: str, labels: dict[str, str] | None = None) -> float:
         """One sample's current value (0 when absent), for tests and health output."""

@@ -61,6 +61,27 @@ class Service(Protocol):
         """Stop working; return promptly."""
 
 
+class Background(Protocol):
+    """What the intake needs of the background half, in this process (``Runtime``) or in a
+    child process (``bot.worker_process.WorkerProcess``)."""
+
+    metrics: Metrics
+    gateway: WebexGateway
+
+    @property
+    def services(self) -> list[Any]:
+        """Services whose ``problems()`` readiness asks."""
+
+    def problems(self) -> list[str]:
+        """What the background work found wrong (for ``/readyz``)."""
+
+    def wake_worker(self) -> None:
+        """A new event was recorded."""
+
+    def render_metrics(self) -> bytes:
+        """Every metric, in the text exposition format."""
+
+
 def process_identity(instance: str | None = None) -> str:
     """``<instance>#<token>``: the instance a restart keeps, and a token unique to this run."""
     name = instance or f"{socket.gethostname()}:{os.getpid()}"
@@ -328,6 +349,10 @@ class Runtime:
     def problems(self) -> list[str]:
         """What the background work found wrong with Webex access (for ``/readyz``)."""
         return self.worker.problems()
+
+    def render_metrics(self) -> bytes:
+        """Every metric, in the text exposition format."""
+        return self.metrics.render()
 
     def wake_worker(self) -> None:
         """A new event was recorded (or one was settled: the next of its space may be due)."""

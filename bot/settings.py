@@ -225,6 +225,12 @@ class EngineSettings(_Model):
     instance: str | None = None
     """This process's name (default host:port); a restart under the same name frees its claims
     at once."""
+    worker_process: bool = True
+    """``serve`` runs the workers and senders in a child process (not in local mode), so that
+    acknowledging a webhook never waits for a command; false: one process does everything."""
+    worker_nice: int = Field(default=10, ge=0, le=19)
+    """How much lower the worker process's CPU priority is than the intake's (``nice``): on a
+    busy machine Webex gets its 200 first and the work fills the gaps."""
 
 
 class Settings(BaseSettings):

@@ -32,7 +32,7 @@ from bot.webhook_json import loads_storable
 
 if TYPE_CHECKING:
     from bot.intake_websocket import WebsocketIntake
-    from bot.runtime import Runtime
+    from bot.runtime import Background
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def signature_ok(secret: str, body: bytes, signature: str | None) -> bool:
 def create_app(
     bot: Bot,
     *,
-    runtime: Runtime,
+    runtime: Background,
     ready_cache_seconds: float = READY_CACHE_SECONDS,
     intake: WebsocketIntake | None = None,
 ) -> Flask:
@@ -146,12 +146,12 @@ def create_app(
 
     @app.get("/metrics")
     def prometheus() -> Response:
-        return Response(metrics.render(), content_type=CONTENT_TYPE_LATEST)
+        return Response(runtime.render_metrics(), content_type=CONTENT_TYPE_LATEST)
 
     return app
 
 
-def _wake(runtime: Runtime) -> None:
+def _wake(runtime: Background) -> None:
     try:
         runtime.wake_worker()
     except Exception:  # the event is stored; the worker's own polling will find it

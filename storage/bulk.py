@@ -69,7 +69,7 @@ class BulkRepository:
             sa.select(BulkJobRow)
             .where(
                 BulkJobRow.state == "running",
-                claims.free(BulkJobRow, now, claimant.stale_after),
+                claims.free(BulkJobRow, now - claimant.stale_after),
             )
             .order_by(BulkJobRow.id)
             .limit(1)

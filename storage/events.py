@@ -22,7 +22,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.claims import Claimant, claim_rows, free, head_of_space
+from storage.claims import (
+    CLAIM_BY,
+    CLAIM_NOW,
+    CLAIM_STALE_BEFORE,
+    Claimant,
+    claim_parameters,
+    claim_rows,
+    claim_statement,
+    free,
+    head_of_space,
+)
 from storage.models import WebhookEventRow
 
 PENDING = "pending"
@@ -40,6 +50,24 @@ def _record_statement(dialect: str) -> Any:
         .on_conflict_do_nothing(index_elements=["event_key"])
         .returning(WebhookEventRow.__table__.c.id)
     )
+
+
+@functools.cache
+def _claim_statement(dialect: str, limit: int) -> Any:
+    now: sa.BindParameter[datetime] = sa.bindparam(CLAIM_NOW)
+    claimable = sa.and_(
+        WebhookEventRow.status == PENDING,
+        sa.or_(WebhookEventRow.locked_until.is_(None), WebhookEventRow.locked_until <= now),
+        free(WebhookEventRow, sa.bindparam(CLAIM_STALE_BEFORE)),
+        head_of_space(WebhookEventRow, "space_id", (PENDING,)),
+    )
+    values = {
+        "claimed_by": sa.bindparam(CLAIM_BY),
+        "heartbeat_at": now,
+        "attempts": WebhookEventRow.attempts + 1,
+    }
+    order = (WebhookEventRow.id,)
+    return claim_statement(dialect, WebhookEventRow, claimable, order, limit, values)
 
 
 class WebhookEventRepository:
@@ -91,19 +119,8 @@ class WebhookEventRepository:
 
     def claim(self, *, by: Claimant, now: datetime, limit: int = 1) -> list[WebhookEventRow]:
         """Take up to ``limit`` due events (oldest first, each the head of its space)."""
-        claimable = sa.and_(
-            WebhookEventRow.status == PENDING,
-            sa.or_(WebhookEventRow.locked_until.is_(None), WebhookEventRow.locked_until <= now),
-            free(WebhookEventRow, now, by.stale_after),
-            head_of_space(WebhookEventRow, "space_id", (PENDING,)),
-        )
-        values = {
-            "claimed_by": by.identity,
-            "heartbeat_at": now,
-            "attempts": WebhookEventRow.attempts + 1,
-        }
-        order = (WebhookEventRow.id,)
-        return claim_rows(self.session, WebhookEventRow, claimable, order, limit, values)
+        statement = _claim_statement(self._dialect(), limit)
+        return claim_rows(self.session, statement, claim_parameters(by, now))
 
     def get(self, event_id: int) -> WebhookEventRow | None:
         """An event by id."""

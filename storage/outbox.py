@@ -12,6 +12,7 @@ not known: check Webex before sending again), ``delivered`` (with Webex's messag
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +21,19 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.claims import Claimant, claim_rows, free, head_of_space
+from storage.claims import (
+    CLAIM_BY,
+    CLAIM_NOW,
+    CLAIM_STALE_BEFORE,
+    Claimant,
+    claim_parameters,
+    claim_rows,
+    claim_statement,
+    free,
+    head_of_space,
+)
 from storage.models import OutboxRow
 
 PENDING = "pending"
@@ -65,6 +77,52 @@ def message_of(row: OutboxRow) -> OutgoingMessage:
         text=row.text,
         card=row.card,
         file_path=row.file_path,
+    )
+
+
+@functools.cache
+def _claim_statement(dialect: str, limit: int) -> Any:
+    now: sa.BindParameter[datetime] = sa.bindparam(CLAIM_NOW)
+    claimable = sa.and_(
+        OutboxRow.status.in_(WAITING),
+        OutboxRow.next_attempt_at <= now,
+        free(OutboxRow, sa.bindparam(CLAIM_STALE_BEFORE)),
+        head_of_space(OutboxRow, "space_key", WAITING),
+    )
+    # One UPDATE ... RETURNING (storage/claims.py): on SQLite (no SKIP LOCKED) two processes
+    # may both look at the same row, but only one UPDATE can still find it free.
+    values = {"claimed_by": sa.bindparam(CLAIM_BY), "heartbeat_at": now}
+    order = (OutboxRow.next_attempt_at, OutboxRow.id)
+    return claim_statement(dialect, OutboxRow, claimable, order, limit, values)
+
+
+@functools.cache
+def _mark_sending_statement(by_claimant: bool) -> Any:
+    stmt = sa.update(OutboxRow).where(
+        OutboxRow.id == sa.bindparam("row_id"), OutboxRow.status.in_(WAITING)
+    )
+    if by_claimant:
+        stmt = stmt.where(OutboxRow.claimed_by == sa.bindparam("by"))
+    return stmt.values(status=SENDING, sending_at=sa.bindparam("now")).execution_options(
+        synchronize_session=False
+    )
+
+
+@functools.cache
+def _mark_delivered_statement() -> Any:
+    return (
+        sa.update(OutboxRow)
+        .where(OutboxRow.id == sa.bindparam("row_id"), OutboxRow.status != DELIVERED)
+        .values(
+            status=DELIVERED,
+            delivered_at=sa.bindparam("now"),
+            message_id=sa.bindparam("message_id"),
+            locked_until=None,
+            attempts=OutboxRow.attempts + 1,
+            claimed_by=None,
+            heartbeat_at=None,
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -120,31 +178,38 @@ class OutboxRepository:
 
     def claim_due(self, *, by: Claimant, now: datetime, limit: int = 1) -> list[OutboxRow]:
         """Take up to ``limit`` due rows, each the oldest waiting row of its space."""
-        claimable = sa.and_(
-            OutboxRow.status.in_(WAITING),
-            OutboxRow.next_attempt_at <= now,
-            free(OutboxRow, now, by.stale_after),
-            head_of_space(OutboxRow, "space_key", WAITING),
-        )
-        # One UPDATE ... RETURNING (storage/claims.py): on SQLite (no SKIP LOCKED) two processes
-        # may both look at the same row, but only one UPDATE can still find it free.
-        values = {"claimed_by": by.identity, "heartbeat_at": now}
-        order = (OutboxRow.next_attempt_at, OutboxRow.id)
-        return claim_rows(self.session, OutboxRow, claimable, order, limit, values)
+        dialect = self.session.get_bind().dialect.name
+        statement = _claim_statement(dialect, limit)
+        return claim_rows(self.session, statement, claim_parameters(by, now))
 
-    def mark_sending(self, row: OutboxRow, *, now: datetime) -> None:
-        """A POST is about to be made: from now on, a retry checks Webex before sending again."""
-        row.status = SENDING
-        row.sending_at = now
+    def mark_sending(self, row: OutboxRow, *, now: datetime, by: str | None = None) -> bool:
+        """A POST is about to be made: from now on, a retry checks Webex before sending again.
 
-    def mark_delivered(self, row: OutboxRow, *, now: datetime, message_id: str | None) -> None:
-        """The message reached Webex."""
-        row.status = DELIVERED
-        row.delivered_at = now
-        row.message_id = message_id
-        row.locked_until = None
-        row.attempts += 1
-        row.claimed_by = row.heartbeat_at = None
+        One UPDATE, no read first (the sender runs it for every reply). False when the row is
+        no longer waiting (delivered, failed) or, with ``by``, no longer claimed by ``by``:
+        another sender took it over while this one stalled, and that one sends it.
+        """
+        params = {"row_id": row.id, "now": now, "by": by}
+        result = self.session.execute(_mark_sending_statement(by is not None), params)
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        set_committed_value(row, "status", SENDING)
+        set_committed_value(row, "sending_at", now)
+        return True
+
+    def mark_delivered(self, row: OutboxRow, *, now: datetime, message_id: str | None) -> bool:
+        """The message reached Webex; False when it was marked delivered already (one UPDATE)."""
+        params = {"row_id": row.id, "now": now, "message_id": message_id}
+        result = self.session.execute(_mark_delivered_statement(), params)
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        for name, value in (
+            ("status", DELIVERED),
+            ("delivered_at", now),
+            ("message_id", message_id),
+        ):
+            set_committed_value(row, name, value)
+        return True
 
     def reschedule(
         self, row: OutboxRow, *, at: datetime, error: str, uncertain: bool = False

@@ -56,6 +56,9 @@ class StubRuntime:
     def wake_worker(self) -> None:
         self.wakes += 1
 
+    def render_metrics(self) -> bytes:
+        return self.metrics.render()
+
     def problems(self) -> list[str]:
         return []
 

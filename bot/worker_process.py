@@ -1,0 +1,309 @@
+"""The worker half of ``serve`` in a child process, so an acknowledgement never waits for a command.
+
+One Python process has one GIL. With the event workers and senders in the webhook process, a
+webhook's acknowledgement waited for the GIL behind every command being run (about 20 ms of CPU
+each), and under a burst the intake answered in tens of milliseconds instead of one. Here
+``serve`` forks once, before it binds its port: the parent keeps the intake (waitress, the
+verify-record-wake of bot/web.py, the websocket intake) and the child runs ``Runtime`` (workers,
+senders, heartbeat, scheduler, bulk jobs, probe) at a lower CPU priority (``engine.worker_nice``),
+so that on a busy machine Webex gets its 200 first and the work fills the gaps.
+
+The two talk through two inherited descriptors:
+
+* a pipe the parent writes one byte to for every recorded event (non-blocking; a full pipe means
+  the child has wakes to read already): the child wakes its worker pool's feeder;
+* a socket pair for the few questions the parent asks (``start``, ``problems`` for ``/readyz``,
+  ``metrics`` for ``/metrics``), one JSON line each way.
+
+Nothing else is shared: both open their own database connections (the SQLite write turn is an
+``flock`` between them, storage/db.py), and the child's claims carry its own identity, so a crash
+of either is what a crash of a single process was. The child dies with the parent
+(``PR_SET_PDEATHSIG`` on Linux; elsewhere it stops when the wake pipe closes); a child that dies
+on its own makes the parent drain and exit non-zero, for the supervisor to restart both (a half
+``serve`` that acknowledges events nobody works off must not look healthy). SIGTERM to the parent
+drains the intake first, then stops the child, which finishes what it holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from bot.metrics import INTAKE_FAMILIES, Metrics
+from bot.runtime import Runtime
+from bot.webex import WebexGateway
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+#: How long the parent waits for an answer of the child (``/readyz``, ``/metrics``).
+ASK_TIMEOUT = 5.0
+
+
+class WorkerProcess:
+    """The parent's handle on the child running ``Runtime``: wakes it, asks it, stops it.
+
+    It stands where a ``Runtime`` stands for ``create_app`` and the websocket intake: ``metrics``
+    (the intake's own counters), ``gateway``, ``services``, ``problems()``, ``wake_worker()``,
+    ``render_metrics()``.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[], Runtime],
+        *,
+        gateway: WebexGateway,
+        metrics: Metrics,
+        nice: int,
+        on_exit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.gateway = gateway
+        self.metrics = metrics
+        self.services: list[Any] = []  # the child's services answer through problems()
+        self.started = False
+        self._build = build
+        self._nice = nice
+        self._on_exit = on_exit
+        self._pid = 0
+        self._wake = -1
+        self._socket: socket.socket | None = None
+        self._buffer = b""
+        self._ask_lock = threading.Lock()
+        self._exited = threading.Event()
+        self._stopping = False
+        self.exit_status: int | None = None
+        self.died = False  # exited on its own and not cleanly (a crash, a kill)
+
+    @property
+    def pid(self) -> int:
+        """The child's process id (0 before ``fork``)."""
+        return self._pid
+
+    def fork(self) -> WorkerProcess:
+        """Create the child; it waits for ``start()`` before it claims anything."""
+        wake_read, wake_write = os.pipe()
+        ours, theirs = socket.socketpair()
+        parent = os.getpid()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(wake_write)
+            ours.close()
+            _child_main(self._build, wake_read, theirs, parent, self._nice)
+        os.close(wake_read)
+        theirs.close()
+        os.set_blocking(wake_write, False)
+        ours.settimeout(ASK_TIMEOUT)
+        self._pid, self._wake, self._socket = pid, wake_write, ours
+        threading.Thread(target=self._reap, name="onboard-worker-reaper", daemon=True).start()
+        return self
+
+    def start(self) -> WorkerProcess:
+        """Let the child start its threads (the parent has bound its port)."""
+        answer = self._ask("start", timeout=60.0)
+        if not answer.get("ok"):
+            raise RuntimeError(f"the worker process did not start: {answer.get('error')}")
+        self.started = True
+        log.info("worker process %d started", self._pid)
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop the child (it finishes what it holds) and wait for it; kill it after ``timeout``."""
+        self._stopping = True
+        if not self.started and self._socket is not None:
+            self._socket.close()  # a child still waiting for start() ends at once
+            self._socket = None
+            self._exited.wait(timeout)
+        if self._pid and not self._exited.is_set():
+            _signal(self._pid, signal.SIGTERM)
+            if not self._exited.wait(timeout):
+                log.error("worker process %d did not stop in %.0f s: killed", self._pid, timeout)
+                _signal(self._pid, signal.SIGKILL)
+                self._exited.wait(5.0)
+        if self._wake >= 0:
+            os.close(self._wake)
+            self._wake = -1
+        self.started = False
+
+    def wake_worker(self) -> None:
+        """A new event was recorded: one byte down the pipe (never blocks the intake)."""
+        if self._wake < 0:
+            return  # stopped: the events wait in the database for the next start
+        # BlockingIOError: the pipe is full of wakes the child has yet to read; it is awake.
+        with contextlib.suppress(BlockingIOError):
+            os.write(self._wake, b"w")
+
+    def problems(self) -> list[str]:
+        """What the child's workers and services find wrong (for ``/readyz``)."""
+        if self._exited.is_set():
+            return [f"worker process: not running (exit status {self.exit_status})"]
+        try:
+            return list(self._ask("problems").get("problems", []))
+        except (OSError, ValueError) as exc:
+            return [f"worker process: not answering ({type(exc).__name__})"]
+
+    def render_metrics(self) -> bytes:
+        """The intake's families from here, every other from the child."""
+        try:
+            answer = self._ask("metrics")
+        except (OSError, ValueError) as exc:
+            log.warning("the worker process gave no metrics: %s", exc)
+            answer = {}
+        theirs = set(answer.get("families", [])) - INTAKE_FAMILIES
+        ours, _ = self.metrics.render_part(without=theirs)
+        return ours + str(answer.get("text", "")).encode()
+
+    def _ask(self, question: str, timeout: float = ASK_TIMEOUT) -> dict[str, Any]:
+        sock = self._socket
+        if sock is None or self._exited.is_set():
+            raise ConnectionError("the worker process is not running")
+        with self._ask_lock:
+            sock.settimeout(timeout)
+            sock.sendall(json.dumps({"ask": question}).encode() + b"\n")
+            while b"\n" not in self._buffer:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("the worker process closed its socket")
+                self._buffer += chunk
+            line, _, self._buffer = self._buffer.partition(b"\n")
+        answer = json.loads(line)
+        if not isinstance(answer, dict):
+            raise ValueError("not an answer")
+        return answer
+
+    def _reap(self) -> None:
+        _, status = os.waitpid(self._pid, 0)
+        self.exit_status = os.waitstatus_to_exitcode(status)
+        self._exited.set()
+        if not self._stopping:
+            # Stopped on its own: SIGTERM sent to the whole group (systemd's default) is a clean
+            # stop of both halves; anything else is a crash, for the supervisor to see.
+            self.died = self.exit_status != 0
+            log.log(
+                logging.ERROR if self.died else logging.INFO,
+                "worker process %d exited on its own (status %s): stopping the intake too",
+                self._pid,
+                self.exit_status,
+            )
+            self._on_exit()
+
+
+def _signal(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signum)
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when the parent dies, however it dies (Linux); else the wake pipe tells."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
+
+
+def _child_main(
+    build: Callable[[], Runtime], wake: int, sock: socket.socket, parent: int, nice: int
+) -> NoReturn:
+    code = 1
+    try:
+        _die_with(parent)
+        if nice:
+            os.nice(nice)
+        stopping = threading.Event()
+        signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops us in order
+        code = _Child(build, wake, sock, stopping).run()
+    except BaseException:
+        log.exception("the worker process failed")
+    finally:
+        logging.shutdown()
+        os._exit(code)
+
+
+class _Child:
+    """The child's side: answers the parent, forwards wakes, runs the runtime until told."""
+
+    def __init__(
+        self,
+        build: Callable[[], Runtime],
+        wake: int,
+        sock: socket.socket,
+        stopping: threading.Event,
+    ) -> None:
+        self._build = build
+        self._wake = wake
+        self._socket = sock
+        self._stopping = stopping
+        self._lines = sock.makefile("rb")
+        self.runtime: Runtime | None = None
+
+    def run(self) -> int:
+        first = self._lines.readline()
+        if not first:
+            return 0  # the parent gave up before starting us (its port was taken)
+        try:
+            self.runtime = self._build().start()
+        except Exception as exc:
+            log.exception("the worker process could not start")
+            self._answer({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+            return 1
+        self._answer({"ok": True})
+        for target, name in ((self._answers, "answers"), (self._wakes, "wakes")):
+            threading.Thread(target=target, name=f"onboard-child-{name}", daemon=True).start()
+        while not self._stopping.wait(0.5):
+            pass
+        log.info("worker process stopping: finishing what it holds")
+        self.runtime.stop()
+        return 0
+
+    def _answer(self, answer: dict[str, Any]) -> None:
+        self._socket.sendall(json.dumps(answer).encode() + b"\n")
+
+    def _answers(self) -> None:
+        runtime = self.runtime
+        assert runtime is not None
+        for line in self._lines:
+            try:
+                question = json.loads(line).get("ask")
+                if question == "problems":
+                    found = list(runtime.problems())
+                    for service in runtime.services:
+                        report = getattr(service, "problems", None)
+                        if callable(report):
+                            found += report()
+                    self._answer({"problems": found})
+                elif question == "metrics":
+                    text, families = runtime.metrics.render_part(without=INTAKE_FAMILIES)
+                    self._answer({"text": text.decode(), "families": families})
+                else:
+                    self._answer({"error": f"unknown question {question!r}"})
+            except OSError:
+                return
+            except Exception as exc:  # one bad answer must not end the conversation
+                log.exception("the worker process could not answer")
+                self._answer({"error": type(exc).__name__})
+        self._stopping.set()  # the parent is gone
+
+    def _wakes(self) -> None:
+        runtime = self.runtime
+        assert runtime is not None
+        while True:
+            try:
+                data = os.read(self._wake, 4096)
+            except OSError:
+                data = b""
+            if not data:  # the parent closed its end: it is stopping or gone
+                self._stopping.set()
+                return
+            runtime.wake_worker()

@@ -1,0 +1,91 @@
+"""The parent and its worker process: start, wake, problems and metrics across the fork, stop.
+
+A real fork with a stand-in runtime (no database, no Webex): what crosses the pipe and the socket
+pair is what ``serve`` relies on for ``/readyz`` and ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from bot.metrics import Metrics
+from bot.worker_process import WorkerProcess
+
+
+class _Service:
+    def problems(self) -> list[str]:
+        return ["digest scheduler: not leading"]
+
+
+class _Runtime:
+    """Counts wakes in a metric, so the parent can see them through ``/metrics``."""
+
+    def __init__(self) -> None:
+        self.metrics = Metrics()
+        self.services: list[Any] = [_Service()]
+
+    def start(self) -> _Runtime:
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        pass
+
+    def problems(self) -> list[str]:
+        return ["Webex refused to let the bot read a message (401)"]
+
+    def wake_worker(self) -> None:
+        self.metrics.commands.labels("wake", "ok").inc()
+
+
+@pytest.fixture
+def worker() -> Any:
+    process = WorkerProcess(
+        _Runtime,  # type: ignore[arg-type]
+        gateway=None,  # type: ignore[arg-type]
+        metrics=Metrics(),
+        nice=0,
+    ).fork()
+    yield process
+    process.stop(timeout=5)
+
+
+def test_problems_of_the_child_and_its_services_reach_the_parent(worker: WorkerProcess) -> None:
+    worker.start()
+    assert worker.problems() == [
+        "Webex refused to let the bot read a message (401)",
+        "digest scheduler: not leading",
+    ]
+
+
+def test_wakes_cross_the_pipe_and_metrics_come_from_both_sides_once(
+    worker: WorkerProcess,
+) -> None:
+    worker.start()
+    worker.metrics.webhooks_received.labels("messages").inc(3)
+    for _ in range(3):
+        worker.wake_worker()
+    # Wakes coalesce: bytes the child reads at once wake its feeder once.
+    wanted = 'onboard_commands_total{command="wake",outcome="ok"}'
+    deadline = time.monotonic() + 5
+    while wanted not in (text := worker.render_metrics().decode()):
+        assert time.monotonic() < deadline, text
+        time.sleep(0.02)
+    assert 'onboard_webhooks_received_total{resource="messages"} 3.0' in text
+    names = [line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")]
+    assert len(names) == len(set(names))
+
+
+def test_a_stopped_child_exits_cleanly_and_says_so(worker: WorkerProcess) -> None:
+    worker.start()
+    worker.stop(timeout=5)
+    assert worker.exit_status == 0 and not worker.died
+    assert worker.problems() == [f"worker process: not running (exit status {0})"]
+    worker.wake_worker()  # after the stop: a no-op, never an error in the intake
+
+
+def test_a_child_never_started_ends_when_the_parent_gives_up(worker: WorkerProcess) -> None:
+    worker.stop(timeout=5)  # e.g. the port was taken
+    assert worker.exit_status == 0
