@@ -187,6 +187,14 @@ class OutboxSender:
         finally:
             self.claimant.held.discard(OutboxRow, row.id)
 
+    def handle_new(self, row: OutboxRow) -> None:
+        """Deliver a row a worker claimed as it enqueued it (``OutboxRepository.claim_new``):
+        already ``sending`` and never posted, so it is posted without a check or a mark."""
+        try:
+            self.deliver(row, new=True)
+        finally:
+            self.claimant.held.discard(OutboxRow, row.id)
+
     def seconds_until_due(self) -> float | None:
         """How long until the next waiting row is due (None when the outbox is empty)."""
         with self.db.uow() as uow:
@@ -200,29 +208,16 @@ class OutboxSender:
         with self.db.uow() as uow:
             return uow.outbox.depth()
 
-    def deliver(self, row: OutboxRow) -> None:
-        """Post one claimed row (after checking Webex if it may be there already) and settle it."""
+    def deliver(self, row: OutboxRow, *, new: bool = False) -> None:
+        """Post one claimed row (after checking Webex if it may be there already) and settle it.
+
+        ``new``: claimed by the worker that enqueued it, in that very transaction, so nothing
+        can have posted it yet: neither the check nor the "sending" commit is needed.
+        """
         extra = {"correlation_id": row.correlation_id, "outbox_id": row.id}
         attempt = row.attempts + 1
         message = message_of(row)
-        if row.message_id:  # Webex answered with an id before: it is there
-            self._delivered(row, row.message_id, extra)
-            return
-        if row.status == SENDING:
-            try:
-                found = self._already_sent(row, message, extra)
-            except WebexUnavailable as exc:
-                self._retry(row, attempt, f"checking: {exc}", exc, uncertain=True, extra=extra)
-                return
-            if found is not None:
-                log.warning("reply %s was already in Webex as %s", row.id, found, extra=extra)
-                self._delivered(row, found, extra)
-                return
-        if self.policy.expired(row.created_at, self.clock.now()):
-            self._expire(row, row.last_error or "not sent", extra)
-            return
-        if not self._settle(row, "sending"):
-            log.warning("reply %s was taken over by another sender meanwhile", row.id, extra=extra)
+        if not new and not self._ready_to_post(row, message, attempt, extra):
             return
         try:
             message_id = self.gateway.post(message)
@@ -250,6 +245,31 @@ class OutboxSender:
             self._reschedule(row, error, self.policy.backoff(attempt), "error", True, extra)
             return
         self._delivered(row, message_id, extra)
+
+    def _ready_to_post(
+        self, row: OutboxRow, message: OutgoingMessage, attempt: int, extra: Mapping[str, object]
+    ) -> bool:
+        """Settle what needs no POST (there already, expired, taken over); True: post it now."""
+        if row.message_id:  # Webex answered with an id before: it is there
+            self._delivered(row, row.message_id, extra)
+            return False
+        if row.status == SENDING:
+            try:
+                found = self._already_sent(row, message, extra)
+            except WebexUnavailable as exc:
+                self._retry(row, attempt, f"checking: {exc}", exc, uncertain=True, extra=extra)
+                return False
+            if found is not None:
+                log.warning("reply %s was already in Webex as %s", row.id, found, extra=extra)
+                self._delivered(row, found, extra)
+                return False
+        if self.policy.expired(row.created_at, self.clock.now()):
+            self._expire(row, row.last_error or "not sent", extra)
+            return False
+        if not self._settle(row, "sending"):
+            log.warning("reply %s was taken over by another sender meanwhile", row.id, extra=extra)
+            return False
+        return True
 
     # -- checking Webex before sending again --------------------------------------------------
 

@@ -88,6 +88,15 @@ def process_identity(instance: str | None = None) -> str:
     return f"{name}#{secrets.token_hex(4)}"
 
 
+class _Handed:
+    """A row handed to a pool by another part of the process (not claimed by its feeder)."""
+
+    __slots__ = ("row",)
+
+    def __init__(self, row: Any) -> None:
+        self.row = row
+
+
 class _Pool:
     """A feeder thread that claims work for ``size`` handler threads, which wait on a queue.
 
@@ -107,6 +116,7 @@ class _Pool:
         handle: Callable[[Any], None],
         pause: Callable[[], float],
         stopping: threading.Event,
+        handed: Callable[[Any], None] | None = None,
     ) -> None:
         self.name = name
         self.size = size
@@ -116,6 +126,7 @@ class _Pool:
         self._stopping = stopping
         self._wake = threading.Event()
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._handed = handed
         self._lock = threading.Lock()
         self._busy = 0  # claimed and not yet handled (queued or being handled)
         self._feeder = threading.Thread(target=self._feed, name=f"{name}-feeder", daemon=True)
@@ -132,6 +143,12 @@ class _Pool:
     def wake(self) -> None:
         """There may be work: the feeder claims it (a no-op while it is claiming anyway)."""
         self._wake.set()
+
+    def hand(self, row: Any) -> None:
+        """A row claimed elsewhere (a worker's new reply), for the next free handler."""
+        with self._lock:
+            self._busy += 1
+        self._queue.put(row)
 
     def join(self, timeout: float) -> None:
         """Stop claiming; rows already claimed are handled; then the handlers exit."""
@@ -187,7 +204,11 @@ class _Pool:
             if row is None:
                 return
             try:
-                self._handle(row)
+                if isinstance(row, _Handed):
+                    assert self._handed is not None
+                    self._handed(row.row)
+                else:
+                    self._handle(row)
             except Exception:  # a handler must outlive any one bad row
                 log.exception("%s: unexpected error", self.name)
             finally:
@@ -279,6 +300,7 @@ class Runtime:
             self.sender.handle,
             self._send_pause,
             self._stopping,
+            handed=self.sender.handle_new,
         )
         self._beat = threading.Thread(target=self._beat_loop, name="onboard-heartbeat", daemon=True)
         self._beat_stop = threading.Event()
@@ -319,6 +341,8 @@ class Runtime:
             self._workers.start()
         if sender:
             self._senders.start()
+            # An event's first reply goes from its worker straight to a sender.
+            self.worker.hand_over = lambda row: self._senders.hand(_Handed(row))
         for service in self.services:
             service.start()
         self.started = True

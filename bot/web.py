@@ -116,13 +116,14 @@ def create_app(
             metrics.webhooks_deduplicated.inc()
             _wake(runtime)
             return jsonify(status="pending"), 200
+        _wake(runtime)  # first: the worker starts while this request is still answered
         metrics.webhooks_received.labels(envelope.resource).inc()
-        log.info(
+        # DEBUG: the worker logs every event it handles, at INFO, with the same key.
+        log.debug(
             "webhook %s accepted",
             envelope.event_key,
             extra={"event_key": envelope.event_key, "cid": correlation_id_of(envelope.event_key)},
         )
-        _wake(runtime)
         return jsonify(status="accepted"), 200
 
     @app.get("/healthz")

@@ -63,7 +63,7 @@ from commands.parsing import strip_mention
 from commands.replies import Reply
 from i18n import t
 from storage.claims import Claimant
-from storage.models import WebhookEventRow
+from storage.models import OutboxRow, WebhookEventRow
 from storage.outbox import OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,7 @@ class EventWorker:
         retry: RetryPolicy = EVENT_RETRY,
         access_window: timedelta = ACCESS_WINDOW,
         batch: int = 1,
+        hand_over: Callable[[OutboxRow], None] | None = None,
     ) -> None:
         self.bot = bot
         self.gateway = gateway
@@ -160,6 +161,9 @@ class EventWorker:
         self.retry = retry
         self.access_window = access_window
         self.batch = batch
+        #: Set by a runtime whose senders run: an event's first reply, claimed in the event's
+        #: settling transaction, goes straight to a sender (see ``OutboxRepository.claim_new``).
+        self.hand_over = hand_over
         self._me: Person | None = None
         self._problem: str | None = None
         self._lock = threading.Lock()
@@ -209,7 +213,7 @@ class EventWorker:
         started = time.perf_counter()
         try:
             envelope = WebhookEnvelope.parse(row.payload)
-            job = self._job(envelope, cid)
+            job = self._job(envelope, cid, first=row.attempts == 1)
             self._access_ok()
             done = self._dispatch(job.request)
             reply = done.reply
@@ -236,7 +240,7 @@ class EventWorker:
             error = f"{type(exc).__name__}: {exc}"
             self._transient(row, envelope, error, self.retry.backoff(row.attempts))
             return
-        self._settle(row, outcome="done", messages=messages, cid=cid, about=job.about)
+        handed = self._settle(row, outcome="done", messages=messages, cid=cid, about=job.about)
         command, outcome, took = (done.name, done.result, time.perf_counter() - started)
         log.info(
             "event %s handled: %s %s in %.3f s, %d message(s) queued",
@@ -247,7 +251,9 @@ class EventWorker:
             len(messages),
             extra={**extra, "command": command, "outcome": outcome, "duration_seconds": took},
         )
-        if messages:
+        if handed is not None and self.hand_over is not None:
+            self.hand_over(handed)
+        if len(messages) > (handed is not None):
             self.on_enqueued()
 
     # -- classifying what went wrong -----------------------------------------------------------
@@ -318,18 +324,18 @@ class EventWorker:
 
     # -- from an event to a pipeline request --------------------------------------------------
 
-    def _job(self, envelope: WebhookEnvelope, cid: str) -> _Job:
+    def _job(self, envelope: WebhookEnvelope, cid: str, *, first: bool = False) -> _Job:
         me = self.identity()
         key = (envelope.resource, envelope.event)
         if key == MESSAGES_CREATED:
             if envelope.person_id == me.id:
                 raise _Skip("the bot's own message")
-            return self._message_job(envelope, me, cid)
+            return self._message_job(envelope, me, cid, first)
         if key == ACTIONS_CREATED:
-            return self._action_job(envelope, me, cid)
+            return self._action_job(envelope, me, cid, first)
         raise _Skip(f"not handled: {envelope.resource}/{envelope.event}")
 
-    def _message_job(self, envelope: WebhookEnvelope, me: Person, cid: str) -> _Job:
+    def _message_job(self, envelope: WebhookEnvelope, me: Person, cid: str, first: bool) -> _Job:
         message = self.gateway.message(envelope.data_id)
         if message.person_id == me.id:
             raise _Skip("the bot's own message")
@@ -348,10 +354,11 @@ class EventWorker:
             correlation_id=cid,
             files=message.files,
             thread_id=parent,
+            first_attempt=first,
         )
         return _Job(request, message.room_id, parent)
 
-    def _action_job(self, envelope: WebhookEnvelope, me: Person, cid: str) -> _Job:
+    def _action_job(self, envelope: WebhookEnvelope, me: Person, cid: str, first: bool) -> _Job:
         action = self.gateway.card_action(envelope.data_id)
         if action.person_id == me.id:
             raise _Skip("the bot's own card action")
@@ -375,6 +382,7 @@ class EventWorker:
             bot_names=(me.display_name,),
             correlation_id=cid,
             thread_id=parent,
+            first_attempt=first,
         )
         return _Job(request, action.room_id, parent)
 
@@ -399,17 +407,31 @@ class EventWorker:
         about: str | None = None,
         delay: float = 0.0,
         notice: OutgoingMessage | None = None,
-    ) -> None:
+    ) -> OutboxRow | None:
+        """Settle the event with its replies; the first reply if it was claimed to hand over."""
         now = self.bot.clock.now()
+        handed: OutboxRow | None = None
         with self.bot.db.uow() as uow:
             # The claimed row itself, not a fresh read: its claim is ours (kept alive by the
             # heartbeat), so what the claim returned is what the database holds; saving it is
             # one UPDATE by id instead of a SELECT and an UPDATE for every event.
             current = uow.session.merge(row, load=False)
             for index, message in enumerate(messages or []):
+                key = f"{cid}:{index}"
+                if index == 0 and self.hand_over is not None:
+                    handed = uow.outbox.enqueue_claimed(
+                        message,
+                        dedupe_key=key,
+                        now=now,
+                        by=self.claimant,
+                        correlation_id=cid,
+                        about=about,
+                        asked_at=row.received_at,
+                    )
+                    continue
                 uow.outbox.enqueue(
                     message,
-                    dedupe_key=f"{cid}:{index}",
+                    dedupe_key=key,
                     now=now,
                     correlation_id=cid,
                     about=about,
@@ -426,5 +448,8 @@ class EventWorker:
             else:
                 uow.events.retry_at(current, at=now + timedelta(seconds=delay), error=note or "")
             uow.commit()
+        if handed is not None:
+            self.claimant.held.add(OutboxRow, [handed.id])
         if notice is not None:
             self.on_enqueued()
+        return handed

@@ -24,6 +24,8 @@ class Languages:
 
 def lookup(uow: UnitOfWork, *, person: str, space_id: str | None, default: str) -> Languages:
     """The stored settings of ``person`` and ``space_id`` (None where nothing was chosen)."""
+    if space_id:
+        uow.languages.load((LanguageScope.SPACE, space_id), (LanguageScope.PERSON, person))
     space = uow.languages.get(LanguageScope.SPACE, space_id) if space_id else None
     return Languages(space, uow.languages.get(LanguageScope.PERSON, person), default)
 

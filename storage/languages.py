@@ -5,9 +5,12 @@ App.yaml's ``locale`` is the default; a row here overrides it for one space or o
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from storage.models import LanguageRow
@@ -38,6 +41,21 @@ class LanguageRepository:
             self._known[ident] = row.locale if row is not None else None
         return self._known[ident]
 
+    def load(self, *idents: tuple[LanguageScope, str]) -> None:
+        """Read several settings in one query (the chain's language link: the space's and the
+        person's), so that ``get`` finds them without a query each."""
+        wanted = [
+            (scope.value, key) for scope, key in idents if (scope.value, key) not in self._known
+        ]
+        if not wanted:
+            return
+        found: dict[tuple[str, str], str | None] = dict.fromkeys(wanted)
+        for scope, key, locale in self.session.execute(
+            _load_statement(len(wanted)), _params(wanted)
+        ):
+            found[(scope, key)] = locale
+        self._known.update(found)
+
     def choose(
         self, scope: LanguageScope, key: str, locale: str, *, by: str, at: datetime
     ) -> str | None:
@@ -54,3 +72,27 @@ class LanguageRepository:
         row.locale, row.set_by, row.set_at = locale, by, at
         self.session.flush()
         return before
+
+
+@functools.cache
+def _load_statement(count: int) -> Any:
+    columns = sa.select(LanguageRow.scope, LanguageRow.key, LanguageRow.locale)
+    return columns.where(
+        sa.or_(
+            *(
+                sa.and_(
+                    LanguageRow.scope == sa.bindparam(f"scope_{i}"),
+                    LanguageRow.key == sa.bindparam(f"key_{i}"),
+                )
+                for i in range(count)
+            )
+        )
+    )
+
+
+def _params(idents: list[tuple[str, str]]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for i, (scope, key) in enumerate(idents):
+        params[f"scope_{i}"] = scope
+        params[f"key_{i}"] = key
+    return params

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -453,31 +454,20 @@ class AuditRepository:
         )
         return list(self.session.scalars(stmt))
 
-    def _requests_of(
-        self, actor: str, since: datetime, vias: Collection[str]
-    ) -> tuple[sa.ColumnElement[bool], ...]:
-        return (
-            AuditEntryRow.actor == actor,
-            AuditEntryRow.at > since,
-            AuditEntryRow.via.in_(sorted(vias)),
-            # A provider action's own ``service.*`` entry is the same request seen twice.
-            AuditEntryRow.action.not_like("service.%"),
-        )
-
     def nth_request_at(
         self, actor: str, n: int, *, since: datetime, vias: Collection[str], skip: str
     ) -> datetime | None:
         """When ``actor``'s ``n``-th newest request since ``since`` came in (None: fewer than
         ``n``); entries whose result is ``skip`` are not counted. One row is read, whatever
         ``n`` is."""
-        stmt = (
-            sa.select(AuditEntryRow.at)
-            .where(*self._requests_of(actor, since, vias), AuditEntryRow.result != skip)
-            .order_by(AuditEntryRow.at.desc())
-            .offset(max(n - 1, 0))
-            .limit(1)
-        )
-        return self.session.scalar(stmt)
+        params = {
+            "rate_actor": actor,
+            "rate_since": since,
+            "rate_vias": sorted(vias),
+            "rate_skip": skip,
+            "rate_offset": max(n - 1, 0),
+        }
+        return self.session.scalar(_nth_request_statement(), params)
 
     def has_result(
         self, actor: str, *, since: datetime, vias: Collection[str], result: str
@@ -485,7 +475,7 @@ class AuditRepository:
         """True when one of ``actor``'s requests since ``since`` ended with ``result``."""
         stmt = (
             sa.select(AuditEntryRow.id)
-            .where(*self._requests_of(actor, since, vias), AuditEntryRow.result == result)
+            .where(*_requests_of(actor, since, sorted(vias)), AuditEntryRow.result == result)
             .limit(1)
         )
         return self.session.scalar(stmt) is not None
@@ -535,3 +525,33 @@ class AuditRepository:
             .limit(limit)
         )
         return list(rows), int(total or 0)
+
+
+@functools.cache
+def _nth_request_statement() -> Any:
+    # Built once, run with parameters: every command asks it (the rate limit).
+    return (
+        sa.select(AuditEntryRow.at)
+        .where(
+            *_requests_of(
+                sa.bindparam("rate_actor"),
+                sa.bindparam("rate_since"),
+                sa.bindparam("rate_vias", expanding=True),
+            ),
+            AuditEntryRow.result != sa.bindparam("rate_skip"),
+        )
+        .order_by(AuditEntryRow.at.desc())
+        .offset(sa.bindparam("rate_offset", type_=sa.Integer))
+        .limit(1)
+    )
+
+
+def _requests_of(actor: Any, since: Any, vias: Any) -> tuple[sa.ColumnElement[bool], ...]:
+    """An actor's requests since a time through some doors (values or bound parameters)."""
+    return (
+        AuditEntryRow.actor == actor,
+        AuditEntryRow.at > since,
+        AuditEntryRow.via.in_(vias),
+        # A provider action's own ``service.*`` entry is the same request seen twice.
+        AuditEntryRow.action.not_like("service.%"),
+    )

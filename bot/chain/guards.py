@@ -36,7 +36,7 @@ def already_handled(turn: Turn, next_: Next) -> Handled:
     right after each provider action; finding one means a previous attempt got that far.
     """
     request = turn.request
-    if request.via not in EVENT_VIA:
+    if request.via not in EVENT_VIA or request.first_attempt:
         return next_()
     done = turn.uow.audit.service_actions(request.correlation_id)
     if not done:

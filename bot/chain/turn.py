@@ -32,6 +32,9 @@ class Request:
     from_bot: bool = False  # the bot's own message (an intake that cannot drop it earlier)
     files: tuple[str, ...] = ()  # the message's file URLs (Webex: at most one), for ``retry file``
     thread_id: str | None = None  # the thread the replies go in (group spaces), for later posts
+    #: An event claimed for the first time: no earlier attempt can have carried anything out,
+    #: so the *already handled* link need not look (one query less for nearly every command).
+    first_attempt: bool = False
 
 
 _UNPARSED = object()

@@ -98,3 +98,36 @@ def test_a_card_webex_refuses_fails_at_once_without_retrying(webex, database, tm
         assert row.attempts == 1 and "refused by Webex" in (row.last_error or "")
         assert len(bodies(webex, "POST", "/v1/messages")) == 0
         assert served.rows(OutboxRow, OutboxRow.status == "pending") == []
+
+
+def test_an_events_reply_goes_from_its_worker_to_a_sender_without_a_claim(
+    webex, database, tmp_path, monkeypatch
+):
+    room = webex.group_room()
+    # The sender pool's feeder finds nothing: only the worker's hand-over can deliver.
+    monkeypatch.setattr("bot.delivery.OutboxSender.claim", lambda self, limit: [])
+    with serving_bot(webex, database, tmp_path) as served:
+        asked = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "help")
+        (row,) = served.wait_settled()
+    assert (row.status, row.attempts) == ("delivered", 1)
+    assert len(webex.emulator.replies_to(asked["id"])) == 1
+
+
+def test_a_reply_behind_an_older_one_of_its_space_waits_its_turn(webex, database, tmp_path):
+    room = webex.group_room()
+    with serving_bot(webex, database, tmp_path, sender=False) as first:
+        older = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "status")
+        (waiting,) = eventually(lambda: [r for r in first.outbox() if r.status == "pending"])
+        with first.bot.db.uow() as uow:  # it waits for a retry, due in a second
+            row = uow.session.get(OutboxRow, waiting.id)
+            row.next_attempt_at = first.bot.clock.now() + timedelta(seconds=1)
+            uow.commit()
+    with serving_bot(webex, database, tmp_path) as second:
+        newer = webex.emulator.send_as(ADMIN_EMAIL, room["id"], "help")
+        rows = second.wait_settled(delivered=2)
+    first_row, second_row = sorted(rows, key=lambda r: r.id)
+    assert first_row.id == waiting.id
+    # The newer reply was not handed to a sender ahead of the older one: it went out after it.
+    assert first_row.delivered_at <= second_row.delivered_at
+    assert len(webex.emulator.replies_to(older["id"])) == 1
+    assert len(webex.emulator.replies_to(newer["id"])) == 1

@@ -15,6 +15,7 @@ from bot.webex import WebexGateway
 from bot.worker import EventWorker
 from storage.claims import Claimant
 from storage.models import AuditEntryRow, OutboxRow
+from storage.repositories import AuditRepository
 from tests.e2e.test_webhook_harness import make_settings
 from tests.support.emulator import ADMIN_EMAIL, ADMIN_TOKEN
 
@@ -99,7 +100,12 @@ def test_an_action_already_carried_out_is_not_repeated(webex, parts):
     )
     key = record(bot, asked.id)
     cid = correlation_id_of(key)
-    # The first attempt got as far as the provider action, then the process died.
+    # The first attempt claimed the event and got as far as the provider action, then the
+    # process died; its claim went stale.
+    with bot.db.uow() as uow:
+        (claimed,) = uow.events.claim(by=DEAD, now=bot.clock.now() - timedelta(seconds=10))
+        uow.commit()
+    assert claimed.attempts == 1
     first = dispatch(
         bot, Request(person_email=ADMIN_EMAIL, text=f"package {user} premium", correlation_id=cid)
     ).reply
@@ -117,12 +123,29 @@ def test_a_read_only_command_is_simply_answered_again(webex, parts):
     room = webex.direct_room()
     asked = webex.sdk(ADMIN_TOKEN).messages.create(roomId=room["id"], text="status")
     key = record(bot, asked.id)
+    with bot.db.uow() as uow:  # a first attempt, died after answering
+        uow.events.claim(by=DEAD, now=bot.clock.now() - timedelta(seconds=10))
+        uow.commit()
     dispatch(
         bot, Request(person_email=ADMIN_EMAIL, text="status", correlation_id=correlation_id_of(key))
     )
     worker.run_once()
     (reply,) = outbox(bot)
     assert "already" not in (reply.markdown or "")
+
+
+def test_a_first_attempt_does_not_look_for_earlier_ones(webex, parts, monkeypatch):
+    bot, worker = parts
+    room = webex.direct_room()
+    asked = webex.sdk(ADMIN_TOKEN).messages.create(roomId=room["id"], text="status")
+    record(bot, asked.id)
+    looked: list[str] = []
+    real = AuditRepository.service_actions
+    monkeypatch.setattr(
+        AuditRepository, "service_actions", lambda self, cid: looked.append(cid) or real(self, cid)
+    )
+    worker.run_once()
+    assert looked == [] and len(outbox(bot)) == 1
 
 
 def test_the_same_event_handled_twice_enqueues_its_replies_once(webex, parts):
