@@ -77,6 +77,7 @@ class WorkerProcess:
         self._wake = -1
         self._socket: socket.socket | None = None
         self._buffer = b""
+        self._asked = 0  # questions asked; each answer carries its question's number
         self._ask_lock = threading.Lock()
         self._exited = threading.Event()
         self._stopping = False
@@ -168,18 +169,23 @@ class WorkerProcess:
         if sock is None or self._exited.is_set():
             raise ConnectionError("the worker process is not running")
         with self._ask_lock:
+            self._asked += 1
+            number = self._asked
             sock.settimeout(timeout)
-            sock.sendall(json.dumps({"ask": question}).encode() + b"\n")
-            while b"\n" not in self._buffer:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError("the worker process closed its socket")
-                self._buffer += chunk
-            line, _, self._buffer = self._buffer.partition(b"\n")
-        answer = json.loads(line)
-        if not isinstance(answer, dict):
-            raise ValueError("not an answer")
-        return answer
+            sock.sendall(json.dumps({"ask": question, "n": number}).encode() + b"\n")
+            while True:
+                while b"\n" not in self._buffer:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        raise ConnectionError("the worker process closed its socket")
+                    self._buffer += chunk
+                line, _, self._buffer = self._buffer.partition(b"\n")
+                answer = json.loads(line)
+                if not isinstance(answer, dict):
+                    raise ValueError("not an answer")
+                # An answer that came after its question timed out is not this one's.
+                if answer.get("n") == number:
+                    return answer
 
     def _reap(self) -> None:
         _, status = os.waitpid(self._pid, 0)
@@ -252,13 +258,14 @@ class _Child:
         first = self._lines.readline()
         if not first:
             return 0  # the parent gave up before starting us (its port was taken)
+        number = json.loads(first).get("n")
         try:
             self.runtime = self._build().start()
         except Exception as exc:
             log.exception("the worker process could not start")
-            self._answer({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+            self._answer({"ok": False, "error": f"{type(exc).__name__}: {exc}", "n": number})
             return 1
-        self._answer({"ok": True})
+        self._answer({"ok": True, "n": number})
         for target, name in ((self._answers, "answers"), (self._wakes, "wakes")):
             threading.Thread(target=target, name=f"onboard-child-{name}", daemon=True).start()
         while not self._stopping.wait(0.5):
@@ -274,25 +281,27 @@ class _Child:
         runtime = self.runtime
         assert runtime is not None
         for line in self._lines:
+            number = None
             try:
-                question = json.loads(line).get("ask")
+                asked = json.loads(line)
+                question, number = asked.get("ask"), asked.get("n")
                 if question == "problems":
                     found = list(runtime.problems())
                     for service in runtime.services:
                         report = getattr(service, "problems", None)
                         if callable(report):
                             found += report()
-                    self._answer({"problems": found})
+                    self._answer({"problems": found, "n": number})
                 elif question == "metrics":
                     text, families = runtime.metrics.render_part(without=INTAKE_FAMILIES)
-                    self._answer({"text": text.decode(), "families": families})
+                    self._answer({"text": text.decode(), "families": families, "n": number})
                 else:
-                    self._answer({"error": f"unknown question {question!r}"})
+                    self._answer({"error": f"unknown question {question!r}", "n": number})
             except OSError:
                 return
             except Exception as exc:  # one bad answer must not end the conversation
                 log.exception("the worker process could not answer")
-                self._answer({"error": type(exc).__name__})
+                self._answer({"error": type(exc).__name__, "n": number})
         self._stopping.set()  # the parent is gone
 
     def _wakes(self) -> None:
