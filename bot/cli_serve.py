@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import signal
@@ -51,9 +52,10 @@ def serve(
     from bot.runtime import Runtime, process_identity
     from bot.scheduler import DigestScheduler
     from bot.server_drain import Drain
+    from bot.settings import default_worker_processes
     from bot.web import create_app
     from bot.webex import WebexGateway
-    from bot.worker_process import WorkerProcess
+    from bot.worker_process import WorkerProcess, WorkerProcesses
 
     # The webhook threads wait on I/O while the worker threads run Python: with the default 5 ms
     # GIL switch interval an acknowledgement waited up to 5 ms for the GIL after each socket or
@@ -84,7 +86,10 @@ def serve(
         f"{socket.gethostname()}:{listen_port}" if listen_port else None
     )
 
-    def build_runtime() -> Runtime:
+    def build_runtime(index: int = 0) -> Runtime:
+        if index:  # a further worker process: workers and senders only, its own claims
+            name = f"{instance}/{index}" if instance else None
+            return Runtime(bot, gateway, identity=process_identity(name))
         runtime = Runtime(
             bot, gateway, identity=process_identity(instance), probe_interval=PROBE_SECONDS
         )
@@ -106,20 +111,26 @@ def serve(
 
     # The worker half in a child process (bot/worker_process.py), forked before anything here
     # starts a thread; local mode keeps one process (its stand-in's threads already run).
-    background: Runtime | WorkerProcess
+    background: Runtime | WorkerProcesses
     if settings.engine.worker_process and local is None:
 
-        def child_runtime() -> Runtime:
+        def child_runtime(index: int) -> Runtime:
             bot.db.engine.dispose(close=False)  # the parent's pooled connections stay its own
-            return build_runtime()
+            return build_runtime(index)
 
-        background = WorkerProcess(
-            child_runtime,
-            gateway=gateway,
-            metrics=Metrics(),
-            nice=settings.engine.worker_nice,
-            on_exit=shut_down,
-        ).fork()
+        count = settings.engine.worker_processes or default_worker_processes()
+        metrics = Metrics()
+        children = [
+            WorkerProcess(
+                functools.partial(child_runtime, index),
+                gateway=gateway,
+                metrics=metrics,
+                nice=settings.engine.worker_nice,
+                on_exit=shut_down,
+            )
+            for index in range(count)
+        ]
+        background = WorkerProcesses(children, metrics).fork()
     else:
         background = build_runtime()
     intake = websocket_intake(bot, gateway, background) if websocket else None
@@ -160,13 +171,13 @@ def serve(
     finally:
         if intake is not None:
             intake.stop()
-        if isinstance(background, WorkerProcess) or background.started:
+        if isinstance(background, WorkerProcesses) or background.started:
             background.stop()
         log.info("stopped")
         bot.db.dispose()
         if local is not None:
             local.stop()
-    if isinstance(background, WorkerProcess) and background.died:
+    if isinstance(background, WorkerProcesses) and background.died:
         # Non-zero, so that a supervisor (systemd, Kubernetes) starts both halves again.
         raise SystemExit(1)
 

@@ -27,9 +27,10 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
-__all__ = ["CONTENT_TYPE_LATEST", "INTAKE_FAMILIES", "Metrics", "StoreFigures"]
+__all__ = ["CONTENT_TYPE_LATEST", "INTAKE_FAMILIES", "Metrics", "StoreFigures", "merge_expositions"]
 
 log = logging.getLogger(__name__)
 
@@ -274,3 +275,40 @@ class Metrics:
         """One sample's current value (0 when absent), for tests and health output."""
         found = self.registry.get_sample_value(name, labels or {})
         return 0.0 if found is None else found
+
+
+#: Sample kinds that add up across processes (counts and sums); a gauge does not.
+_ADDED = ("counter", "histogram", "summary")
+
+
+def merge_expositions(texts: list[str]) -> tuple[bytes, list[str]]:
+    """The families of several processes' expositions as one, and their names.
+
+    Counters, histograms and summaries are added up sample by sample (the same name and
+    labels); a gauge, or a ``_created`` timestamp, is taken from the first text that has it:
+    the database figures are the same in every process, and the Webex probe runs in the first.
+    """
+    merged: dict[str, Metric] = {}
+    values: dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]] = {}
+    for text in texts:
+        for family in text_string_to_metric_families(text):
+            known = merged.get(family.name)
+            if known is None:
+                known = merged[family.name] = Metric(
+                    family.name, family.documentation, family.type, family.unit
+                )
+                values[family.name] = {}
+            adds = family.type in _ADDED
+            seen = values[family.name]
+            for sample in family.samples:
+                key = (sample.name, tuple(sorted(sample.labels.items())))
+                if key not in seen:
+                    seen[key] = sample.value
+                elif adds and not sample.name.endswith("_created"):
+                    seen[key] += sample.value
+    for name, family in merged.items():
+        for (sample_name, labels), value in values[name].items():
+            family.add_sample(sample_name, dict(labels), value)
+    selected = CollectorRegistry(auto_describe=False)
+    selected.register(_Collected(list(merged.values())))
+    return generate_latest(selected), list(merged)

@@ -228,9 +228,18 @@ class EngineSettings(_Model):
     worker_process: bool = True
     """``serve`` runs the workers and senders in a child process (not in local mode), so that
     acknowledging a webhook never waits for a command; false: one process does everything."""
+    worker_processes: int | None = Field(default=None, ge=1, le=16)
+    """How many worker processes ``serve`` runs (default: one more than the CPUs, at most 4).
+    One process runs commands on one core at most; claims keep each space in order across them.
+    The scheduler, the OAuth refresh and the Webex probe run in the first only."""
     worker_nice: int = Field(default=10, ge=0, le=19)
     """How much lower the worker process's CPU priority is than the intake's (``nice``): on a
     busy machine Webex gets its 200 first and the work fills the gaps."""
+
+
+def default_worker_processes() -> int:
+    """One more worker process than CPUs (a process waits on Webex part of the time), at most 4."""
+    return min(4, (os.cpu_count() or 1) + 1)
 
 
 class Settings(BaseSettings):

@@ -38,7 +38,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from bot.metrics import INTAKE_FAMILIES, Metrics
+from bot.metrics import INTAKE_FAMILIES, Metrics, merge_expositions
 from bot.runtime import Runtime
 from bot.webex import WebexGateway
 
@@ -153,10 +153,14 @@ class WorkerProcess:
         except (OSError, ValueError) as exc:
             return [f"worker process: not answering ({type(exc).__name__})"]
 
+    def ask_metrics(self) -> dict[str, Any]:
+        """The child's families but the intake's, as exposition text and their names."""
+        return self._ask("metrics")
+
     def render_metrics(self) -> bytes:
         """The intake's families from here, every other from the child."""
         try:
-            answer = self._ask("metrics")
+            answer = self.ask_metrics()
         except (OSError, ValueError) as exc:
             log.warning("the worker process gave no metrics: %s", exc)
             answer = {}
@@ -316,3 +320,80 @@ class _Child:
                 self._stopping.set()
                 return
             runtime.wake_worker()
+
+
+class WorkerProcesses:
+    """Several worker processes behind one intake: one core each at most, so a burst drains on
+    all of them. Stands where a ``Runtime`` stands, as ``WorkerProcess`` does.
+
+    A new event wakes one of them in turn (its feeder claims the oldest due events, whichever
+    they are; a busy one's handlers wake it again as they finish, and a claim keeps each space
+    in order across processes). ``/readyz`` lists the problems of all; ``/metrics`` adds their
+    counters and histograms up and takes gauges from the first, which runs the probe, the
+    scheduler and the OAuth refresh.
+    """
+
+    def __init__(self, children: list[WorkerProcess], metrics: Metrics) -> None:
+        if not children:
+            raise ValueError("at least one worker process")
+        self.children = children
+        self.gateway = children[0].gateway
+        self.metrics = metrics
+        self.services: list[Any] = []
+        self.started = False
+        self._turn = 0
+
+    @property
+    def died(self) -> bool:
+        """Whether one of them exited on its own and not cleanly."""
+        return any(child.died for child in self.children)
+
+    def fork(self) -> WorkerProcesses:
+        """Create every child (each waits for ``start()``)."""
+        for child in self.children:
+            child.fork()
+        return self
+
+    def start(self) -> WorkerProcesses:
+        """Let every child start its threads."""
+        for child in self.children:
+            child.start()
+        self.started = True
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop them all at once (each finishes what it holds) and wait for each."""
+        threads = [
+            threading.Thread(target=child.stop, args=(timeout,), daemon=True)
+            for child in self.children
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout + 10)
+        self.started = False
+
+    def wake_worker(self) -> None:
+        """A new event: wake the next child in turn (waking all made every feeder claim)."""
+        child = self.children[self._turn % len(self.children)]
+        self._turn += 1
+        child.wake_worker()
+
+    def problems(self) -> list[str]:
+        """What any child finds wrong, each once."""
+        found = [problem for child in self.children for problem in child.problems()]
+        return list(dict.fromkeys(found))
+
+    def render_metrics(self) -> bytes:
+        """The intake's families from here; the children's, added up."""
+        texts: list[str] = []
+        for child in self.children:
+            try:
+                answer = child.ask_metrics()
+            except (OSError, ValueError) as exc:
+                log.warning("worker process %d gave no metrics: %s", child.pid, exc)
+                continue
+            texts.append(str(answer.get("text", "")))
+        theirs, names = merge_expositions(texts)
+        ours, _ = self.metrics.render_part(without=set(names) - INTAKE_FAMILIES)
+        return ours + theirs

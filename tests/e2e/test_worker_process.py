@@ -1,4 +1,4 @@
-"""``serve`` runs its workers in a child process: it answers, reports, and lives and dies with it.
+"""``serve`` runs its workers in child processes: they answer, report, and live and die with it.
 
 Real ``serve`` processes against the stand-in in the test process. The child is found by the
 line it logs at start (``worker process <pid> started``); a process is gone when ``/proc`` no
@@ -23,14 +23,17 @@ pytestmark = pytest.mark.slow
 STARTED = re.compile(r"worker process (\d+) started")
 
 
-def _child_of(bot: BotProcess) -> int:
+CHILDREN = 2
+
+
+def _children_of(bot: BotProcess) -> list[int]:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        found = STARTED.search(bot.output())
-        if found:
-            return int(found.group(1))
+        found = [int(pid) for pid in STARTED.findall(bot.output())]
+        if len(found) == CHILDREN:
+            return found
         time.sleep(0.05)
-    raise AssertionError(f"no worker process was started:\n{bot.output()[-3000:]}")
+    raise AssertionError(f"not every worker process was started:\n{bot.output()[-3000:]}")
 
 
 def _alive(pid: int) -> bool:
@@ -62,15 +65,19 @@ def _answers(webex, bot: BotProcess) -> dict:
 @pytest.fixture
 def bot(webex, tmp_path):
     process = BotProcess(
-        webex, tmp_path / "run", database_url=f"sqlite:///{tmp_path / 'bot.db'}", instance="wp"
+        webex,
+        tmp_path / "run",
+        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        instance="wp",
+        engine={"worker_processes": CHILDREN},
     )
     yield process.start()
     process.stop()
 
 
-def test_the_child_answers_and_metrics_and_readiness_come_from_both(webex, bot):
-    child = _child_of(bot)
-    assert _alive(child) and child != bot.process.pid
+def test_the_children_answer_and_metrics_and_readiness_come_from_all(webex, bot):
+    children = _children_of(bot)
+    assert all(_alive(child) for child in children) and bot.process.pid not in children
     asked = _answers(webex, bot)
     assert len(webex.emulator.replies_to(asked["id"])) == 1
     delivered = "onboard_replies_delivered_total 1.0"
@@ -90,25 +97,26 @@ def test_the_child_answers_and_metrics_and_readiness_come_from_both(webex, bot):
     assert ready["problems"] == ["websocket not connected yet"], ready
 
 
-def test_kill_9_of_serve_takes_its_worker_process_along(webex, bot):
-    child = _child_of(bot)
+def test_kill_9_of_serve_takes_its_worker_processes_along(webex, bot):
+    children = _children_of(bot)
     bot.kill()
-    assert _gone_within(child, 5.0), "the worker process outlived serve"
+    assert all(_gone_within(child, 5.0) for child in children), "a worker process outlived serve"
 
 
 def test_a_worker_process_that_dies_stops_serve_for_its_supervisor(webex, bot):
-    child = _child_of(bot)
-    os.kill(child, signal.SIGKILL)
+    first, second = _children_of(bot)
+    os.kill(second, signal.SIGKILL)
     assert bot.process is not None
     code = bot.process.wait(20)  # drains the intake, then exits
     assert code != 0
     assert "exited on its own" in bot.output()
+    assert _gone_within(first, 5.0), "the other worker process outlived serve"
 
 
-def test_sigterm_stops_both_cleanly(webex, bot):
-    child = _child_of(bot)
+def test_sigterm_stops_every_process_cleanly(webex, bot):
+    children = _children_of(bot)
     _answers(webex, bot)
     assert bot.terminate(timeout=30) == 0
-    assert _gone_within(child, 5.0)
+    assert all(_gone_within(child, 5.0) for child in children)
     output = bot.output()
     assert "worker process stopping" in output and "Traceback" not in output, output

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.metrics import Metrics
-from bot.worker_process import WorkerProcess
+from bot.metrics import Metrics, merge_expositions
+from bot.worker_process import WorkerProcess, WorkerProcesses
 
 
 class _Service:
@@ -89,3 +89,49 @@ def test_a_stopped_child_exits_cleanly_and_says_so(worker: WorkerProcess) -> Non
 def test_a_child_never_started_ends_when_the_parent_gives_up(worker: WorkerProcess) -> None:
     worker.stop(timeout=5)  # e.g. the port was taken
     assert worker.exit_status == 0
+
+
+def test_several_children_take_wakes_in_turn_and_their_counters_add_up() -> None:
+    metrics = Metrics()
+    children = [
+        WorkerProcess(_Runtime, gateway=None, metrics=metrics, nice=0)  # type: ignore[arg-type]
+        for _ in range(2)
+    ]
+    workers = WorkerProcesses(children, metrics).fork().start()
+    try:
+        for _ in range(2):  # one wake to each
+            workers.wake_worker()
+        deadline = time.monotonic() + 5
+        wanted = 'onboard_commands_total{command="wake",outcome="ok"} 2.0'
+        while wanted not in (text := workers.render_metrics().decode()):
+            assert time.monotonic() < deadline, text
+            time.sleep(0.02)
+        names = [line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")]
+        assert len(names) == len(set(names))
+        # Problems of both, each once (both children say the same).
+        assert workers.problems() == [
+            "Webex refused to let the bot read a message (401)",
+            "digest scheduler: not leading",
+        ]
+    finally:
+        workers.stop(timeout=5)
+    assert [child.exit_status for child in children] == [0, 0] and not workers.died
+
+
+def test_merged_expositions_add_counts_and_keep_the_first_gauge() -> None:
+    one, two = Metrics(), Metrics()
+    one.commands.labels("help", "ok").inc(2)
+    two.commands.labels("help", "ok").inc(3)
+    two.commands.labels("status", "ok").inc()
+    one.command_seconds.labels("help").observe(0.02)
+    two.command_seconds.labels("help").observe(0.2)
+    one.webex_reachable.set(1)
+    two.webex_reachable.set(0)
+    text, names = merge_expositions([one.render().decode(), two.render().decode()])
+    merged = text.decode()
+    assert 'onboard_commands_total{command="help",outcome="ok"} 5.0' in merged
+    assert 'onboard_commands_total{command="status",outcome="ok"} 1.0' in merged
+    assert 'onboard_command_duration_seconds_count{command="help"} 2.0' in merged
+    assert 'onboard_command_duration_seconds_bucket{command="help",le="0.025"} 1.0' in merged
+    assert "onboard_webex_reachable 1.0" in merged
+    assert "onboard_commands" in names and "onboard_webex_reachable" in names
