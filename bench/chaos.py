@@ -127,6 +127,8 @@ class Bot:
             WEBEX_INTAKE="webhook",
             ONBOARD_WEBEX__REQUEST_TIMEOUT_SECONDS=str(int(self.rig.client_timeout_s)),
             DATABASE_URL=self.database_url,
+            # CHAOS_WORKER_PROCESSES: how many worker processes (unset: serve's default).
+            ONBOARD_ENGINE__WORKER_PROCESSES=os.environ.get("CHAOS_WORKER_PROCESSES", ""),
         )
         # Recovery after a crash counts from here, the restart begun (process spawned), not from
         # when it listens: the "every reply within 10 s of the restart" includes startup.

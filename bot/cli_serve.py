@@ -109,8 +109,9 @@ def serve(
             if drain is not None:
                 drain.begin()
 
-    # The worker half in a child process (bot/worker_process.py), forked before anything here
-    # starts a thread; local mode keeps one process (its stand-in's threads already run).
+    # The workers in child processes (bot/worker_process.py), forked before the server, the
+    # runtime or the intake start a thread (only the reapers of the children forked before wait,
+    # in waitpid); local mode keeps one process (its stand-in's threads already run).
     background: Runtime | WorkerProcesses
     if settings.engine.worker_process and local is None:
 
@@ -178,7 +179,7 @@ def serve(
         if local is not None:
             local.stop()
     if isinstance(background, WorkerProcesses) and background.died:
-        # Non-zero, so that a supervisor (systemd, Kubernetes) starts both halves again.
+        # Non-zero, so that a supervisor (systemd, Kubernetes) starts it all again.
         raise SystemExit(1)
 
 

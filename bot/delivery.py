@@ -188,8 +188,8 @@ class OutboxSender:
             self.claimant.held.discard(OutboxRow, row.id)
 
     def handle_new(self, row: OutboxRow) -> None:
-        """Deliver a row a worker claimed as it enqueued it (``OutboxRepository.claim_new``):
-        already ``sending`` and never posted, so it is posted without a check or a mark."""
+        """Deliver a row a worker claimed as it enqueued it (``enqueue_claimed``): already
+        ``sending`` and never posted, so it is posted without a check or a mark."""
         try:
             self.deliver(row, new=True)
         finally:

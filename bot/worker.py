@@ -162,7 +162,7 @@ class EventWorker:
         self.access_window = access_window
         self.batch = batch
         #: Set by a runtime whose senders run: an event's first reply, claimed in the event's
-        #: settling transaction, goes straight to a sender (see ``OutboxRepository.claim_new``).
+        #: settling transaction, goes straight to a sender (``OutboxRepository.enqueue_claimed``).
         self.hand_over = hand_over
         self._me: Person | None = None
         self._problem: str | None = None

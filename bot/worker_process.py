@@ -1,27 +1,31 @@
-"""The worker half of ``serve`` in a child process, so an acknowledgement never waits for a command.
+"""The workers of ``serve`` in child processes, so an acknowledgement never waits for a command.
 
 One Python process has one GIL. With the event workers and senders in the webhook process, a
 webhook's acknowledgement waited for the GIL behind every command being run (about 20 ms of CPU
-each), and under a burst the intake answered in tens of milliseconds instead of one. Here
-``serve`` forks once, before it binds its port: the parent keeps the intake (waitress, the
-verify-record-wake of bot/web.py, the websocket intake) and the child runs ``Runtime`` (workers,
-senders, heartbeat, scheduler, bulk jobs, probe) at a lower CPU priority (``engine.worker_nice``),
-so that on a busy machine Webex gets its 200 first and the work fills the gaps.
+each), and under a burst the intake answered in tens of milliseconds instead of one; and one
+process runs commands on one core at most. Here ``serve`` forks before it binds its port: the
+parent keeps the intake (waitress, the verify-record-wake of bot/web.py, the websocket intake) and
+``engine.worker_processes`` children each run a ``Runtime`` (workers, senders, heartbeat; the
+first also the scheduler, the OAuth refresh and the probe) at a lower CPU priority
+(``engine.worker_nice``), so that on a busy machine Webex gets its 200 first and the work fills
+the gaps. ``WorkerProcess`` is the parent's handle on one child, ``WorkerProcesses`` on them all.
 
-The two talk through two inherited descriptors:
+The parent and a child talk through two inherited descriptors:
 
-* a pipe the parent writes one byte to for every recorded event (non-blocking; a full pipe means
-  the child has wakes to read already): the child wakes its worker pool's feeder;
+* a pipe the parent writes one byte to for a recorded event (non-blocking; a full pipe means the
+  child has wakes to read already): the child wakes its worker pool's feeder;
 * a socket pair for the few questions the parent asks (``start``, ``problems`` for ``/readyz``,
-  ``metrics`` for ``/metrics``), one JSON line each way.
+  ``metrics`` for ``/metrics``), one JSON line each way, each answer carrying its question's
+  number.
 
-Nothing else is shared: both open their own database connections (the SQLite write turn is an
-``flock`` between them, storage/db.py), and the child's claims carry its own identity, so a crash
-of either is what a crash of a single process was. The child dies with the parent
-(``PR_SET_PDEATHSIG`` on Linux; elsewhere it stops when the wake pipe closes); a child that dies
-on its own makes the parent drain and exit non-zero, for the supervisor to restart both (a half
-``serve`` that acknowledges events nobody works off must not look healthy). SIGTERM to the parent
-drains the intake first, then stops the child, which finishes what it holds.
+Nothing else is shared: each opens its own database connections (the SQLite write turn is an
+``flock`` between them, storage/db.py), and each child's claims carry its own identity, so a crash
+of any is what a crash of a single process was. The children die with the parent
+(``PR_SET_PDEATHSIG`` on Linux; elsewhere they stop when the wake pipe closes); a child that dies
+on its own makes the parent drain and exit non-zero, for the supervisor to restart it all (a
+``serve`` that acknowledges events fewer workers than configured work off must not look
+healthy). SIGTERM to the parent drains the intake first, then stops the children, which finish
+what they hold.
 """
 
 from __future__ import annotations

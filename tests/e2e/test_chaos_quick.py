@@ -31,9 +31,13 @@ def _param(name: str) -> object:
 
 
 @pytest.mark.parametrize("name", [_param(n) for n in CASES])
-def test_every_command_is_answered_exactly_once(name: str):
+def test_every_command_is_answered_exactly_once(name: str, monkeypatch: pytest.MonkeyPatch):
     if name in POSTGRES_CASES and not os.environ.get("ONBOARD_TEST_POSTGRES_URL"):
         pytest.skip("ONBOARD_TEST_POSTGRES_URL is not set")
+    # One worker process per bot: on a 2-core test machine the default (CPUs + 1) per bot,
+    # beside the stand-in, the proxy and the test, only makes the cases slower
+    # (tests/e2e/test_worker_process.py runs several); make chaos runs the default.
+    monkeypatch.setenv("CHAOS_WORKER_PROCESSES", "1")
     try:
         outcome = run_case(name, quick=True)
     except Skipped as exc:

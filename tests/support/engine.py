@@ -48,7 +48,14 @@ class BotProcess:
         self.workdir = workdir
         self.database_url = database_url
         self.instance = instance
-        self.engine = {"instance": instance, "claim_stale_seconds": 3, **(engine or {})}
+        # One worker process unless a test asks for more: several per bot on a 2-core test
+        # machine only slow the tests (tests/e2e/test_worker_process.py runs two).
+        self.engine = {
+            "instance": instance,
+            "claim_stale_seconds": 3,
+            "worker_processes": 1,
+            **(engine or {}),
+        }
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
         self.started_at = 0.0
