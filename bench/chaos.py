@@ -127,8 +127,10 @@ class Bot:
             WEBEX_INTAKE="webhook",
             ONBOARD_WEBEX__REQUEST_TIMEOUT_SECONDS=str(int(self.rig.client_timeout_s)),
             DATABASE_URL=self.database_url,
-            # CHAOS_WORKER_PROCESSES: how many worker processes (unset: serve's default).
+            # CHAOS_WORKER_PROCESSES: how many worker processes; CHAOS_MAX_BACKOFF: the longest
+            # wait between two tries (unset: serve's defaults).
             ONBOARD_ENGINE__WORKER_PROCESSES=os.environ.get("CHAOS_WORKER_PROCESSES", ""),
+            ONBOARD_ENGINE__MAX_BACKOFF_SECONDS=os.environ.get("CHAOS_MAX_BACKOFF", ""),
         )
         # Recovery after a crash counts from here, the restart begun (process spawned), not from
         # when it listens: the "every reply within 10 s of the restart" includes startup.

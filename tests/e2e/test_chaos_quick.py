@@ -38,6 +38,9 @@ def test_every_command_is_answered_exactly_once(name: str, monkeypatch: pytest.M
     # beside the stand-in, the proxy and the test, only makes the cases slower
     # (tests/e2e/test_worker_process.py runs several); make chaos runs the default.
     monkeypatch.setenv("CHAOS_WORKER_PROCESSES", "1")
+    # Faults of seconds, not minutes: a backoff capped at 2 s (not 60) ends each case soon after
+    # its fault instead of up to a doubled backoff later; make chaos keeps the default.
+    monkeypatch.setenv("CHAOS_MAX_BACKOFF", "2")
     try:
         outcome = run_case(name, quick=True)
     except Skipped as exc:
