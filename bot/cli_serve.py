@@ -124,14 +124,12 @@ def serve(
         children = [
             WorkerProcess(
                 functools.partial(child_runtime, index),
-                gateway=gateway,
-                metrics=metrics,
                 nice=settings.engine.worker_nice,
                 on_exit=shut_down,
             )
             for index in range(count)
         ]
-        background = WorkerProcesses(children, metrics).fork()
+        background = WorkerProcesses(children, gateway=gateway, metrics=metrics).fork()
     else:
         background = build_runtime()
     intake = websocket_intake(bot, gateway, background) if websocket else None

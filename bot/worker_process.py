@@ -54,25 +54,19 @@ ASK_TIMEOUT = 5.0
 
 
 class WorkerProcess:
-    """The parent's handle on the child running ``Runtime``: wakes it, asks it, stops it.
+    """The parent's handle on one child running a ``Runtime``: forks, wakes, asks and stops it.
 
-    It stands where a ``Runtime`` stands for ``create_app`` and the websocket intake: ``metrics``
-    (the intake's own counters), ``gateway``, ``services``, ``problems()``, ``wake_worker()``,
-    ``render_metrics()``.
+    ``WorkerProcesses`` stands where a ``Runtime`` stands for ``create_app`` and the websocket
+    intake, over one or several of these.
     """
 
     def __init__(
         self,
         build: Callable[[], Runtime],
         *,
-        gateway: WebexGateway,
-        metrics: Metrics,
         nice: int,
         on_exit: Callable[[], None] = lambda: None,
     ) -> None:
-        self.gateway = gateway
-        self.metrics = metrics
-        self.services: list[Any] = []  # the child's services answer through problems()
         self.started = False
         self._build = build
         self._nice = nice
@@ -160,17 +154,6 @@ class WorkerProcess:
     def ask_metrics(self) -> dict[str, Any]:
         """The child's families but the intake's, as exposition text and their names."""
         return self._ask("metrics")
-
-    def render_metrics(self) -> bytes:
-        """The intake's families from here, every other from the child."""
-        try:
-            answer = self.ask_metrics()
-        except (OSError, ValueError) as exc:
-            log.warning("the worker process gave no metrics: %s", exc)
-            answer = {}
-        theirs = set(answer.get("families", [])) - INTAKE_FAMILIES
-        ours, _ = self.metrics.render_part(without=theirs)
-        return ours + str(answer.get("text", "")).encode()
 
     def _ask(self, question: str, timeout: float = ASK_TIMEOUT) -> dict[str, Any]:
         sock = self._socket
@@ -276,8 +259,8 @@ class _Child:
         self._answer({"ok": True, "n": number})
         for target, name in ((self._answers, "answers"), (self._wakes, "wakes")):
             threading.Thread(target=target, name=f"onboard-child-{name}", daemon=True).start()
-        while not self._stopping.wait(0.5):
-            pass
+        while not self._stopping.is_set():
+            self._stopping.wait(0.5)  # in slices: the SIGTERM handler runs between them
         log.info("worker process stopping: finishing what it holds")
         self.runtime.stop()
         return 0
@@ -337,14 +320,15 @@ class WorkerProcesses:
     scheduler and the OAuth refresh.
     """
 
-    def __init__(self, children: list[WorkerProcess], metrics: Metrics) -> None:
+    def __init__(
+        self, children: list[WorkerProcess], *, gateway: WebexGateway, metrics: Metrics
+    ) -> None:
         if not children:
             raise ValueError("at least one worker process")
         self.children = children
-        self.gateway = children[0].gateway
-        self.metrics = metrics
-        self.services: list[Any] = []
-        self.started = False
+        self.gateway = gateway
+        self.metrics = metrics  # the intake's own counters
+        self.services: list[Any] = []  # the children's services answer through problems()
         self._turn = 0
 
     @property
@@ -362,7 +346,6 @@ class WorkerProcesses:
         """Let every child start its threads."""
         for child in self.children:
             child.start()
-        self.started = True
         return self
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -375,7 +358,6 @@ class WorkerProcesses:
             thread.start()
         for thread in threads:
             thread.join(timeout + 10)
-        self.started = False
 
     def wake_worker(self) -> None:
         """A new event: wake the next child in turn (waking all made every feeder claim)."""

@@ -62,6 +62,11 @@ def claim_parameters(by: Claimant, now: datetime) -> dict[str, Any]:
     return {CLAIM_NOW: now, CLAIM_STALE_BEFORE: now - by.stale_after, CLAIM_BY: by.identity}
 
 
+def claim_now() -> sa.BindParameter[datetime]:
+    """The claim's time as a parameter, for a repository's own conditions (``due <= now``)."""
+    return sa.bindparam(CLAIM_NOW)
+
+
 def head_of_space(
     model: Any, space_column: str, waiting: tuple[str, ...]
 ) -> sa.ColumnElement[bool]:
@@ -87,13 +92,14 @@ def claim_statement(
     claimable: sa.ColumnElement[bool],
     order: tuple[Any, ...],
     limit: int,
-    values: dict[str, Any],
+    values: dict[str, Any] | None = None,
 ) -> Any:
-    """One ``UPDATE ... RETURNING`` claiming up to ``limit`` rows matching ``claimable``.
+    """One ``UPDATE ... RETURNING`` claiming up to ``limit`` ``free`` rows matching
+    ``claimable``: ``claimed_by`` and ``heartbeat_at`` set, and ``values`` besides.
 
-    Build it once (per dialect and limit) with the ``CLAIM_*`` parameters in ``claimable`` and
-    ``values``, and run it with ``claim_rows``: building and compiling the statement anew for
-    every claim cost about 2 ms of CPU, twice per command (its event and its reply).
+    Build it once (per dialect and limit) and run it with ``claim_rows``: building and compiling
+    the statement anew for every claim cost about 2 ms of CPU, twice per command (its event and
+    its reply).
 
     The rows are chosen by a subquery (oldest first; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
     so concurrent claimers pass over each other's rows) and the outer ``WHERE`` repeats
@@ -101,6 +107,8 @@ def claim_statement(
     re-checks it on the row's newest version; SQLite runs the whole statement under its one
     write lock). One statement and one round trip however many rows are claimed.
     """
+    claimable = sa.and_(claimable, free(model, sa.bindparam(CLAIM_STALE_BEFORE)))
+    values = {"claimed_by": sa.bindparam(CLAIM_BY), "heartbeat_at": claim_now(), **(values or {})}
     pick = sa.select(model.id).where(claimable).order_by(*order).limit(limit)
     chosen: Any
     if dialect == "postgresql":

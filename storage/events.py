@@ -23,14 +23,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.claims import (
-    CLAIM_BY,
-    CLAIM_NOW,
-    CLAIM_STALE_BEFORE,
     Claimant,
+    claim_now,
     claim_parameters,
     claim_rows,
     claim_statement,
-    free,
     head_of_space,
 )
 from storage.models import WebhookEventRow
@@ -54,18 +51,13 @@ def _record_statement(dialect: str) -> Any:
 
 @functools.cache
 def _claim_statement(dialect: str, limit: int) -> Any:
-    now: sa.BindParameter[datetime] = sa.bindparam(CLAIM_NOW)
+    now = claim_now()
     claimable = sa.and_(
         WebhookEventRow.status == PENDING,
         sa.or_(WebhookEventRow.locked_until.is_(None), WebhookEventRow.locked_until <= now),
-        free(WebhookEventRow, sa.bindparam(CLAIM_STALE_BEFORE)),
         head_of_space(WebhookEventRow, "space_id", (PENDING,)),
     )
-    values = {
-        "claimed_by": sa.bindparam(CLAIM_BY),
-        "heartbeat_at": now,
-        "attempts": WebhookEventRow.attempts + 1,
-    }
+    values = {"attempts": WebhookEventRow.attempts + 1}
     order = (WebhookEventRow.id,)
     return claim_statement(dialect, WebhookEventRow, claimable, order, limit, values)
 

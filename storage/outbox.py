@@ -26,12 +26,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from storage.claims import (
     CLAIM_BY,
     CLAIM_NOW,
-    CLAIM_STALE_BEFORE,
     Claimant,
+    claim_now,
     claim_parameters,
     claim_rows,
     claim_statement,
-    free,
     head_of_space,
 )
 from storage.models import OutboxRow
@@ -82,18 +81,15 @@ def message_of(row: OutboxRow) -> OutgoingMessage:
 
 @functools.cache
 def _claim_statement(dialect: str, limit: int) -> Any:
-    now: sa.BindParameter[datetime] = sa.bindparam(CLAIM_NOW)
     claimable = sa.and_(
         OutboxRow.status.in_(WAITING),
-        OutboxRow.next_attempt_at <= now,
-        free(OutboxRow, sa.bindparam(CLAIM_STALE_BEFORE)),
+        OutboxRow.next_attempt_at <= claim_now(),
         head_of_space(OutboxRow, "space_key", WAITING),
     )
     # One UPDATE ... RETURNING (storage/claims.py): on SQLite (no SKIP LOCKED) two processes
     # may both look at the same row, but only one UPDATE can still find it free.
-    values = {"claimed_by": sa.bindparam(CLAIM_BY), "heartbeat_at": now}
     order = (OutboxRow.next_attempt_at, OutboxRow.id)
-    return claim_statement(dialect, OutboxRow, claimable, order, limit, values)
+    return claim_statement(dialect, OutboxRow, claimable, order, limit)
 
 
 @functools.cache
@@ -137,7 +133,7 @@ def _values(
 
 @functools.cache
 def _claim_new_statement() -> Any:
-    now: sa.BindParameter[datetime] = sa.bindparam(CLAIM_NOW)
+    now = claim_now()
     return (
         sa.update(OutboxRow)
         .where(

@@ -31,7 +31,7 @@ class _Runtime:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        pass
+        """Nothing of it runs in threads, so there is nothing to stop."""
 
     def problems(self) -> list[str]:
         return ["Webex refused to let the bot read a message (401)"]
@@ -42,14 +42,15 @@ class _Runtime:
 
 @pytest.fixture
 def worker() -> Any:
-    process = WorkerProcess(
-        _Runtime,  # type: ignore[arg-type]
-        gateway=None,  # type: ignore[arg-type]
-        metrics=Metrics(),
-        nice=0,
-    ).fork()
+    process = WorkerProcess(_Runtime, nice=0).fork()  # type: ignore[arg-type]
     yield process
     process.stop(timeout=5)
+
+
+@pytest.fixture
+def workers(worker: WorkerProcess) -> WorkerProcesses:
+    """The parent's view over that one child, as ``serve`` has it."""
+    return WorkerProcesses([worker], gateway=None, metrics=Metrics())  # type: ignore[arg-type]
 
 
 def test_problems_of_the_child_and_its_services_reach_the_parent(worker: WorkerProcess) -> None:
@@ -61,16 +62,16 @@ def test_problems_of_the_child_and_its_services_reach_the_parent(worker: WorkerP
 
 
 def test_wakes_cross_the_pipe_and_metrics_come_from_both_sides_once(
-    worker: WorkerProcess,
+    workers: WorkerProcesses,
 ) -> None:
-    worker.start()
-    worker.metrics.webhooks_received.labels("messages").inc(3)
+    workers.start()
+    workers.metrics.webhooks_received.labels("messages").inc(3)
     for _ in range(3):
-        worker.wake_worker()
+        workers.wake_worker()
     # Wakes coalesce: bytes the child reads at once wake its feeder once.
     wanted = 'onboard_commands_total{command="wake",outcome="ok"}'
     deadline = time.monotonic() + 5
-    while wanted not in (text := worker.render_metrics().decode()):
+    while wanted not in (text := workers.render_metrics().decode()):
         assert time.monotonic() < deadline, text
         time.sleep(0.02)
     assert 'onboard_webhooks_received_total{resource="messages"} 3.0' in text
@@ -93,11 +94,9 @@ def test_a_child_never_started_ends_when_the_parent_gives_up(worker: WorkerProce
 
 def test_several_children_take_wakes_in_turn_and_their_counters_add_up() -> None:
     metrics = Metrics()
-    children = [
-        WorkerProcess(_Runtime, gateway=None, metrics=metrics, nice=0)  # type: ignore[arg-type]
-        for _ in range(2)
-    ]
-    workers = WorkerProcesses(children, metrics).fork().start()
+    children = [WorkerProcess(_Runtime, nice=0) for _ in range(2)]  # type: ignore[arg-type]
+    workers = WorkerProcesses(children, gateway=None, metrics=metrics)  # type: ignore[arg-type]
+    workers.fork().start()
     try:
         for _ in range(2):  # one wake to each
             workers.wake_worker()
