@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,19 @@ class Bot:
     def confirmation_ttl(self) -> timedelta:
         """How long a confirmation code stays valid."""
         return timedelta(minutes=self.settings.confirmation_minutes)
+
+
+def freeze_loaded_objects() -> None:
+    """Take what a started process has loaded out of the garbage collector's sight.
+
+    The modules, the catalog, the settings and the wired bot live as long as the process, yet a
+    full collection walked all of them each time: an export of 1,000,000 rows allocates enough
+    to run dozens, and was a fifth slower for it. Frozen before ``serve`` forks its worker
+    processes, their pages also stay shared with the children (the use the ``gc`` docs give).
+    Called once by a command that starts a long-lived or big piece of work, never by tests.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def make_provider(settings: Settings, db: Database, clock: Clock) -> Provider:

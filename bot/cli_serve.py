@@ -44,6 +44,7 @@ def serve(
     """Serve Webex webhooks, deliver replies, run the background jobs."""
     from waitress.server import create_server
 
+    from bot.bootstrap import freeze_loaded_objects
     from bot.cli import bot_from, fail, settings_from
     from bot.expiry import RefreshTokenWatch
     from bot.health import PROBE_SECONDS
@@ -113,6 +114,7 @@ def serve(
     # runtime or the intake start a thread (only the reapers of the children forked before wait,
     # in waitpid); local mode keeps one process (its stand-in's threads already run).
     background: Runtime | WorkerProcesses
+    freeze_loaded_objects()
     if settings.engine.worker_process and local is None:
 
         def child_runtime(index: int) -> Runtime:

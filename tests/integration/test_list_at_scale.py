@@ -122,3 +122,32 @@ def test_the_streamed_export_writes_what_the_row_by_row_export_wrote(database, c
         writer.writerows(csv_rows(rows))
     assert out.getvalue() == expected.getvalue()
     assert "'@evil" in out.getvalue() and "1 | 2,'=one | two," in out.getvalue()
+
+
+def test_streamed_batches_hold_every_row_once_in_list_order(database, clock) -> None:
+    """The plain-tuple path reads the first row through the result and the rest off the cursor
+    (read one batch ahead on PostgreSQL): across batch boundaries no row is lost or repeated."""
+    seed_subscribers(database, count=23, random_seed=3, progress=False, clock=clock)
+    with database.uow() as uow:
+        expected = [
+            r.id
+            for r in uow.session.scalars(
+                sa.select(SubscriberRow).order_by(
+                    SubscriberRow.last_status_change.desc(), SubscriberRow.id.desc()
+                )
+            )
+        ]
+        batches = list(uow.subscribers.stream_columns(SubscriberFilter(), ["id"], batch=5))
+    assert [len(b) for b in batches] == [5, 5, 5, 5, 3]
+    assert [row[0] for batch in batches for row in batch] == expected
+    assert all(type(row) is tuple for batch in batches for row in batch)
+
+
+def test_a_stream_left_early_closes_its_cursor(database, clock) -> None:
+    seed_subscribers(database, count=30, random_seed=4, progress=False, clock=clock)
+    with database.uow() as uow:
+        stream = uow.subscribers.stream_columns(SubscriberFilter(), ["id", "email"], batch=4)
+        assert len(next(stream)) == 4
+        stream.close()  # waits for the batch read ahead, then closes the result
+        # The session's connection is free for the next statement.
+        assert uow.subscribers.count() == 30
