@@ -413,9 +413,9 @@ class EventWorker:
         handed: OutboxRow | None = None
         with self.bot.db.uow() as uow:
             # The claimed row itself, not a fresh read: its claim is ours (kept alive by the
-            # heartbeat), so what the claim returned is what the database holds; saving it is
-            # one UPDATE by id instead of a SELECT and an UPDATE for every event.
-            current = uow.session.merge(row, load=False)
+            # heartbeat), so what the claim returned is what the database holds; settling it is
+            # one UPDATE by id (storage/events.py), with no SELECT and no merge into this session.
+            current = row
             for index, message in enumerate(messages or []):
                 key = f"{cid}:{index}"
                 if index == 0 and self.hand_over is not None:
