@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -76,13 +76,16 @@ class LanguageRepository:
 
 @functools.cache
 def _load_statement(count: int) -> Any:
-    columns = sa.select(LanguageRow.scope, LanguageRow.key, LanguageRow.locale)
+    # On the table's columns (Core): the chain runs it for every command, and an ORM select of
+    # three plain columns only added its compile step.
+    table = cast(sa.Table, LanguageRow.__table__)
+    columns = sa.select(table.c.scope, table.c.key, table.c.locale)
     return columns.where(
         sa.or_(
             *(
                 sa.and_(
-                    LanguageRow.scope == sa.bindparam(f"scope_{i}"),
-                    LanguageRow.key == sa.bindparam(f"key_{i}"),
+                    table.c.scope == sa.bindparam(f"scope_{i}"),
+                    table.c.key == sa.bindparam(f"key_{i}"),
                 )
                 for i in range(count)
             )
