@@ -140,15 +140,14 @@ def _values(
 def _claim_new_statement() -> Any:
     now = claim_now()
     return (
-        sa.update(OutboxRow)
+        _OUTBOX.update()
         .where(
-            OutboxRow.id == sa.bindparam("new_id"),
-            OutboxRow.status == PENDING,
-            OutboxRow.claimed_by.is_(None),
-            head_of_space(OutboxRow, "space_key", WAITING),
+            _OUTBOX.c.id == sa.bindparam("new_id"),
+            _OUTBOX.c.status == PENDING,
+            _OUTBOX.c.claimed_by.is_(None),
+            head_of_space(_OUTBOX, "space_key", WAITING),
         )
         .values(claimed_by=sa.bindparam(CLAIM_BY), heartbeat_at=now, status=SENDING, sending_at=now)
-        .execution_options(synchronize_session=False)
     )
 
 
