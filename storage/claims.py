@@ -94,6 +94,15 @@ def _older(model: Any) -> Any:
     return model.alias() if isinstance(model, sa.Table) else aliased(model)
 
 
+@dataclass(frozen=True)
+class ClaimStatement:
+    """A claim (``claim_statement``): the ``UPDATE ... RETURNING`` that takes the rows, and a
+    read that says whether there is any row to take."""
+
+    update: Any
+    probe: Any
+
+
 def claim_statement(
     dialect: str,
     model: Any,
@@ -101,7 +110,7 @@ def claim_statement(
     order: tuple[Any, ...],
     limit: int,
     values: dict[str, Any] | None = None,
-) -> Any:
+) -> ClaimStatement:
     """One ``UPDATE ... RETURNING`` claiming up to ``limit`` ``free`` rows matching
     ``claimable``: ``claimed_by`` and ``heartbeat_at`` set, and ``values`` besides.
 
@@ -114,6 +123,11 @@ def claim_statement(
     ``claimable``, so a row another process claimed meanwhile is not taken twice (PostgreSQL
     re-checks it on the row's newest version; SQLite runs the whole statement under its one
     write lock). One statement and one round trip however many rows are claimed.
+
+    Half the claims of a burst find nothing (a feeder is woken by every settled row, and most
+    next rows wait behind their space's head), so ``claim_rows`` first runs the probe, a plain
+    read: on SQLite an empty claim was a write transaction that queued for the one write lock,
+    behind the intake and ahead of the claims that had rows to take.
     """
     claimable = sa.and_(claimable, free(model, sa.bindparam(CLAIM_STALE_BEFORE)))
     values = {"claimed_by": sa.bindparam(CLAIM_BY), "heartbeat_at": claim_now(), **(values or {})}
@@ -130,18 +144,28 @@ def claim_statement(
         chosen = sa.select(locked.c.id)
     else:
         chosen = pick.scalar_subquery()
-    return (
+    update = (
         sa.update(model)
         .where(model.id.in_(chosen), claimable)
         .values(**values)
         .returning(model)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
+    return ClaimStatement(update, sa.select(model.id).where(claimable).limit(1))
 
 
-def claim_rows(session: Session, statement: Any, parameters: dict[str, Any]) -> list[Any]:
-    """Run a ``claim_statement``; the rows claimed, oldest first."""
-    rows = list(session.scalars(statement, parameters))
+def claim_rows(
+    session: Session, statement: ClaimStatement, parameters: dict[str, Any]
+) -> list[Any]:
+    """Run a ``claim_statement``; the rows claimed, oldest first (none: no write at all).
+
+    A row that becomes claimable just after the probe is not lost: whatever made it so (a new
+    event, a settled row) wakes the claimer again, and its poll interval is the backstop.
+    """
+    probe = {k: v for k, v in parameters.items() if k != CLAIM_BY}
+    if session.scalar(statement.probe, probe) is None:
+        return []
+    rows = list(session.scalars(statement.update, parameters))
     rows.sort(key=lambda row: row.id)
     return rows
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.claims import (
     Claimant,
+    ClaimStatement,
     claim_now,
     claim_parameters,
     claim_rows,
@@ -64,7 +65,7 @@ def _settle_statement(columns: tuple[str, ...]) -> Any:
 
 
 @functools.cache
-def _claim_statement(dialect: str, limit: int) -> Any:
+def _claim_statement(dialect: str, limit: int) -> ClaimStatement:
     now = claim_now()
     claimable = sa.and_(
         WebhookEventRow.status == PENDING,

@@ -27,6 +27,7 @@ from storage.claims import (
     CLAIM_BY,
     CLAIM_NOW,
     Claimant,
+    ClaimStatement,
     claim_now,
     claim_parameters,
     claim_rows,
@@ -83,7 +84,7 @@ def message_of(row: OutboxRow) -> OutgoingMessage:
 
 
 @functools.cache
-def _claim_statement(dialect: str, limit: int) -> Any:
+def _claim_statement(dialect: str, limit: int) -> ClaimStatement:
     claimable = sa.and_(
         OutboxRow.status.in_(WAITING),
         OutboxRow.next_attempt_at <= claim_now(),
