@@ -8,7 +8,7 @@ people, rooms and webhook delivery they rely on live in ``emulator_state`` and
 
 from __future__ import annotations
 
-import copy
+import json
 import re
 import threading
 from collections.abc import Mapping
@@ -28,6 +28,16 @@ from bot.local.emulator_model import (
 )
 
 _MENTION = re.compile(r"<@(personEmail|personId):([^>|]+)(?:\|([^>]*))?>")
+
+
+def _copied(document: Any) -> Any:
+    """A copy of a JSON document (a message, a card, an action) that shares nothing with it.
+
+    Through JSON, not ``copy.deepcopy``: these are JSON by construction, and deepcopy of a
+    13 KB card was most of a POST's time here (2.6 ms of 5 ms), time the benchmark counted
+    against the bot as Webex's.
+    """
+    return json.loads(json.dumps(document))
 
 
 class MessageMixin:
@@ -130,7 +140,7 @@ class MessageMixin:
                 "markdown": markdown,
                 "html": html_text,
                 "files": files,
-                "attachments": copy.deepcopy(attachments) if attachments else None,
+                "attachments": _copied(attachments) if attachments else None,
                 "personId": author.id,
                 "personEmail": author.email,
                 "mentionedPeople": people,
@@ -142,7 +152,7 @@ class MessageMixin:
             room.last_activity = message["created"]
             self._emit_message(message, room)
             self._touch()
-            return copy.deepcopy(message)
+            return _copied(message)
 
     def api_create_message(
         self, caller: Person, fields: Mapping[str, Any], upload: Content | None = None
@@ -208,7 +218,7 @@ class MessageMixin:
             message = self._messages.get(message_id)
             if message is None or not self._can_see(caller, message):
                 raise ApiFailure(404, "Could not find a message with provided ID.")
-            return copy.deepcopy(message)
+            return _copied(message)
 
     def api_delete_message(self, caller: Person, message_id: str) -> None:
         """DELETE /messages/{id}: only the author may delete (moderators aren't emulated)."""
@@ -269,7 +279,7 @@ class MessageMixin:
             if len(newest_first) > limit:
                 next_query = {k: v for k, v in query.items() if k not in ("beforeMessage",)}
                 next_query.update(beforeMessage=page[-1]["id"], max=str(limit))
-            return copy.deepcopy(page), next_query
+            return _copied(page), next_query
 
     def api_list_direct(self, caller: Person, query: Mapping[str, str]) -> list[JsonDict]:
         """GET /messages/direct: the 1:1 space with ``personId``/``personEmail``, newest first."""
@@ -298,7 +308,7 @@ class MessageMixin:
                 if m["roomId"] == room.id
                 and (not query.get("parentId") or m.get("parentId") == query["parentId"])
             ]
-            return copy.deepcopy(newest_first)
+            return _copied(newest_first)
 
     def api_get_content(self, caller: Person, content_id: str) -> Content:
         """GET /contents/{id}: the bytes of a file posted in a room the caller is in."""
@@ -331,7 +341,7 @@ class MessageMixin:
                 "id": webex_id("ATTACHMENT_ACTION"),
                 "type": "submit",
                 "messageId": message["id"],
-                "inputs": copy.deepcopy(inputs),
+                "inputs": _copied(inputs),
                 "personId": actor.id,
                 "roomId": room.id,
                 "created": self._now(),
@@ -339,7 +349,7 @@ class MessageMixin:
             self._actions[action["id"]] = action
             self._emit_action(action, message)
             self._touch()
-            return copy.deepcopy(action)
+            return _copied(action)
 
     def api_get_action(self, caller: Person, action_id: str) -> JsonDict:
         """GET /attachment/actions/{id}: for the person who clicked and the card's author."""
@@ -351,4 +361,4 @@ class MessageMixin:
                 allowed.add(message["personId"])
             if action is None or caller.id not in allowed:
                 raise ApiFailure(404, "Could not find an attachment action with provided ID.")
-            return copy.deepcopy(action)
+            return _copied(action)
