@@ -121,6 +121,8 @@ def serve(
             bot.db.engine.dispose(close=False)  # the parent's pooled connections stay its own
             return build_runtime(index)
 
+        # The intake's INSERT goes first at SQLite's write turn; the workers' writes can wait.
+        bot.db.prefer_writes()
         count = settings.engine.worker_processes or default_worker_processes()
         metrics = Metrics()
         children = [

@@ -114,6 +114,11 @@ class Database:
         """True when the database is SQLite."""
         return self.engine.dialect.name == "sqlite"
 
+    def prefer_writes(self) -> None:
+        """This process's writers go first at SQLite's write turn (the intake of ``serve``,
+        before it forks its worker processes; storage/db.py). Nothing on PostgreSQL."""
+        db.prefer_writes(self.engine)
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
