@@ -63,9 +63,13 @@ def test_the_quick_bench_measures_all_three_servers_the_websocket_intake_storage
         # A reply needs at least the message fetch and the post: two round trips.
         assert row["turnaround_p50_ms"] >= 2 * latency, name
     assert rows["in-request"]["ack_seq_p50_ms"] >= 5 * latency
-    assert len(results["checks"]) == 6
+    # The measured round trip costs at least the latency injected, and makes the second budget.
+    trip = rows["onboard-bot"]["api_round_trip_p50_ms"]
+    assert trip >= latency
+    assert rows["onboard-bot"]["turnaround_measured_budget_ms"] == 2 * trip + 20
+    assert len(results["checks"]) == 7
     charts = sorted((tmp_path / ".bench").glob("engine_*.png"))
-    assert len(charts) == 11
+    assert len(charts) == 12
     assert all(path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for path in charts)
     websocket = json.loads((tmp_path / ".bench" / "websocket.json").read_text())
     points = {(r["intake"], r["latency_ms"]): r for r in websocket["results"]}
