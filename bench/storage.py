@@ -371,8 +371,8 @@ def bench_database(url: str, count: int, folder: Path, *, repeat: int) -> dict[s
         db.dispose()  # the child changed the schema's indexes; start from fresh connections
     clock = ManualClock(NOW)
     service = OnboardingService(db, SandboxProvider(db, clock), clock)
-    # As ``serve`` and ``ask`` do once the bot is wired (bot/bootstrap.py): what is loaded now
-    # stays out of the collections that a million exported rows set off.
+    # As ``serve`` does before it forks the worker processes that run exports (bot/bootstrap.py):
+    # what is loaded now stays out of the collections that a million exported rows set off.
     freeze_loaded_objects()
     with db.engine.connect() as conn:
         if db.is_sqlite:

@@ -55,7 +55,8 @@ def freeze_loaded_objects() -> None:
     full collection walked all of them each time: an export of 1,000,000 rows allocates enough
     to run dozens, and was a fifth slower for it. Frozen before ``serve`` forks its worker
     processes, their pages also stay shared with the children (the use the ``gc`` docs give).
-    Called once by a command that starts a long-lived or big piece of work, never by tests.
+    Called by ``serve`` only: what is frozen is never collected, so a command that runs inside
+    another process (``ask`` under a test's CliRunner) must not.
     """
     gc.collect()
     gc.freeze()

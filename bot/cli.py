@@ -111,7 +111,6 @@ def ask(
     ctx: click.Context, text: str, as_email: str | None, as_json: bool, files_dir: Path | None
 ) -> None:
     """Run one chat command through the bot's dispatch chain and print the reply."""
-    from bot.bootstrap import freeze_loaded_objects
     from bot.dispatch import Request, dispatch
     from bot.replies import render
 
@@ -124,7 +123,6 @@ def ask(
     if files_dir is not None:
         overrides["files_dir"] = files_dir
     bot = bot_from(ctx, **overrides)
-    freeze_loaded_objects()
     done = dispatch(bot, Request(person_email=as_email, text=text, via="cli"))
     reply = done.reply
     rendered = render(reply, done.locale)
