@@ -297,8 +297,8 @@ def bench_export(service: OnboardingService, folder: Path, count: int) -> dict[s
             f"SELECT {', '.join(COLUMNS)} FROM subscribers "
             "ORDER BY last_status_change DESC, id DESC"
         )
-        for _ in warm.partitions():
-            pass
+        warmed = sum(len(part) for part in warm.partitions())
+    assert warmed == count, (warmed, count)
     with _rss_peak() as rss, path.open("w", encoding="utf-8", newline="") as out:
         started = time.perf_counter()
         rows = service.export_csv(query, out)

@@ -413,10 +413,9 @@ class EventWorker:
         now = self.bot.clock.now()
         handed: OutboxRow | None = None
         with self.bot.db.uow() as uow:
-            # The claimed row itself, not a fresh read: its claim is ours (kept alive by the
-            # heartbeat), so what the claim returned is what the database holds; settling it is
-            # one UPDATE by id (storage/events.py), with no SELECT and no merge into this session.
-            current = row
+            # The claimed row itself is settled, not a fresh read: its claim is ours (kept alive
+            # by the heartbeat), so what the claim returned is what the database holds; settling
+            # it is one UPDATE by id (storage/events.py), with no SELECT and no merge.
             for index, message in enumerate(messages or []):
                 key = f"{cid}:{index}"
                 if index == 0 and self.hand_over is not None:
@@ -439,15 +438,15 @@ class EventWorker:
                     asked_at=row.received_at,
                 )
             if notice is not None:
-                key = f"{NOTICE_PREFIX}{current.correlation_id or current.id}"
+                key = f"{NOTICE_PREFIX}{row.correlation_id or row.id}"
                 uow.outbox.enqueue(notice, dedupe_key=key, now=now)
             if outcome == "done":
-                uow.events.mark_done(current, now=now, note=note)
+                uow.events.mark_done(row, now=now, note=note)
             elif outcome == "failed":
-                uow.events.mark_failed(current, now=now, error=note or "failed")
+                uow.events.mark_failed(row, now=now, error=note or "failed")
                 self.metrics.events_failed.inc()
             else:
-                uow.events.retry_at(current, at=now + timedelta(seconds=delay), error=note or "")
+                uow.events.retry_at(row, at=now + timedelta(seconds=delay), error=note or "")
             uow.commit()
         if handed is not None:
             self.claimant.held.add(OutboxRow, [handed.id])

@@ -110,26 +110,33 @@ class _WriteLock:
             self._file = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
             self._file_pid = os.getpid()
         first = self._first_pid == os.getpid()
-        if first:
-            os.pwrite(self._file, _WAITING, 0)
+        flagged = False  # a preferred writer raises the flag only once it finds the turn taken
         defer_until = time.monotonic() + _DEFER_MAX
         pause = 0.00005
         try:
             while True:
-                if first or time.monotonic() > defer_until or not self._first_waits():
-                    try:
-                        fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        return True
-                    except BlockingIOError:
-                        pass
+                deferring = not first and time.monotonic() <= defer_until and self._first_waits()
+                if not deferring and self._try_flock():
+                    return True
+                if first and not flagged:
+                    os.pwrite(self._file, _WAITING, 0)
+                    flagged = True
                 if time.monotonic() > deadline:
                     return False
                 # Polling, not a blocking flock: a frozen holder must not hang the intake.
                 time.sleep(pause)
                 pause = min(pause * 2, 0.0005)
         finally:
-            if first:
+            if flagged:
                 os.pwrite(self._file, _NOT_WAITING, 0)
+
+    def _try_flock(self) -> bool:
+        assert self._file is not None
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
     def _first_waits(self) -> bool:
         assert self._file is not None

@@ -37,6 +37,8 @@ from storage.models import WebhookEventRow
 PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
+#: The table, for the Core statements the intake and the worker run for every event.
+_EVENTS = cast(sa.Table, WebhookEventRow.__table__)
 
 
 @functools.cache
@@ -45,9 +47,7 @@ def _record_statement(dialect: str) -> Any:
     # every webhook, and constructing the INSERT each time was most of its CPU (pyinstrument).
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (
-        insert(cast(sa.Table, WebhookEventRow.__table__))
-        .on_conflict_do_nothing(index_elements=["event_key"])
-        .returning(WebhookEventRow.__table__.c.id)
+        insert(_EVENTS).on_conflict_do_nothing(index_elements=["event_key"]).returning(_EVENTS.c.id)
     )
 
 
@@ -56,10 +56,9 @@ def _settle_statement(columns: tuple[str, ...]) -> Any:
     # A Core UPDATE of the table, built once per set of columns: the worker settles every event
     # with it, and an ORM flush of the changed row (a merge, then the unit of work) cost about
     # as much CPU as the command it settled.
-    table = cast(sa.Table, WebhookEventRow.__table__)
     return (
-        table.update()
-        .where(table.c.id == sa.bindparam("row_id"))
+        _EVENTS.update()
+        .where(_EVENTS.c.id == sa.bindparam("row_id"))
         .values({name: sa.bindparam(f"new_{name}") for name in columns})
     )
 
