@@ -18,8 +18,10 @@ from pydantic import SecretStr
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.bootstrap import Bot
     from bot.local.admin_api_state import AdminApiState
     from bot.webex import WebexGateway
+    from storage.journal import IntakeJournal
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ def serve(
     from bot.web import create_app
     from bot.webex import WebexGateway
     from bot.worker_process import WorkerProcess, WorkerProcesses
+    from storage.journal import IntakeJournal
 
     # The webhook threads wait on I/O while the worker threads run Python: with the default 5 ms
     # GIL switch interval an acknowledgement waited up to 5 ms for the GIL after each socket or
@@ -114,6 +117,7 @@ def serve(
     # runtime or the intake start a thread (only the reapers of the children forked before wait,
     # in waitpid); local mode keeps one process (its stand-in's threads already run).
     background: Runtime | WorkerProcesses
+    journal: IntakeJournal | None = None
     freeze_loaded_objects()
     if settings.engine.worker_process and local is None:
 
@@ -123,6 +127,9 @@ def serve(
 
         # The intake's INSERT goes first at SQLite's write turn; the workers' writes can wait.
         bot.db.prefer_writes()
+        # On SQLite the webhook intake writes a journal of its own, which the children import
+        # (storage/journal.py): created before the fork, so that every child finds it.
+        journal = IntakeJournal.beside(bot.db.engine)
         count = settings.engine.worker_processes or default_worker_processes()
         metrics = Metrics()
         children = [
@@ -137,7 +144,7 @@ def serve(
     else:
         background = build_runtime()
     intake = websocket_intake(bot, gateway, background) if websocket else None
-    app = create_app(bot, runtime=background, intake=intake)
+    app = create_app(bot, runtime=background, intake=intake, journal=journal)
     try:
         # Bind first: a port already in use must not leave worker threads or a scheduler lease.
         server = create_server(
@@ -171,6 +178,8 @@ def serve(
         click.echo(f"onboard-bot listening on http://{host_port}")
         server.run()
         server.task_dispatcher.shutdown()  # waits for the requests in flight
+        if journal is not None:
+            settle_journal(bot, journal)
     finally:
         if intake is not None:
             intake.stop()
@@ -178,11 +187,26 @@ def serve(
             background.stop()
         log.info("stopped")
         bot.db.dispose()
+        if journal is not None:
+            journal.dispose()
         if local is not None:
             local.stop()
     if isinstance(background, WorkerProcesses) and background.died:
         # Non-zero, so that a supervisor (systemd, Kubernetes) starts it all again.
         raise SystemExit(1)
+
+
+def settle_journal(bot: Bot, journal: IntakeJournal) -> None:
+    """The intake has stopped: what it journaled last goes into the bot's database now."""
+    from bot.intake_recorder import import_waiting
+
+    try:
+        moved = import_waiting(bot.db, journal)
+    except Exception:  # the rows stay in the journal, for the next start to import
+        log.exception("could not import the intake journal at stop")
+        return
+    if moved:
+        log.info("imported %d event(s) from the intake journal at stop", moved)
 
 
 def log_configuration(ctx: click.Context) -> None:

@@ -44,6 +44,7 @@ from bot.replies import render
 from bot.webex import WebexError, WebexGateway
 from bot.worker import EVENT_RETRY, EventWorker, Renderer
 from storage import claims
+from storage.journal import IntakeJournal
 from storage.models import BulkJobRow, OutboxRow, WebhookEventRow
 
 log = logging.getLogger(__name__)
@@ -272,6 +273,9 @@ class Runtime:
             renderer=renderer,
             on_enqueued=self.wake_sender,
             retry=event_retry,
+            # serve's intake on SQLite journals events (storage/journal.py); any process that
+            # works them off imports what waits there, a killed serve's leftovers included.
+            journal=IntakeJournal.existing_beside(bot.db.engine),
         )
         self.metrics.watch_store(lambda: store_figures(bot))
         # Webex calls are timed by endpoint; digests find the metrics through the bot.

@@ -12,7 +12,8 @@ types, or bytes no database can store (lone surrogates, NUL, NaN/Infinity/overfl
 ``duplicate`` for one already handled; 503 when the event could not be stored for a reason that
 may pass (so that Webex may deliver it again rather than have it acknowledged and lost). A
 well-signed request never gets a 500. The intake only verifies, records and wakes: one short
-INSERT, never a lock a worker holds across a Webex call.
+INSERT, never a lock a worker holds across a Webex call; webhooks that arrive together share
+one transaction (bot/intake_recorder.py), and each is answered once its event is committed.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.bootstrap import Bot
 from bot.events import WebhookEnvelope, correlation_id_of
+from bot.intake_recorder import GroupRecorder
 from bot.metrics import CONTENT_TYPE_LATEST
 from bot.webhook_json import loads_storable
+from storage.events import EventArrival, Recorded
 
 if TYPE_CHECKING:
     from bot.intake_websocket import WebsocketIntake
     from bot.runtime import Background
+    from storage.journal import IntakeJournal
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +61,10 @@ def create_app(
     runtime: Background,
     ready_cache_seconds: float = READY_CACHE_SECONDS,
     intake: WebsocketIntake | None = None,
+    journal: IntakeJournal | None = None,
 ) -> Flask:
-    """The Flask app of one ``serve`` process (``intake``: the websocket one, if in use)."""
+    """The Flask app of one ``serve`` process (``intake``: the websocket one, if in use;
+    ``journal``: where webhooks are recorded for the worker processes to import, on SQLite)."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     metrics = runtime.metrics
@@ -69,6 +75,7 @@ def create_app(
     from bot.health import WebexProbe, readiness
 
     probe = getattr(runtime, "probe", None) or WebexProbe(bot, runtime.gateway, metrics)
+    recorder = GroupRecorder(bot.db, bot.clock, journal=journal)
 
     def refuse(status: int, reason: str, message: str) -> tuple[Response, int]:
         metrics.webhooks_rejected.labels(reason).inc()
@@ -103,14 +110,14 @@ def create_app(
             metrics.webhooks_ignored.labels("resource").inc()
             return jsonify(status="ignored"), 200
         try:
-            fresh = _record(bot, envelope, body)
+            recorded = recorder.record(_arrival(envelope, body))
         except Exception:
             log.exception("could not store webhook event %s", envelope.event_key)
             return jsonify(error="could not store the event, deliver it again"), 503
-        if fresh is None:
+        if recorded is Recorded.DUPLICATE:
             metrics.webhooks_deduplicated.inc()
             return jsonify(status="duplicate"), 200
-        if not fresh:
+        if recorded is Recorded.PENDING:
             # A redelivery of an event still waiting (e.g. for Webex to come back): not a
             # duplicate to drop but a hint that Webex answers again, so it is due at once.
             metrics.webhooks_deduplicated.inc()
@@ -159,24 +166,13 @@ def _wake(runtime: Background) -> None:
         log.exception("could not wake the worker")
 
 
-def _record(bot: Bot, envelope: WebhookEnvelope, body: dict[str, Any]) -> bool | None:
-    """Store the event under its key.
-
-    True when it is new; False when it was there and is still pending (made due now); None for a
-    true duplicate (already handled or given up on).
-    """
+def _arrival(envelope: WebhookEnvelope, body: dict[str, Any]) -> EventArrival:
     key = envelope.event_key
-    with bot.db.uow() as uow:
-        fresh = uow.events.record(
-            event_key=key,
-            resource=envelope.resource,
-            event=envelope.event,
-            payload=body,
-            now=bot.clock.now(),
-            correlation_id=correlation_id_of(key),
-            space_id=envelope.space_id,
-        )
-        if not fresh and not uow.events.make_due(key, now=bot.clock.now()):
-            return None
-        uow.commit()
-    return fresh
+    return EventArrival(
+        event_key=key,
+        resource=envelope.resource,
+        event=envelope.event,
+        payload=body,
+        correlation_id=correlation_id_of(key),
+        space_id=envelope.space_id,
+    )

@@ -63,6 +63,7 @@ from commands.parsing import strip_mention
 from commands.replies import Reply
 from i18n import t
 from storage.claims import Claimant
+from storage.journal import IntakeJournal
 from storage.models import OutboxRow, WebhookEventRow
 from storage.outbox import OutgoingMessage
 
@@ -151,6 +152,7 @@ class EventWorker:
         access_window: timedelta = ACCESS_WINDOW,
         batch: int = 1,
         hand_over: Callable[[OutboxRow], None] | None = None,
+        journal: IntakeJournal | None = None,
     ) -> None:
         self.bot = bot
         self.gateway = gateway
@@ -164,6 +166,8 @@ class EventWorker:
         #: Set by a runtime whose senders run: an event's first reply, claimed in the event's
         #: settling transaction, goes straight to a sender (``OutboxRepository.enqueue_claimed``).
         self.hand_over = hand_over
+        #: The intake journal to import from before each claim (``serve`` on SQLite).
+        self.journal = journal
         self._me: Person | None = None
         self._problem: str | None = None
         self._lock = threading.Lock()
@@ -182,9 +186,7 @@ class EventWorker:
 
     def run_once(self) -> int:
         """Claim and handle a batch of due events; how many were claimed."""
-        with self.bot.db.uow() as uow:
-            rows = uow.events.claim(by=self.claimant, now=self.bot.clock.now(), limit=self.batch)
-            uow.commit()
+        rows = self._claim_due(self.batch)
         for row in rows:
             with self.claimant.held.holding(WebhookEventRow, row.id):
                 self.process(row)
@@ -192,10 +194,18 @@ class EventWorker:
 
     def claim(self, limit: int) -> list[WebhookEventRow]:
         """Claim up to ``limit`` due events in one statement; they stay alive until handled."""
+        rows = self._claim_due(limit)
+        self.claimant.held.add(WebhookEventRow, [row.id for row in rows])
+        return rows
+
+    def _claim_due(self, limit: int) -> list[WebhookEventRow]:
         with self.bot.db.uow() as uow:
+            if self.journal is not None:
+                # What the intake journaled first (storage/journal.py), in this transaction:
+                # the claim below sees it, and a failed claim leaves it to import again.
+                uow.events.import_journal(self.journal)
             rows = uow.events.claim(by=self.claimant, now=self.bot.clock.now(), limit=limit)
             uow.commit()
-        self.claimant.held.add(WebhookEventRow, [row.id for row in rows])
         return rows
 
     def handle(self, row: WebhookEventRow) -> None:

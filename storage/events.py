@@ -12,10 +12,12 @@ otherwise read the same row), and PostgreSQL also skips rows other workers are c
 
 from __future__ import annotations
 
+import enum
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -32,22 +34,90 @@ from storage.claims import (
     claim_statement,
     head_of_space,
 )
-from storage.models import WebhookEventRow
+from storage.models import JournalImportRow, WebhookEventRow
+
+if TYPE_CHECKING:
+    from storage.journal import IntakeJournal
 
 PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
 #: The table, for the Core statements the intake and the worker run for every event.
 _EVENTS = cast(sa.Table, WebhookEventRow.__table__)
+_IMPORTS = cast(sa.Table, JournalImportRow.__table__)
+#: Journal rows moved into the table per import transaction, at most.
+IMPORT_BATCH = 500
+
+
+class Recorded(enum.Enum):
+    """What recording an event found."""
+
+    NEW = "accepted"
+    PENDING = "pending"  # there already and still waiting: made due now
+    DUPLICATE = "duplicate"  # there already and handled (or given up on)
+
+
+@dataclass(frozen=True, slots=True)
+class EventArrival:
+    """An event as an intake received it, to be recorded under its key."""
+
+    event_key: str
+    resource: str
+    event: str
+    payload: Mapping[str, Any]
+    correlation_id: str
+    space_id: str | None = None
 
 
 @functools.cache
 def _record_statement(dialect: str) -> Any:
     # Built once per dialect and executed with the values as parameters: the intake runs it for
     # every webhook, and constructing the INSERT each time was most of its CPU (pyinstrument).
+    # Executed with a list of rows, SQLAlchemy sends them as multi-row INSERTs ("insertmanyvalues")
+    # and RETURNING names the keys that were new: the rows that hit ON CONFLICT return nothing.
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (
-        insert(_EVENTS).on_conflict_do_nothing(index_elements=["event_key"]).returning(_EVENTS.c.id)
+        insert(_EVENTS)
+        .on_conflict_do_nothing(index_elements=["event_key"])
+        .returning(_EVENTS.c.event_key)
+    )
+
+
+@functools.cache
+def _import_statement(dialect: str) -> Any:
+    # An upsert: a key already there is a redelivery, made due now if it still waits (as
+    # ``make_due`` does for the intake that records directly).
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    new = insert(_EVENTS)
+    return new.on_conflict_do_update(
+        index_elements=["event_key"],
+        set_={
+            "locked_until": sa.case(
+                (_EVENTS.c.locked_until > new.excluded.received_at, new.excluded.received_at),
+                else_=_EVENTS.c.locked_until,
+            )
+        },
+        where=_EVENTS.c.status == PENDING,
+    )
+
+
+@functools.cache
+def _advance_statement() -> Any:
+    # Compare-and-set: only the importer that read ``seen`` moves the mark (and its rows).
+    return (
+        _IMPORTS.update()
+        .where(_IMPORTS.c.id == 1, _IMPORTS.c.seq == sa.bindparam("seen"))
+        .values(seq=sa.bindparam("upto"))
+    )
+
+
+@functools.cache
+def _first_mark_statement(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(_IMPORTS)
+        .values(id=1, seq=sa.bindparam("upto"))
+        .on_conflict_do_nothing(index_elements=["id"])
     )
 
 
@@ -94,20 +164,60 @@ class WebhookEventRepository:
         space_id: str | None = None,
     ) -> bool:
         """Store the event unless its key is already there; True when it is new."""
-        values = {
-            "event_key": event_key,
-            "resource": resource,
-            "event": event,
-            "payload": dict(payload),
-            "received_at": now,
-            "status": PENDING,
-            "attempts": 0,
-            "correlation_id": correlation_id,
-            "space_id": space_id,
-        }
+        arrival = EventArrival(event_key, resource, event, payload, correlation_id, space_id)
+        return bool(self.record_many([arrival], now=now))
+
+    def record_many(self, arrivals: Sequence[EventArrival], *, now: datetime) -> set[str]:
+        """Store each event whose key is not there yet, in one statement; the keys that were new.
+
+        A key twice in ``arrivals`` is stored once (the second meets the first's row).
+        """
+        rows = [
+            {
+                "event_key": a.event_key,
+                "resource": a.resource,
+                "event": a.event,
+                "payload": dict(a.payload),
+                "received_at": now,
+                "status": PENDING,
+                "attempts": 0,
+                "correlation_id": a.correlation_id,
+                "space_id": a.space_id,
+            }
+            for a in arrivals
+        ]
+        if not rows:
+            return set()
         stmt = _record_statement(self._dialect())
         # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
-        return self.session.execute(stmt, values).scalar() is not None
+        return set(self.session.execute(stmt, rows).scalars())
+
+    def imported_upto(self) -> int:
+        """The highest intake journal sequence number moved into the table (0: none yet)."""
+        return int(self.session.scalar(sa.select(_IMPORTS.c.seq).where(_IMPORTS.c.id == 1)) or 0)
+
+    def import_journal(self, journal: IntakeJournal, *, limit: int | None = None) -> int:
+        """Move the journal's next rows (``IMPORT_BATCH`` at most) into the table, in the
+        caller's transaction; how many.
+
+        0 when there was nothing, or another importer moved the same rows first (its
+        compare-and-set won). The rows keep the journal's order, so their ids keep it too.
+        """
+        mark = self.session.scalar(sa.select(_IMPORTS.c.seq).where(_IMPORTS.c.id == 1))
+        seen = int(mark or 0)
+        rows = journal.after(seen, limit or IMPORT_BATCH)
+        if not rows:
+            return 0
+        params = {"seen": seen, "upto": rows[-1].seq}
+        # The migration creates the mark; a table emptied by hand gets it back here.
+        statement = (
+            _advance_statement() if mark is not None else _first_mark_statement(self._dialect())
+        )
+        if not self.session.execute(statement, params).rowcount:  # type: ignore[attr-defined]
+            return 0
+        statement = _import_statement(self._dialect())
+        self.session.execute(statement, [row.event_values() for row in rows])
+        return len(rows)
 
     def make_due(self, event_key: str, *, now: datetime) -> bool:
         """A redelivery of a still pending event: due at once; False when it is not pending."""

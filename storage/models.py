@@ -193,6 +193,16 @@ class WebhookEventRow(Base):
     heartbeat_at: Mapped[datetime | None]
 
 
+class JournalImportRow(Base):
+    """How far the intake journal (storage/journal.py) has been moved into ``webhook_events``:
+    one row, ``seq`` the highest journal sequence number imported."""
+
+    __tablename__ = "journal_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class OutboxRow(Base):
     """A reply waiting to be delivered to Webex; survives restarts and outages.
 
