@@ -116,7 +116,7 @@ def _first_mark_statement(dialect: str) -> Any:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (
         insert(_IMPORTS)
-        .values(id=1, seq=sa.bindparam("upto"))
+        .values(id=1, seq=sa.bindparam("upto"), token=sa.bindparam("token"))
         .on_conflict_do_nothing(index_elements=["id"])
     )
 
@@ -208,7 +208,7 @@ class WebhookEventRepository:
         rows = journal.after(seen, limit or IMPORT_BATCH)
         if not rows:
             return 0
-        params = {"seen": seen, "upto": rows[-1].seq}
+        params = {"seen": seen, "upto": rows[-1].seq, "token": journal.owner}
         # The migration creates the mark; a table emptied by hand gets it back here.
         statement = (
             _advance_statement() if mark is not None else _first_mark_statement(self._dialect())

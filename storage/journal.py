@@ -30,6 +30,9 @@ On PostgreSQL writers do not queue for one lock, so there is no journal: the int
 from __future__ import annotations
 
 import functools
+import logging
+import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +45,8 @@ from sqlalchemy.engine import Engine
 from storage import db
 from storage.events import PENDING, EventArrival, Recorded
 from storage.models import JSONValue, UTCDateTime
+
+log = logging.getLogger(__name__)
 
 SUFFIX = ".journal"
 
@@ -65,13 +70,21 @@ JOURNAL = sa.Table(
 
 #: The bot's database as the journal's connections see it (attached, only ever read).
 _BOT = "bot"
+_BOT_METADATA = sa.MetaData(schema=_BOT)
 _BOT_EVENTS = sa.Table(
     "webhook_events",
-    sa.MetaData(),
+    _BOT_METADATA,
     sa.Column("event_key", sa.String(300)),
     sa.Column("status", sa.String(20)),
-    schema=_BOT,
 )
+_BOT_IMPORTS = sa.Table(
+    "journal_imports",
+    _BOT_METADATA,
+    sa.Column("id", sa.Integer),
+    sa.Column("token", sa.String(64)),
+)
+#: Which database the journal belongs to: its ``journal_imports.token``.
+_OWNER = sa.Table("journal_owner", _METADATA, sa.Column("token", sa.String(64), primary_key=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +157,51 @@ class IntakeJournal:
 
     def __init__(self, path: Path, bot_database: Path) -> None:
         self.path = path
-        self.engine = db.make_engine(f"sqlite:///{path}")
+        self._bot_database = bot_database
+        self.engine = self._open()
+        #: The token of the database this journal belongs to (``journal_imports.token``).
+        self.owner = self._owned()
+
+    def _open(self) -> Engine:
+        engine = db.make_engine(f"sqlite:///{self.path}")
+        bot_database = str(self._bot_database)
 
         def attach(dbapi_conn: Any, _record: Any) -> None:
             # The bot's database beside the journal, so that one transaction of the journal's
             # reads the events there (a WAL read: no write lock of the bot's database taken).
-            dbapi_conn.execute(f"ATTACH DATABASE ? AS {_BOT}", (str(bot_database),))
+            dbapi_conn.execute(f"ATTACH DATABASE ? AS {_BOT}", (bot_database,))
 
-        sa.event.listen(self.engine, "connect", attach)
-        _METADATA.create_all(self.engine)
+        sa.event.listen(engine, "connect", attach)
+        _METADATA.create_all(engine)
+        return engine
+
+    def _owned(self) -> str:
+        """The journal's owner, the bot's database; a journal of another database is set aside.
+
+        Deleting the database to start over (README) leaves its journal: rows imported there
+        but not yet trimmed must not be imported, and answered, a second time in the new one.
+        """
+        with self.engine.begin() as conn:
+            theirs = conn.scalar(sa.select(_BOT_IMPORTS.c.token).where(_BOT_IMPORTS.c.id == 1))
+            ours = conn.scalar(sa.select(_OWNER.c.token))
+            if ours is None:
+                ours = theirs or secrets.token_hex(16)
+                conn.execute(_OWNER.insert(), {"token": ours})
+        if theirs is None or ours == theirs:
+            return str(ours)
+        self.engine.dispose()
+        aside = self.path.with_name(f"{self.path.name}.other-{int(time.time())}")
+        for suffix in ("", "-wal", "-shm"):
+            found = Path(f"{self.path}{suffix}")
+            if found.exists():
+                found.rename(Path(f"{aside}{suffix}"))
+        log.warning(
+            "the intake journal %s belongs to another database: set aside as %s, a new one started",
+            self.path,
+            aside,
+        )
+        self.engine = self._open()
+        return self._owned()
 
     @classmethod
     def beside(cls, engine: Engine) -> IntakeJournal | None:

@@ -195,12 +195,14 @@ class WebhookEventRow(Base):
 
 class JournalImportRow(Base):
     """How far the intake journal (storage/journal.py) has been moved into ``webhook_events``:
-    one row, ``seq`` the highest journal sequence number imported."""
+    one row, ``seq`` the highest journal sequence number imported; ``token`` names this
+    database, so that a journal written for another one is never imported into it."""
 
     __tablename__ = "journal_imports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    token: Mapped[str] = mapped_column(sa.String(64))
 
 
 class OutboxRow(Base):

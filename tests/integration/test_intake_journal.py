@@ -185,3 +185,28 @@ def test_at_stop_everything_journaled_is_moved_in_batches(sqlite_database, clock
     assert import_waiting(sqlite_database, journal) == 5
     assert len(events(sqlite_database)) == 5
     assert import_waiting(sqlite_database, journal) == 0
+
+
+def test_a_journal_of_another_database_is_set_aside_not_imported(sqlite_database, clock, caplog):
+    """Deleting the database to start over leaves its journal: the new database must not get
+    the old one's events (they were answered already)."""
+    recorder, journal = setup(sqlite_database, clock)
+    recorder.record(arrival(1))
+    import_all(sqlite_database, journal)
+    recorder.record(arrival(2))
+    journal.dispose()
+    with sqlite_database.uow() as uow:  # what a new database looks like: its own token, seq 0
+        uow.session.execute(sa.text("DELETE FROM webhook_events"))
+        uow.session.execute(sa.text("UPDATE journal_imports SET seq = 0, token = 'new'"))
+        uow.commit()
+
+    again = IntakeJournal.existing_beside(sqlite_database.engine)
+
+    assert again is not None and again.owner == "new"
+    assert import_all(sqlite_database, again) == 0
+    assert events(sqlite_database) == []
+    assert [p.name for p in again.path.parent.glob(again.path.name + ".other-*")]
+    assert "belongs to another database" in caplog.text
+    # The new journal works for the new database.
+    GroupRecorder(sqlite_database, clock, journal=again).record(arrival(3))
+    assert import_all(sqlite_database, again) == 1
