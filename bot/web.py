@@ -13,7 +13,9 @@ types, or bytes no database can store (lone surrogates, NUL, NaN/Infinity/overfl
 may pass (so that Webex may deliver it again rather than have it acknowledged and lost). A
 well-signed request never gets a 500. The intake only verifies, records and wakes: one short
 INSERT, never a lock a worker holds across a Webex call; webhooks that arrive together share
-one transaction (bot/intake_recorder.py), and each is answered once its event is committed.
+one transaction (bot/intake_recorder.py), and each is answered once its event is committed. In
+``serve`` on SQLite the INSERT goes to the intake journal (storage/journal.py), a file only the
+intake writes, so an acknowledgement never waits for a worker's write turn either.
 """
 
 from __future__ import annotations

@@ -20,7 +20,9 @@ The parent and a child talk through two inherited descriptors:
 
 Nothing else is shared: each opens its own database connections (the SQLite write turn is an
 ``flock`` between them, storage/db.py), and each child's claims carry its own identity, so a crash
-of any is what a crash of a single process was. The children die with the parent
+of any is what a crash of a single process was. On SQLite the parent records webhooks into the
+intake journal (storage/journal.py), created before the fork, and each child imports from it
+before it claims. The children die with the parent
 (``PR_SET_PDEATHSIG`` on Linux; elsewhere they stop when the wake pipe closes); a child that dies
 on its own makes the parent drain and exit non-zero, for the supervisor to restart it all (a
 ``serve`` that acknowledges events fewer workers than configured work off must not look
