@@ -18,6 +18,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -40,7 +41,7 @@ _STATUSES = [s.value for s in ProvisioningStatus]
 
 def _changes(db: Database, rng: random.Random) -> int:
     """One change per subscriber into its current status, at a random moment of the last 90 days."""
-    table = StatusTransitionRow.__table__
+    table = cast(sa.Table, StatusTransitionRow.__table__)
     n = 0
     with db.engine.begin() as conn:
         rows = conn.execute(

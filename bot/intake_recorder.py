@@ -13,6 +13,10 @@ Each event still gets its own answer, and only after the commit that holds it: n
 ``accepted``), still pending (a redelivery, made due now), or a duplicate. When a group's
 transaction fails, each of its events is written again alone, so that one event the database
 refuses cannot turn its neighbours' acknowledgements into 503s.
+
+With a journal (``serve`` on SQLite, storage/journal.py) a group goes into the journal instead,
+the bot's database only read; without one (PostgreSQL, one process, tests) into
+``webhook_events``.
 """
 
 from __future__ import annotations
