@@ -68,6 +68,23 @@ class EventArrival:
     correlation_id: str
     space_id: str | None = None
 
+    def values(self, received_at: datetime) -> dict[str, Any]:
+        """Its columns as recorded at ``received_at``: the event table and the intake journal
+        (storage/journal.py) both hold these."""
+        return {
+            "event_key": self.event_key,
+            "resource": self.resource,
+            "event": self.event,
+            "payload": dict(self.payload),
+            "received_at": received_at,
+            "correlation_id": self.correlation_id,
+            "space_id": self.space_id,
+        }
+
+
+#: The columns of an event recorded for the first time, beside its arrival's.
+NEW_EVENT = {"status": PENDING, "attempts": 0}
+
 
 @functools.cache
 def _record_statement(dialect: str) -> Any:
@@ -172,20 +189,7 @@ class WebhookEventRepository:
 
         A key twice in ``arrivals`` is stored once (the second meets the first's row).
         """
-        rows = [
-            {
-                "event_key": a.event_key,
-                "resource": a.resource,
-                "event": a.event,
-                "payload": dict(a.payload),
-                "received_at": now,
-                "status": PENDING,
-                "attempts": 0,
-                "correlation_id": a.correlation_id,
-                "space_id": a.space_id,
-            }
-            for a in arrivals
-        ]
+        rows = [{**a.values(now), **NEW_EVENT} for a in arrivals]
         if not rows:
             return set()
         stmt = _record_statement(self._dialect())
@@ -194,7 +198,10 @@ class WebhookEventRepository:
 
     def imported_upto(self) -> int:
         """The highest intake journal sequence number moved into the table (0: none yet)."""
-        return int(self.session.scalar(sa.select(_IMPORTS.c.seq).where(_IMPORTS.c.id == 1)) or 0)
+        return self._mark() or 0
+
+    def _mark(self) -> int | None:
+        return self.session.scalar(sa.select(_IMPORTS.c.seq).where(_IMPORTS.c.id == 1))
 
     def import_journal(self, journal: IntakeJournal, *, limit: int | None = None) -> int:
         """Move the journal's next rows (``IMPORT_BATCH`` at most) into the table, in the
@@ -203,8 +210,8 @@ class WebhookEventRepository:
         0 when there was nothing, or another importer moved the same rows first (its
         compare-and-set won). The rows keep the journal's order, so their ids keep it too.
         """
-        mark = self.session.scalar(sa.select(_IMPORTS.c.seq).where(_IMPORTS.c.id == 1))
-        seen = int(mark or 0)
+        mark = self._mark()
+        seen = mark or 0
         rows = journal.after(seen, limit or IMPORT_BATCH)
         if not rows:
             return 0

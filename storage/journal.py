@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from storage import db
-from storage.events import PENDING, EventArrival, Recorded
+from storage.events import NEW_EVENT, PENDING, EventArrival, Recorded
 from storage.models import JSONValue, UTCDateTime
 
 log = logging.getLogger(__name__)
@@ -89,30 +89,15 @@ _OWNER = sa.Table("journal_owner", _METADATA, sa.Column("token", sa.String(64), 
 
 @dataclass(frozen=True, slots=True)
 class JournalRow:
-    """An event as the journal holds it, with its sequence number."""
+    """An event as the journal holds it: its sequence number, the arrival and when."""
 
     seq: int
-    event_key: str
-    resource: str
-    event: str
-    payload: dict[str, Any]
+    arrival: EventArrival
     received_at: datetime
-    correlation_id: str | None
-    space_id: str | None
 
     def event_values(self) -> dict[str, Any]:
         """The row's values for ``webhook_events``, as a new pending event."""
-        return {
-            "event_key": self.event_key,
-            "resource": self.resource,
-            "event": self.event,
-            "payload": self.payload,
-            "received_at": self.received_at,
-            "status": PENDING,
-            "attempts": 0,
-            "correlation_id": self.correlation_id,
-            "space_id": self.space_id,
-        }
+        return {**self.arrival.values(self.received_at), **NEW_EVENT}
 
 
 def path_beside(engine: Engine) -> Path | None:
@@ -248,14 +233,14 @@ class IntakeJournal:
                     outcomes.append(Recorded.NEW)
                 append.append(a)
             if append:
-                conn.execute(_append_statement(), [_row(a, now) for a in append])
+                conn.execute(_append_statement(), [a.values(now) for a in append])
         return outcomes
 
     def after(self, seq: int, limit: int) -> list[JournalRow]:
         """The rows after sequence number ``seq``, oldest first, at most ``limit``."""
         with self.engine.connect() as conn:
             found = conn.execute(_after_statement(), {"after": seq, "limit": limit})
-            return [JournalRow(**row._mapping) for row in found]
+            return [_journal_row(row._mapping) for row in found]
 
     def trim(self, upto: int) -> int:
         """Delete the rows imported already (sequence number at most ``upto``); how many."""
@@ -268,13 +253,8 @@ class IntakeJournal:
         self.engine.dispose()
 
 
-def _row(arrival: EventArrival, now: datetime) -> dict[str, Any]:
-    return {
-        "event_key": arrival.event_key,
-        "resource": arrival.resource,
-        "event": arrival.event,
-        "payload": dict(arrival.payload),
-        "received_at": now,
-        "correlation_id": arrival.correlation_id,
-        "space_id": arrival.space_id,
-    }
+def _journal_row(m: Any) -> JournalRow:
+    arrival = EventArrival(
+        m["event_key"], m["resource"], m["event"], m["payload"], m["correlation_id"], m["space_id"]
+    )
+    return JournalRow(m["seq"], arrival, m["received_at"])
