@@ -34,8 +34,6 @@ log = logging.getLogger(__name__)
 
 #: At most this many events in one transaction (the intake has 8 threads by default).
 MAX_GROUP = 64
-#: With a journal: every this many groups, the rows imported already are deleted from it.
-TRIM_EVERY = 200
 
 
 @dataclass(slots=True)
@@ -63,7 +61,6 @@ class GroupRecorder:
         self._db = db
         self._clock = clock
         self._journal = journal
-        self._groups = 0
         self._max_group = max_group
         self._changed = threading.Condition()
         self._waiting: list[_Slot] = []
@@ -143,18 +140,11 @@ class GroupRecorder:
         outcomes = journal.record([slot.arrival for slot in group], now=self._clock.now())
         for slot, outcome in zip(group, outcomes, strict=True):
             slot.outcome = outcome
-        self._groups += 1
-        if self._groups % TRIM_EVERY == 0:
-            self._trim(journal)
+        journal.keep(self._imported_upto)  # trimmed behind the importers, in its own thread
 
-    def _trim(self, journal: IntakeJournal) -> None:
-        # After the group's answers are set: a failure here must not write the group again.
-        try:
-            with self._db.uow() as uow:
-                upto = uow.events.imported_upto()
-            journal.trim(upto)
-        except Exception:
-            log.warning("could not trim the intake journal (tried again later)", exc_info=True)
+    def _imported_upto(self) -> int:
+        with self._db.uow() as uow:
+            return uow.events.imported_upto()
 
 
 def import_waiting(db: Database, journal: IntakeJournal) -> int:

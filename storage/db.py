@@ -273,8 +273,12 @@ MAX_OVERFLOW = 25
 SQLITE_POOL_SIZE = 20
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, a busy timeout and their folder created."""
+def make_engine(url: str, *, write_turn: bool = True, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, a busy timeout and their folder created.
+
+    ``write_turn=False``: a SQLite file whose writes one thread of one process makes (the intake
+    journal, storage/journal.py) skips the write turn; SQLite's own lock still guards it.
+    """
     url = normalise_url(url)
     if is_sqlite(url):
         database = sa.make_url(url).database
@@ -297,7 +301,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _TURNS[engine] = lock
 
         def on_connect(dbapi_conn: Any, record: Any) -> None:
-            if isinstance(dbapi_conn, _Connection):
+            if isinstance(dbapi_conn, _Connection) and write_turn:
                 dbapi_conn.write_lock = lock  # one turn per engine, i.e. per database file
             _on_sqlite_connect(dbapi_conn, record)
 

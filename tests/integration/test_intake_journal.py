@@ -4,8 +4,11 @@ order kept, redeliveries answered as the direct intake answers them."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot.events import correlation_id_of
@@ -38,9 +41,21 @@ def import_all(database, journal: IntakeJournal) -> int:
     return moved
 
 
+_OPENED: list[IntakeJournal] = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_journals():
+    """Every journal a test opened is disposed, its keeper thread stopped with it."""
+    yield
+    while _OPENED:
+        _OPENED.pop().dispose()
+
+
 def setup(sqlite_database, clock) -> tuple[GroupRecorder, IntakeJournal]:
     journal = IntakeJournal.beside(sqlite_database.engine)
     assert journal is not None
+    _OPENED.append(journal)
     return GroupRecorder(sqlite_database, clock, journal=journal), journal
 
 
@@ -158,13 +173,22 @@ def test_imports_are_batched_and_trimming_keeps_what_is_not_imported(sqlite_data
 
 
 def test_the_intake_trims_the_journal_as_it_goes(sqlite_database, clock, monkeypatch):
-    monkeypatch.setattr("bot.intake_recorder.TRIM_EVERY", 4)
+    """Behind the importers, in the keeper's thread: the rows imported go, the others stay."""
+    monkeypatch.setattr("storage.journal.KEEP_SECONDS", 0.02)
     recorder, journal = setup(sqlite_database, clock)
     for n in range(3):
         recorder.record(arrival(n))
     import_all(sqlite_database, journal)
-    recorder.record(arrival(3))  # the fourth group: rows 1-3 are imported, so they go
+    recorder.record(arrival(3))  # after the import: it stays until it is imported too
+    deadline = time.monotonic() + 10
+    while len(journal_seqs(journal)) > 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert len(journal_seqs(journal)) == 1
+    import_all(sqlite_database, journal)
+    while journal_seqs(journal) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert journal_seqs(journal) == []
+    assert len(events(sqlite_database)) == 4
 
 
 def test_a_new_journal_after_a_crash_finds_the_rows_left_in_the_file(sqlite_database, clock):
@@ -210,3 +234,40 @@ def test_a_journal_of_another_database_is_set_aside_not_imported(sqlite_database
     # The new journal works for the new database.
     GroupRecorder(sqlite_database, clock, journal=again).record(arrival(3))
     assert import_all(sqlite_database, again) == 1
+
+
+def test_a_journal_deleted_by_hand_does_not_make_new_events_look_imported(sqlite_database, clock):
+    """The file is gone (deleted as "just a journal", or lost) but the database imported from
+    it: the new file numbers its rows on from there, so they are imported and answered."""
+    recorder, journal = setup(sqlite_database, clock)
+    for n in range(3):
+        recorder.record(arrival(n))
+    assert import_all(sqlite_database, journal) == 3
+    journal.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{journal.path}{suffix}").unlink(missing_ok=True)
+
+    recorder, journal = setup(sqlite_database, clock)
+    assert recorder.record(arrival(3)) is Recorded.NEW
+    assert journal_seqs(journal) == [4]
+    assert import_all(sqlite_database, journal) == 1
+    assert [e.event_key for e in events(sqlite_database)][-1] == arrival(3).event_key
+
+
+def test_the_journal_is_checkpointed_by_its_keeper_not_inside_a_commit(
+    sqlite_database, clock, monkeypatch
+):
+    """A checkpoint inside a commit cost one webhook in ~240 a copy and an fsync: the journal's
+    connections never checkpoint on their own, the keeper does it after records came."""
+    monkeypatch.setattr("storage.journal.KEEP_SECONDS", 0.02)
+    recorder, journal = setup(sqlite_database, clock)
+    with journal.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    checkpoints: list[float] = []
+    checkpoint = journal.checkpoint
+    monkeypatch.setattr(journal, "checkpoint", lambda: (checkpoints.append(1), checkpoint()))
+    recorder.record(arrival(1))
+    deadline = time.monotonic() + 10
+    while not checkpoints and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert checkpoints
