@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -110,7 +111,7 @@ def create_app(
             return refuse(400, "malformed", "malformed webhook body")
         if not envelope.handled:
             metrics.webhooks_ignored.labels("resource").inc()
-            return jsonify(status="ignored"), 200
+            return _acknowledged("ignored"), 200
         try:
             recorded = recorder.record(_arrival(envelope, body))
         except Exception:
@@ -118,13 +119,13 @@ def create_app(
             return jsonify(error="could not store the event, deliver it again"), 503
         if recorded is Recorded.DUPLICATE:
             metrics.webhooks_deduplicated.inc()
-            return jsonify(status="duplicate"), 200
+            return _acknowledged("duplicate"), 200
         if recorded is Recorded.PENDING:
             # A redelivery of an event still waiting (e.g. for Webex to come back): not a
             # duplicate to drop but a hint that Webex answers again, so it is due at once.
             metrics.webhooks_deduplicated.inc()
             _wake(runtime)
-            return jsonify(status="pending"), 200
+            return _acknowledged("pending"), 200
         _wake(runtime)  # first: the worker starts while this request is still answered
         metrics.webhooks_received.labels(envelope.resource).inc()
         # DEBUG: the worker logs every event it handles, at INFO, with the same key.
@@ -133,7 +134,7 @@ def create_app(
             envelope.event_key,
             extra={"event_key": envelope.event_key, "cid": correlation_id_of(envelope.event_key)},
         )
-        return jsonify(status="accepted"), 200
+        return _acknowledged("accepted"), 200
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:
@@ -159,6 +160,18 @@ def create_app(
         return Response(runtime.render_metrics(), content_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+#: The bodies of the webhook's 200s, encoded once: jsonify's JSON provider cost about a tenth of
+#: an acknowledgement's CPU for these four constant bodies.
+_ACKNOWLEDGEMENTS = {
+    status: json.dumps({"status": status}).encode() + b"\n"
+    for status in ("accepted", "pending", "duplicate", "ignored")
+}
+
+
+def _acknowledged(status: str) -> Response:
+    return Response(_ACKNOWLEDGEMENTS[status], mimetype="application/json")
 
 
 def _wake(runtime: Background) -> None:

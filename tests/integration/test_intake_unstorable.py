@@ -31,6 +31,7 @@ UNSTORABLE = {
     "lone surrogate in data.id": ENVELOPE % ('"m\\ud800"', ""),
     "lone low surrogate in data.id": ENVELOPE % ('"m\\udfff-x"', ""),
     "lone surrogate in a key": ENVELOPE % ('"m1"', ', "\\ud800": 1'),
+    "lone surrogate in upper case": ENVELOPE % ('"m\\uDBFF"', ""),
     "NUL in data.id": ENVELOPE % ('"m\\u0000"', ""),
     "NUL in another field": ENVELOPE % ('"m1"', ', "roomId": "r\\u0000"'),
     "NaN": ENVELOPE % ('"m1"', ', "n": NaN'),
@@ -53,9 +54,12 @@ def test_a_body_no_database_can_store_is_refused_with_400(intake, text):
 
 def test_the_same_body_with_storable_values_is_accepted(intake):
     bot, _, client = intake
-    body = (ENVELOPE % ('"m\\u00e9\\ud83d\\ude00"', ', "n": 1e300, "x": "\\u0001"')).encode()
+    # A paired surrogate (an emoji) and an escaped backslash before "u0000" are text like any.
+    extra = ', "n": 1e300, "x": "\\u0001", "y": "\\\\u0000"'
+    body = (ENVELOPE % ('"m\\u00e9\\ud83d\\ude00"', extra)).encode()
     response = client.post("/webhooks/webex", data=body, headers=signed(body))
     assert response.status_code == 200
     (row,) = stored(bot)
     assert row.event_key == "messages/created/m\u00e9\U0001f600"
     assert float(row.payload["data"]["n"]) == 1e300  # jsonb hands it back as an integer
+    assert row.payload["data"]["y"] == "\\u0000"
