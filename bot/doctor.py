@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from bot.settings import ConfigError, Origins, Settings, load_settings_with_origins
 from onboarding.clock import Clock, SystemClock
+from storage.journal import waiting_beside
 from storage.uow import Database
 
 #: A reply or an event waiting longer than this is a stuck pipeline, not a busy one.
@@ -170,8 +171,13 @@ def check_backlog(database: Database | None, clock: Clock) -> Check:
         events = uow.events.by_status()
         oldest_reply = backlog.oldest_undelivered()
         oldest_event = backlog.oldest_pending_event()
+        imported, token = uow.events.import_mark()
+    # Acknowledged but still in serve's intake journal (a kill -9 leaves them to the next start).
+    journaled, oldest_journaled = waiting_beside(database.engine, imported=imported, token=token)
+    if oldest_journaled is not None and (oldest_event is None or oldest_journaled < oldest_event):
+        oldest_event = oldest_journaled
     waiting_replies = replies.get("pending", 0)
-    waiting_events = events.get("pending", 0)
+    waiting_events = events.get("pending", 0) + journaled
     detail = (
         f"{waiting_replies} repl{'y' if waiting_replies == 1 else 'ies'} waiting "
         f"({replies.get('failed', 0)} given up), {waiting_events} event(s) waiting "

@@ -25,6 +25,7 @@ from bot.bootstrap import Bot
 from bot.metrics import Metrics, StoreFigures
 from bot.webex import WebexError, WebexGateway, WebexUnavailable
 from bot.webhooks_admin import target_url_from, webhook_problems
+from storage.journal import waiting_beside
 
 if TYPE_CHECKING:
     from onboarding.providers.webex_http import WebexHttp
@@ -70,9 +71,11 @@ def store_figures(bot: Bot) -> StoreFigures:
         backlog = uow.backlog
         oldest = backlog.oldest_undelivered()
         snapshot = uow.sync_state.get(SNAPSHOT_STATE) or {}
+        imported, token = uow.events.import_mark()
+        journaled, _ = waiting_beside(bot.db.engine, imported=imported, token=token)
         return StoreFigures(
             outbox_depth=uow.outbox.depth(),
-            event_backlog=uow.events.pending_count(),
+            event_backlog=uow.events.pending_count() + journaled,
             oldest_undelivered_seconds=None if oldest is None else (now - oldest).total_seconds(),
             snapshot_age_seconds=_age(snapshot.get("last_complete_at"), now),
         )

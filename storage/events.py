@@ -200,6 +200,14 @@ class WebhookEventRepository:
         """The highest intake journal sequence number moved into the table (0: none yet)."""
         return self._mark() or 0
 
+    def import_mark(self) -> tuple[int, str | None]:
+        """How far the intake journal has been imported, and the token of the journal imported
+        (None before the first import)."""
+        row = self.session.execute(
+            sa.select(_IMPORTS.c.seq, _IMPORTS.c.token).where(_IMPORTS.c.id == 1)
+        ).first()
+        return (0, None) if row is None else (int(row.seq or 0), row.token)
+
     def _mark(self) -> int | None:
         return self.session.scalar(sa.select(_IMPORTS.c.seq).where(_IMPORTS.c.id == 1))
 

@@ -38,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -405,6 +405,44 @@ class IntakeJournal:
             with contextlib.suppress(Exception):
                 self.checkpoint()
         self.engine.dispose()
+
+
+@functools.cache
+def _reader(path: Path) -> Engine:
+    # Read-only (URI mode=ro): a look from ``doctor`` or a metrics scrape creates, claims and
+    # sets aside nothing, unlike opening the journal as ``IntakeJournal`` does.
+    return sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", poolclass=sa.pool.NullPool)
+
+
+def waiting_beside(
+    engine: Engine, *, imported: int, token: str | None
+) -> tuple[int, datetime | None]:
+    """What the journal beside ``engine``'s database holds beyond ``imported`` (its import mark,
+    ``journal_imports``): how many rows and when the oldest arrived. (0, None) when there is no
+    journal, it belongs to another database (``token``), or it cannot be read now.
+
+    Events wait there between the intake's commit and the next claim, milliseconds while
+    ``serve`` runs, and until the next start after a kill -9: the backlog counts them.
+    """
+    path = path_beside(engine)
+    if path is None or not path.exists():
+        return 0, None
+    try:
+        with _reader(path).connect() as conn:
+            theirs = conn.scalar(sa.select(_OWNER.c.token))
+            if token is not None and theirs != token:
+                return 0, None
+            count, oldest = conn.execute(
+                sa.select(sa.func.count(), sa.func.min(JOURNAL.c.received_at)).where(
+                    JOURNAL.c.seq > imported
+                )
+            ).one()
+    except sa.exc.SQLAlchemyError:
+        log.debug("could not read the intake journal %s", path, exc_info=True)
+        return 0, None
+    if isinstance(oldest, datetime) and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)  # an aggregate may bypass the column's decorator
+    return int(count), oldest
 
 
 def _journal_row(m: Any) -> JournalRow:

@@ -412,3 +412,31 @@ def test_the_background_probe_reports_the_admin_token(world: World, tmp_path: Pa
 def _head() -> str:
     (head,) = ScriptDirectory(str(Path(migrations.__file__).parent)).get_heads()
     return head
+
+
+def test_events_left_in_the_intake_journal_are_backlog_too(world: World) -> None:
+    """serve killed between the journal's commit and the import: doctor counts what waits
+    there (the next start imports it), and reads the journal without touching it."""
+    from bot.events import correlation_id_of
+    from bot.intake_recorder import GroupRecorder
+    from storage.events import EventArrival
+    from storage.journal import IntakeJournal
+
+    world.register_webhooks()
+    database = world.database()
+    journal = IntakeJournal.beside(database.engine)
+    assert journal is not None
+    recorder = GroupRecorder(database, ManualClock(NOW - timedelta(minutes=25)), journal=journal)
+    for n in range(2):
+        key = f"messages/created/left-{n}"
+        payload = {"resource": "messages", "event": "created", "data": {"id": f"left-{n}"}}
+        recorder.record(EventArrival(key, "messages", "created", payload, correlation_id_of(key)))
+    journal.dispose()
+    before = journal.path.stat().st_mtime_ns
+
+    check = failed(run_doctor(env=world.env))["backlog"]
+    assert check.detail.startswith("0 replies waiting (0 given up), 2 event(s) waiting")
+    assert "the oldest event has waited 25 min" in check.detail
+    assert journal.path.stat().st_mtime_ns == before  # not written, not set aside
+    assert not list(journal.path.parent.glob("*.other-*"))
+    database.dispose()
