@@ -17,9 +17,9 @@ from bot.settings import AccessSettings
 from onboarding.model import Subscriber
 from onboarding.providers.base import ActionOutcome
 from storage.models import AuditEntryRow, ConfirmationRow, SubscriberRow
-from tests.e2e.test_webhook_harness import SUPPORT_EMAIL, ServedBot, bodies
 from tests.support.emulator import ADMIN_EMAIL, EmulatorHarness
 from tests.support.http_chat import HttpChat
+from tests.support.served_bot import SUPPORT_EMAIL, ServedBot, bodies
 from tests.support.specs import CARD_CONTENT_TYPE, assert_webex_card_attachment, specs_dir
 from tests.unit.test_cards import walk
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from bot.delivery import RetryPolicy
 from storage.claims import Claimant
 from storage.models import OutboxRow
-from tests.e2e.test_webhook_harness import bodies, serving_bot
 from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, eventually
+from tests.support.served_bot import bodies, serving_bot
 
 MESSAGES = r"^/v1/messages$"
 DEAD = Claimant("dead-host:1#d1", stale_after=timedelta(seconds=1))

@@ -21,7 +21,6 @@ from bot.local.emulator_webhooks import urllib_transport
 from storage.events import WebhookEventRepository
 from storage.models import OutboxRow
 from storage.outbox import OutboxRepository
-from tests.e2e.test_webhook_harness import serving_bot
 from tests.support.emulator import (
     ADMIN_EMAIL,
     BOT_EMAIL,
@@ -30,6 +29,7 @@ from tests.support.emulator import (
     running_emulator,
 )
 from tests.support.engine import Burst
+from tests.support.served_bot import serving_bot
 
 MESSAGES = r"^/v1/messages$"
 # The old schedule gave up after 8 attempts (81-121 s of outage); this one retries by time, with

@@ -19,9 +19,9 @@ from bot.local.emulator import sign
 from bot.logs import JsonFormatter, redact
 from bot.settings import AccessSettings
 from storage.models import AuditEntryRow
-from tests.e2e.test_webhook_harness import SECRET, serving_bot
 from tests.support.emulator import ADMIN_EMAIL, ADMIN_TOKEN, BOT_TOKEN
 from tests.support.http_chat import HttpChat
+from tests.support.served_bot import SECRET, serving_bot
 
 
 @pytest.fixture

@@ -27,9 +27,9 @@ from bot.web import create_app
 from bot.webex import WebexGateway
 from bot.webhooks_admin import sync_webhooks
 from storage.uow import Database
-from tests.e2e.test_webhook_harness import SECRET, ServedBot, _Quiet, make_settings
 from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, EmulatorHarness, eventually
 from tests.support.http_chat import HttpChat
+from tests.support.served_bot import SECRET, ServedBot, _Quiet, make_settings
 
 # Patient enough to outlast the outage below: retries are bounded by time, not by a low count.
 OUTAGE_RETRY = RetryPolicy(base_delay=0.05, max_delay=0.2)

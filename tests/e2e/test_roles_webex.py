@@ -13,9 +13,9 @@ import pytest
 import tests.integration.test_access_harness  # noqa: F401  (the audit command and its messages)
 from bot.settings import AccessSettings
 from storage.models import AuditEntryRow
-from tests.e2e.test_webhook_harness import serving_bot
 from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL
 from tests.support.http_chat import HttpChat
+from tests.support.served_bot import serving_bot
 
 SUPPORT = "sam.support@example.com"
 VIEWER = "vic.viewer@example.com"

@@ -14,8 +14,8 @@ import requests
 from bot.local.emulator import sign
 from bot.settings import AccessSettings
 from storage.models import AuditEntryRow
-from tests.e2e.test_webhook_harness import SECRET, SUPPORT_EMAIL, bodies, envelope, serving_bot
 from tests.support.emulator import ADMIN_EMAIL, ADMIN_TOKEN, eventually
+from tests.support.served_bot import SECRET, SUPPORT_EMAIL, bodies, envelope, serving_bot
 
 ACCESS = AccessSettings(admins=(ADMIN_EMAIL,), support=(SUPPORT_EMAIL,))
 

@@ -8,9 +8,9 @@ from typing import Any
 import requests
 
 from bot.wdm import DEVICE_NAME
-from tests.e2e.test_webhook_harness import envelope
 from tests.e2e.websocket_harness import WebsocketBot, serving_websocket_bot, ws_webex
 from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, BOT_TOKEN, EmulatorHarness, eventually
+from tests.support.served_bot import envelope
 
 __all__ = ["ws_webex"]
 

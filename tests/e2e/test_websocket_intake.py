@@ -15,7 +15,6 @@ from bot.local.emulator_websocket import raw_uuid
 from bot.settings import AccessSettings
 from storage.models import AuditEntryRow, ConfirmationRow, SubscriberRow
 from tests.e2e.test_cards_e2e import submit_data, the_card
-from tests.e2e.test_webhook_harness import SUPPORT_EMAIL
 from tests.e2e.websocket_harness import (
     WebsocketBot,
     not_in_public_spec,
@@ -23,6 +22,7 @@ from tests.e2e.websocket_harness import (
     ws_webex,
 )
 from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, EmulatorHarness, eventually
+from tests.support.served_bot import SUPPORT_EMAIL
 from tests.support.specs import check_exchanges
 
 __all__ = ["ws_webex"]

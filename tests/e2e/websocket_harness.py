@@ -33,8 +33,8 @@ from bot.web import create_app
 from bot.webex import WebexGateway
 from bot.webhooks_admin import sync_webhooks
 from storage.uow import Database
-from tests.e2e.test_webhook_harness import SECRET, ServedBot, serving
 from tests.support.emulator import BOT_TOKEN, EmulatorHarness, eventually, running_emulator
+from tests.support.served_bot import SECRET, ServedBot, serving
 from tests.support.specs import check_exchanges
 
 FAST = IntakeOptions(

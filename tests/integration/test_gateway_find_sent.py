@@ -17,8 +17,8 @@ from bot.delivery import landing_wait
 from bot.local.faultproxy import FaultProxy
 from bot.webex import Unverifiable, WebexGateway, WebexUnavailable
 from storage.outbox import OutgoingMessage
-from tests.e2e.test_webhook_harness import make_settings
 from tests.support.emulator import ADMIN_EMAIL
+from tests.support.served_bot import make_settings
 
 
 @pytest.fixture

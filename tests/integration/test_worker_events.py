@@ -16,8 +16,8 @@ from bot.worker import EventWorker
 from storage.claims import Claimant
 from storage.models import AuditEntryRow, OutboxRow
 from storage.repositories import AuditRepository
-from tests.e2e.test_webhook_harness import make_settings
 from tests.support.emulator import ADMIN_EMAIL, ADMIN_TOKEN
+from tests.support.served_bot import make_settings
 
 WORKER = Claimant("worker-host:1#w1", stale_after=timedelta(seconds=2))
 DEAD = Claimant("dead-host:1#d1", stale_after=timedelta(seconds=2))

@@ -25,8 +25,8 @@ import pytest
 from bot.settings import AccessSettings
 from storage.models import AuditEntryRow
 from storage.uow import Database
-from tests.e2e.test_webhook_harness import ServedBot, serving_bot
 from tests.support.emulator import ADMIN_EMAIL, BOT_EMAIL, EmulatorHarness
+from tests.support.served_bot import ServedBot, serving_bot
 
 CARD = "application/vnd.microsoft.card.adaptive"
 
