@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from commands.bulk_views import BulkPreviewView, BulkStartedView
-from commands.confirming import request_confirmation
+from commands.confirming import KEEP_EXPIRED, request_confirmation
 from commands.context import CommandContext
 from commands.parsing import Args
 from commands.registry import Role, command
@@ -47,6 +47,9 @@ def retry_file(ctx: CommandContext, args: Args) -> Reply:
     ctx.service.refresh()  # once for the whole file: every row is checked against fresh data
     preview = check(ctx.uow, lines)
     now = ctx.clock.now()
+    # Housekeeping on the way, as for confirmation codes: a preview nobody confirmed can no
+    # longer be started once its code has expired, and is dropped when the code is.
+    ctx.uow.bulk.purge_previews(now - ctx.confirmation_ttl - KEEP_EXPIRED)
     job = ctx.uow.bulk.add_job(
         BulkJobRow(
             person=ctx.actor.email,

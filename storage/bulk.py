@@ -63,6 +63,24 @@ class BulkRepository:
             .execution_options(synchronize_session=False)
         )
 
+    def purge_previews(self, before: datetime) -> int:
+        """Delete the jobs previewed before ``before`` and never confirmed, with their rows;
+        how many jobs. (Their confirmation code expired long ago: nobody can start them.)"""
+        stale = sa.select(BulkJobRow.id).where(
+            BulkJobRow.state == "preview", BulkJobRow.created_at < before
+        )
+        self.session.execute(
+            sa.delete(BulkRowRow)
+            .where(BulkRowRow.job_id.in_(stale))
+            .execution_options(synchronize_session=False)
+        )
+        result = self.session.execute(
+            sa.delete(BulkJobRow)
+            .where(BulkJobRow.id.in_(stale))
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def claim_running(self, claimant: claims.Claimant, now: datetime) -> BulkJobRow | None:
         """The oldest running job no live process holds, now held by ``claimant``."""
         stmt = (

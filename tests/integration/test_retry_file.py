@@ -320,3 +320,24 @@ def test_progress_every_ten_per_cent_or_thirty_seconds_whichever_first(clock: Ma
     assert not progress.due(clock.now() + timedelta(seconds=29))
     progress.finished = 1000
     assert not progress.due(clock.now() + timedelta(hours=1))  # the result says it all
+
+
+def test_a_preview_nobody_confirmed_goes_with_its_expired_code(
+    chat: Chat, users: list[str], clock: ManualClock
+) -> None:
+    """Previews used to stay forever; one whose code expired a week ago is dropped (with its
+    rows) at the next upload, a confirmed one and a fresh one stay."""
+    previews = []
+    for n in range(3):
+        if n == 2:
+            clock.advance(timedelta(days=8))
+        upload = csv_file([(users[n], f"new.{n}@{NEW_DOMAIN}")])
+        said = chat.say("retry file", file=upload)
+        assert said.ok and isinstance(said.view, BulkPreviewView), said.markdown
+        previews.append(said.view)
+        if n == 1:
+            assert chat.click("confirm", {"code": said.view.code}).ok
+    with chat.bot.db.uow() as uow:  # jobs 1 (forgotten), 2 (confirmed), 3 (fresh)
+        assert uow.bulk.job(1) is None and uow.bulk.rows(1) == []
+        assert uow.bulk.job(2) is not None and uow.bulk.job(3) is not None
+        assert len(uow.bulk.rows(3)) == 1
