@@ -198,7 +198,7 @@ class WebhookEventRepository:
 
     def imported_upto(self) -> int:
         """The highest intake journal sequence number moved into the table (0: none yet)."""
-        return self._mark() or 0
+        return self.import_mark()[0]
 
     def import_mark(self) -> tuple[int, str | None]:
         """How far the intake journal has been imported, and the token of the journal imported
