@@ -151,7 +151,8 @@ def control_app(
             and caller is not None
             and caller.id == bot_id
         ):
-            body = response.get_json(silent=True) or {}
+            # The message as stored, not the response parsed again (a 13 KB card for a help).
+            body = g.get("posted") or {}
             log.add(
                 {
                     "t": time.monotonic(),

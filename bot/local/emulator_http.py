@@ -180,8 +180,11 @@ def create_app(state: EmulatorState) -> Flask:
                     content_type=part.mimetype or "application/octet-stream",
                     filename=part.filename or "file",
                 )
-            return _json(200, state.api_create_message(g.caller, request.form.to_dict(), upload))
-        return _json(200, state.api_create_message(g.caller, _json_body()))
+            form = request.form.to_dict()
+            g.posted = state.api_create_message(g.caller, form, upload, shared=True)
+        else:
+            g.posted = state.api_create_message(g.caller, _json_body(), shared=True)
+        return _json(200, g.posted)
 
     @app.get("/v1/messages")
     def messages_list() -> Response:
@@ -198,7 +201,7 @@ def create_app(state: EmulatorState) -> Flask:
 
     @app.get("/v1/messages/<message_id>")
     def messages_get(message_id: str) -> Response:
-        return _json(200, state.api_get_message(g.caller, message_id))
+        return _json(200, state.api_get_message(g.caller, message_id, shared=True))
 
     @app.delete("/v1/messages/<message_id>")
     def messages_delete(message_id: str) -> Response:
