@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from bot import cards
+from bot.webex import CARD_CONTENT_TYPE
 from commands.replies import Reply
 from commands.views import CommandHelpView, HelpView
+from storage.json_text import EncodedJSON
 from storage.outbox import OutgoingMessage
-
-CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,8 @@ def _worded(view: object, locale: str) -> tuple[str, dict[str, Any] | None]:
 
     ``help`` is the most common command and its card was about a third of its CPU (pyinstrument);
     its words change only with the role, the commands and the locale. The view holds dicts (no
-    hash), so it is keyed by its repr. The card is kept as JSON so each caller gets its own copy.
+    hash), so it is keyed by its repr. The card is kept as JSON so each caller gets its own copy,
+    which keeps that text (``EncodedJSON``): it is stored and posted without being encoded again.
     """
     if not isinstance(view, _SAME_EVERY_TIME):
         return cards.render_markdown(view, locale), cards.render_card(view, locale)
@@ -74,7 +75,7 @@ def _worded(view: object, locale: str) -> tuple[str, dict[str, Any] | None]:
             _WORDED.clear()  # a bound, not an LRU: a handful of roles x locales in practice
         _WORDED[key] = found
     markdown, card_json = found
-    return markdown, None if card_json is None else json.loads(card_json)
+    return markdown, None if card_json is None else EncodedJSON.parse(card_json)
 
 
 def render(reply: Reply, locale: str) -> RenderedReply:

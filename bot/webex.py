@@ -10,6 +10,7 @@ worker and the outbox sender) decide when to retry.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -27,9 +28,13 @@ from bot.events import CardAction, Message, Person
 from bot.settings import Settings
 from onboarding.bulk import MAX_BYTES, Upload
 from onboarding.errors import InvalidInput
+from storage.json_text import EncodedJSON
 from storage.outbox import OutgoingMessage
 
 log = logging.getLogger(__name__)
+
+#: The content type of an Adaptive Card attachment (webex-facts.md §2).
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 T = TypeVar("T")
 DEFAULT_REQUEST_TIMEOUT = 20  # seconds; a call held longer is retried (after a check, for a POST)
@@ -258,15 +263,32 @@ class WebexGateway:
         if message.file_path:
             fields["files"] = [message.file_path]
         elif message.card is not None:
-            fields["attachments"] = [
-                {"contentType": "application/vnd.microsoft.card.adaptive", "content": message.card}
-            ]
+            return self._post_json(fields, EncodedJSON.of(message.card))
         try:
             created = self._call("messages/create", lambda: self.api.messages.create(**fields))
         except (ValueError, OSError) as exc:
             # The SDK raises ValueError for a file that is not there; no retry will fix it.
             raise WebexRejected(f"messages/create: {exc}") from exc
         return str(created.id)
+
+    def _post_json(self, fields: dict[str, Any], card: EncodedJSON) -> str:
+        """``POST /messages`` with a card, its JSON text put into the body as it is.
+
+        Through the SDK's own session (its token, timeouts and error classes), not through
+        ``messages.create``: that would encode the card again, and parse the message Webex
+        echoes back, card and all, into OrderedDicts (a hook per object), to read one id.
+        """
+        # ``fields`` always holds the room or the person, so its object is never empty.
+        attachment = f'{{"contentType": "{CARD_CONTENT_TYPE}", "content": {card.text}}}'
+        body = f'{json.dumps(fields)[:-1]}, "attachments": [{attachment}]}}'
+
+        def create() -> str:
+            response = self.api._session.request(
+                "POST", "messages", erc=200, data=body.encode("utf-8")
+            )
+            return str(json.loads(response.content)["id"])
+
+        return self._call("messages/create", create)
 
     def find_sent(
         self, message: OutgoingMessage, *, since: datetime, exclude: set[str]

@@ -18,6 +18,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import json_text
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -280,6 +282,8 @@ def make_engine(url: str, *, write_turn: bool = True, **kwargs: Any) -> Engine:
     journal, storage/journal.py) skips the write turn; SQLite's own lock still guards it.
     """
     url = normalise_url(url)
+    # A card already encoded (an EncodedJSON, storage/json_text.py) is stored as its own text.
+    kwargs.setdefault("json_serializer", json_text.dumps)
     if is_sqlite(url):
         database = sa.make_url(url).database
         if database and database != ":memory:":

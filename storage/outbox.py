@@ -34,6 +34,7 @@ from storage.claims import (
     claim_statement,
     head_of_space,
 )
+from storage.json_text import EncodedJSON
 from storage.models import OutboxRow
 
 PENDING = "pending"
@@ -125,7 +126,8 @@ def _values(
         "parent_id": message.parent_id,
         "markdown": message.markdown,
         "text": message.text,
-        "card": message.card,
+        # Encoded here once: the row stores this text and the sender posts it (json_text.py).
+        "card": None if message.card is None else EncodedJSON.of(message.card),
         "file_path": message.file_path,
         "status": PENDING,
         "attempts": 0,

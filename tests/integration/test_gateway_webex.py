@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 from bot.settings import Settings, WebexSettings
 from bot.webex import WebexGateway, WebexRejected, WebexUnavailable
 from bot.webhooks_admin import sync_webhooks, webhook_name, webhook_problems
+from storage.json_text import EncodedJSON
 from storage.outbox import OutgoingMessage
 from tests.support.emulator import (
     ADMIN_EMAIL,
@@ -52,6 +54,33 @@ def test_identity_messages_and_posts(webex, tmp_path):
     fetched = gw.card_action(action["id"])
     assert (fetched.name, fetched.message_id) == ("user.error", posted)
     assert gw.person(fetched.person_id).email == ADMIN_EMAIL
+
+
+def test_a_card_goes_into_the_request_body_as_the_text_it_was_encoded_as(webex):
+    gw = gateway_for(webex)
+    sent: list[bytes] = []
+    gw.api._session._req_session.hooks["response"].append(
+        lambda response, *args, **kwargs: sent.append(response.request.body)
+    )
+    room = webex.group_room()
+    card = {"type": "AdaptiveCard", "version": "1.3", "body": [{"type": "TextBlock", "text": "ž"}]}
+    # Indented: an encoder on the way would have written it compactly.
+    encoded = EncodedJSON(card, json.dumps(card, indent=1))
+    posted = gw.post(OutgoingMessage(room_id=room["id"], markdown="**hi**", card=encoded))
+    assert encoded.text.encode() in sent[-1]
+    assert webex.emulator.message(posted)["attachments"][0]["content"] == card
+    # A plain dict is encoded once, there.
+    posted = gw.post(OutgoingMessage(room_id=room["id"], markdown="**hi**", card=card))
+    assert json.loads(sent[-1])["attachments"][0]["content"] == card
+    assert webex.emulator.message(posted)["markdown"] == "**hi**"
+    # Webex's refusals of a card post are classified as any other call's.
+    webex.emulator.fail_next("POST", r"/messages", 503, headers={"Retry-After": "3"})
+    with pytest.raises(WebexUnavailable) as down:
+        gw.post(OutgoingMessage(room_id=room["id"], markdown="**hi**", card=encoded))
+    assert (down.value.status, down.value.retry_after) == (503, 3.0)
+    with pytest.raises(WebexRejected) as refused:
+        gw.post(OutgoingMessage(room_id="no-such-room", markdown="**hi**", card=encoded))
+    assert refused.value.status == 404
 
 
 def test_errors_become_unavailable_or_rejected(webex):

@@ -6,13 +6,16 @@ order (its oldest waiting row first), different spaces side by side.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from onboarding.clock import ManualClock
 from storage import claims
 from storage.claims import Claimant
+from storage.json_text import EncodedJSON
 from storage.models import OutboxRow
 from storage.outbox import OutgoingMessage
 from storage.uow import Database
@@ -131,3 +134,31 @@ def test_message_needs_a_destination_and_content() -> None:
         OutgoingMessage(markdown="x")
     with pytest.raises(ValueError):
         OutgoingMessage(room_id="r")
+
+
+def test_a_card_is_stored_as_the_text_it_was_encoded_as(
+    database: Database, clock: ManualClock
+) -> None:
+    card = {"type": "AdaptiveCard", "version": "1.3", "body": [{"type": "TextBlock", "text": "ž"}]}
+    # Indented: stored through json.dumps again, it would be compact.
+    encoded = EncodedJSON(card, json.dumps(card, indent=1))
+    plain = OutgoingMessage(room_id="r2", markdown="m", card=card)
+    with database.uow() as uow:
+        handed = uow.outbox.enqueue_claimed(
+            OutgoingMessage(room_id="r1", markdown="m", card=encoded),
+            dedupe_key="k1",
+            now=clock.now(),
+            by=ONE,
+        )
+        uow.outbox.enqueue(plain, dedupe_key="k2", now=clock.now())
+        uow.commit()
+    assert handed is not None and handed.card is encoded  # the sender posts this very text
+    with database.uow() as uow:
+        found = uow.session.execute(sa.text("SELECT room_id, card FROM outbox"))
+        raw = {row.room_id: row.card for row in found}
+        claimed = uow.outbox.claim_due(by=OTHER, now=clock.now(), limit=5)  # r1 is ONE's
+    if database.engine.dialect.name == "sqlite":
+        assert raw == {"r1": encoded.text, "r2": json.dumps(card)}
+    else:  # jsonb keeps the value, not the text
+        assert raw == {"r1": card, "r2": card}
+    assert [(row.room_id, row.card) for row in claimed] == [("r2", card)]
