@@ -209,15 +209,25 @@ class Held:
             return [(model, sorted(ids)) for model, ids in self._rows.items() if ids]
 
 
+@functools.cache
+def _beat_statement(model: Any) -> Any:
+    # Built once per table, on the table (not the mapped class): built anew every beat, the ORM
+    # statement cost its process about 3 % of its CPU in a burst (py-spy), one beat a second.
+    table = model.__table__
+    return (
+        table.update()
+        .where(
+            table.c.claimed_by == sa.bindparam("me"),
+            table.c.id.in_(sa.bindparam("ids", expanding=True)),
+        )
+        .values(heartbeat_at=sa.bindparam("now"))
+    )
+
+
 def heartbeat(session: Session, held: Held, me: str, now: datetime) -> None:
     """Refresh the heartbeat of the rows ``me`` is working on."""
     for model, ids in held.snapshot():
-        session.execute(
-            sa.update(model)
-            .where(model.claimed_by == me, model.id.in_(ids))
-            .values(heartbeat_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_beat_statement(model), {"me": me, "ids": ids, "now": now})
 
 
 def release_previous(session: Session, models: tuple[Any, ...], claimant: Claimant) -> int:
