@@ -73,6 +73,20 @@ def test_a_card_goes_into_the_request_body_as_the_text_it_was_encoded_as(webex):
     posted = gw.post(OutgoingMessage(room_id=room["id"], markdown="**hi**", card=card))
     assert json.loads(sent[-1])["attachments"][0]["content"] == card
     assert webex.emulator.message(posted)["markdown"] == "**hi**"
+
+    # An answer whose first key is not the id (Webex's and the stand-in's is) is parsed whole.
+    def id_last(response, *args, **kwargs):
+        if response.request.method == "POST":
+            echo = json.loads(response.content)
+            reordered = {key: value for key, value in echo.items() if key != "id"}
+            reordered["id"] = echo["id"]
+            response._content = json.dumps(reordered).encode()
+            assert not response.content.startswith(b'{"id"')
+
+    gw.api._session._req_session.hooks["response"].append(id_last)
+    posted = gw.post(OutgoingMessage(room_id=room["id"], markdown="**late id**", card=encoded))
+    assert webex.emulator.message(posted)["markdown"] == "**late id**"
+    gw.api._session._req_session.hooks["response"].remove(id_last)
     # Webex's refusals of a card post are classified as any other call's.
     webex.emulator.fail_next("POST", r"/messages", 503, headers={"Retry-After": "3"})
     with pytest.raises(WebexUnavailable) as down:
