@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, make_transient_to_detached
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,7 @@ class ClaimStatement:
 
     update: Any
     probe: Any
+    model: Any
 
 
 def claim_statement(
@@ -149,9 +150,8 @@ def claim_statement(
         .where(model.id.in_(chosen), claimable)
         .values(**values)
         .returning(model)
-        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    return ClaimStatement(update, sa.select(model.id).where(claimable).limit(1))
+    return ClaimStatement(update, sa.select(model.id).where(claimable).limit(1), model)
 
 
 def claim_rows(
@@ -161,11 +161,22 @@ def claim_rows(
 
     A row that becomes claimable just after the probe is not lost: whatever made it so (a new
     event, a settled row) wakes the claimer again, and its poll interval is the backstop.
+
+    Both statements run on the session's connection, as Core, and the rows are built from what
+    the UPDATE returned: through the session, the ORM's bulk-update path and its loading of the
+    returned rows were half of a claim's CPU (one row: about 930 -> 500 microseconds).
     """
     probe = {k: v for k, v in parameters.items() if k != CLAIM_BY}
-    if session.scalar(statement.probe, probe) is None:
+    conn = session.connection()
+    if conn.scalar(statement.probe, probe) is None:
         return []
-    rows = list(session.scalars(statement.update, parameters))
+    model = statement.model
+    rows = [model(**row._mapping) for row in conn.execute(statement.update, parameters)]
+    for row in rows:
+        # What the database holds now, in the caller's session as if loaded by it: a change
+        # made in the same unit of work is flushed as an UPDATE (no SELECT, no INSERT).
+        make_transient_to_detached(row)
+        session.add(row)
     rows.sort(key=lambda row: row.id)
     return rows
 
