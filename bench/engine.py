@@ -45,10 +45,12 @@ from bench.harness import (
     StandIn,
     answers_to,
     child_env,
+    cpu_ticks,
     envelope,
     order_violations,
     percentile,
     post_all,
+    steal_percent,
 )
 
 OUT = Path(".bench")
@@ -269,7 +271,7 @@ FIGURES: list[tuple[str, str, str]] = [
 
 def run(plan: Plan, log: Callable[[str], None] = lambda s: print(s, file=sys.stderr)) -> dict:
     """Measure every server at every latency; the results as a JSON-ready dict."""
-    began = time.monotonic()
+    began, ticks = time.monotonic(), cpu_ticks()
     standin = StandIn.start(people=plan.people, rooms=max(plan.burst_rooms, 1))
     rows: list[dict[str, Any]] = []
     try:
@@ -290,6 +292,7 @@ def run(plan: Plan, log: Callable[[str], None] = lambda s: print(s, file=sys.std
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
+        "steal_percent": steal_percent(ticks, cpu_ticks()),
         "quick": os.environ.get("BENCH_QUICK") == "1",
         "plan": asdict(plan),
         "threads": THREADS,
@@ -388,6 +391,7 @@ def table(results: dict[str, Any]) -> str:
     lines = [
         f"engine bench: waitress {results['threads']} threads, {results['clients']} clients, "
         f"{results['cpus']} CPUs, load average {results['load_average'][0]:.1f}, "
+        f"CPU steal {results.get('steal_percent', 0.0):.0f} %, "
         f"{results['total_s']:.0f} s in all" + (" (BENCH_QUICK)" if results["quick"] else ""),
         "ratios are within this run; absolute figures depend on the machine's load",
     ]

@@ -62,6 +62,26 @@ def _cpu_of(fields: list[str]) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(all, stolen) CPU ticks of the machine so far (Linux ``/proc/stat``; zeros elsewhere).
+
+    Steal is time a virtual machine's CPUs waited for the host: on a shared host it moves every
+    CPU-bound figure of a run, so a run reports it beside its load average.
+    """
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return sum(fields), fields[7] if len(fields) > 7 else 0
+
+
+def steal_percent(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of CPU time stolen by the host between two ``cpu_ticks`` readings."""
+    total = after[0] - before[0]
+    return 100.0 * (after[1] - before[1]) / total if total > 0 else 0.0
+
+
 def _stats_of_tree(root: int) -> list[list[str]]:
     """The ``/proc`` stat fields of ``root`` and of every live process descending from it."""
     stats: dict[int, list[str]] = {}

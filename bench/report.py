@@ -49,9 +49,11 @@ def engine_table(results: dict[str, Any], latency: float = TARGET_LATENCY_MS) ->
         for c in results["checks"]
     ]
     load = results["load_average"][0]
+    steal = results.get("steal_percent")  # runs before 2026-12-04 did not read it
+    stolen = "" if steal is None else f", CPU steal {steal:.0f} %"
     lines += [
         "",
-        f"{results['when']}, {results['cpus']} CPUs, load average {load:.1f}. Targets: "
+        f"{results['when']}, {results['cpus']} CPUs, load average {load:.1f}{stolen}. Targets: "
         + "; ".join(checks)
         + ".",
     ]

@@ -5,8 +5,15 @@ from __future__ import annotations
 import math
 
 from bench.chaos import Outcome
-from bench.harness import Reply, order_violations, percentile
+from bench.harness import Reply, cpu_ticks, order_violations, percentile, steal_percent
 from bench.report import chaos_table, engine_table
+
+
+def test_steal_is_the_stolen_share_of_the_ticks_between_two_readings():
+    assert steal_percent((1000, 10), (1200, 60)) == 25.0
+    assert steal_percent((5, 1), (5, 1)) == 0.0
+    total, stolen = cpu_ticks()
+    assert total >= stolen >= 0
 
 
 def test_percentiles_interpolate_between_samples():
@@ -72,6 +79,10 @@ def test_the_readme_tables_are_printed_from_the_results_not_typed():
     table = engine_table(results)
     assert "| acks/s, 8 clients (acks/s) | 1,200 | – | 300 | 0.25× | – |" in table
     assert "missed: acks/s >= 70% of bare Flask (0.25)" in table
+    assert "load average 3.0. Targets" in table  # an older run, with no steal read
+    assert "load average 3.0, CPU steal 31 %. Targets" in engine_table(
+        {**results, "steal_percent": 31.2}
+    )
     chaos = chaos_table(
         {
             "results": [
