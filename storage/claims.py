@@ -146,10 +146,7 @@ def claim_statement(
     else:
         chosen = pick.scalar_subquery()
     update = (
-        sa.update(model)
-        .where(model.id.in_(chosen), claimable)
-        .values(**values)
-        .returning(model)
+        sa.update(model).where(model.id.in_(chosen), claimable).values(**values).returning(model)
     )
     return ClaimStatement(update, sa.select(model.id).where(claimable).limit(1), model)
 
