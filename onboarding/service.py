@@ -14,7 +14,7 @@ from typing import TextIO
 
 from onboarding import lifecycle
 from onboarding.clock import Clock
-from onboarding.email_owners import email_in_use, snapshot_holder
+from onboarding.email_owners import giving
 from onboarding.emails import normalise_email
 from onboarding.error_knowledge import Tip, advice_for
 from onboarding.errors import InvalidInput, NotFound, OnboardingError, Refused
@@ -249,15 +249,13 @@ class OnboardingService:
             raise Refused("retry.already_provisioned", user=sub.user_id)
         self.refuse_in_flight(sub)
         # The one check for typed, clicked and bulk retries alike: an email is one person's
-        # identity in Webex, so an address someone else has is never handed over. The Webex
-        # provider also refuses when its precheck knows a holder the snapshot does not.
-        with self.db.uow() as uow:
-            holder = snapshot_holder(uow, address, target=sub)
-        if holder is not None:
-            raise email_in_use(address, sub, holder)
-        if within is None:
-            return self.provider.retry_activation(sub, address)
-        return self.provider.retry_activation(sub, address, within=within)
+        # identity in Webex, so an address someone else has, or another retry is giving away
+        # right now, is never handed over. The Webex provider also refuses when its precheck
+        # knows a holder the snapshot does not.
+        with giving(self.db, address, sub, now=self.clock.now()):
+            if within is None:
+                return self.provider.retry_activation(sub, address)
+            return self.provider.retry_activation(sub, address, within=within)
 
     def delete_subscriber(self, ref: str, actor: Actor) -> ActionOutcome:
         """Remove a subscriber (they can then onboard again)."""

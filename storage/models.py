@@ -205,6 +205,21 @@ class JournalImportRow(Base):
     token: Mapped[str] = mapped_column(sa.String(64))
 
 
+class EmailClaimRow(Base):
+    """An email address a retry is giving to a subscriber right now (storage/email_claims.py).
+
+    Held from before the owner check until the provider has answered, so that two retries
+    giving one address to two subscribers at once (two spaces, two worker processes) cannot
+    both pass the check; ``expires_at`` frees the claim of a process that died meanwhile.
+    """
+
+    __tablename__ = "email_claims"
+
+    email: Mapped[str] = mapped_column(sa.String(320), primary_key=True)  # lower case
+    subscriber_id: Mapped[str] = mapped_column(sa.String(200))
+    expires_at: Mapped[datetime]
+
+
 class OutboxRow(Base):
     """A reply waiting to be delivered to Webex; survives restarts and outages.
 

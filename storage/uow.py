@@ -12,6 +12,7 @@ from storage.backlog import BacklogRepository
 from storage.bulk import BulkRepository
 from storage.confirmations import ConfirmationRepository
 from storage.digests import DigestRepository
+from storage.email_claims import EmailClaimRepository
 from storage.events import WebhookEventRepository
 from storage.languages import LanguageRepository
 from storage.outbox import OutboxRepository
@@ -46,6 +47,7 @@ class UnitOfWork:
     watches: WatchRepository
     backlog: BacklogRepository
     bulk: BulkRepository  # ``retry file`` jobs and rows
+    email_claims: EmailClaimRepository  # addresses a retry is giving away right now
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -67,6 +69,7 @@ class UnitOfWork:
         self.watches = WatchRepository(self.session)
         self.backlog = BacklogRepository(self.session)
         self.bulk = BulkRepository(self.session)
+        self.email_claims = EmailClaimRepository(self.session)
         return self
 
     def __exit__(

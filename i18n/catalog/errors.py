@@ -163,6 +163,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dalo jeden e-mail dvěma uživatelům, proto se nic nezměnilo: použijte adresu, kterou "
         "má jen {target}, nebo tuto nejdříve uvolněte.",
     },
+    "retry.email_in_use.claimed": {
+        "en": "Another retry is giving {email} to {holder} (BroadWorks ID `{holder_id}`) right "
+        "now. Retrying {target} with it too would give one email to two users, so nothing was "
+        "changed: wait a moment, then see `status {holder_id}`.",
+        "cs": "Jiné opakování aktivace právě dává {email} uživateli {holder} (BroadWorks ID "
+        "`{holder_id}`). Opakovat aktivaci i pro {target} s touto adresou by dalo jeden e-mail "
+        "dvěma uživatelům, proto se nic nezměnilo: chvíli počkejte a pak se podívejte na "
+        "`status {holder_id}`.",
+    },
     "retry.email_in_use.org_user": {
         "en": "{email} already belongs to the Control Hub user {holder} (state `{state}`). "
         "Retrying {target} with it would give one email to two users, so nothing was changed: "
