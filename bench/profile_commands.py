@@ -1,13 +1,16 @@
 """CPU per chat command through the whole dispatch chain, and a pyinstrument profile of each.
 
-    .venv/bin/python -m bench.profile_commands [--subscribers 100000] [--runs 200] [--profile]
+    .venv/bin/python -m bench.profile_commands [--subscribers 100000] [--audit 100000]
+        [--runs 200] [--profile]
 
 Builds the real bot (sandbox provider, demo data) over a temporary SQLite database seeded with
-``--subscribers`` generated subscribers, then dispatches each command ``--runs`` times as a
-person in a Webex space would (``via="chat"``/``"card"``: access, rate limit, the command, the
-audit entry) and renders the reply as the worker does (markdown, card, the card as JSON for the
-outbox). CPU is ``time.process_time`` of this process, so the database's own work (SQLite runs
-in process) is included. ``--profile`` prints a pyinstrument profile of each command.
+``--subscribers`` generated subscribers and ``--audit`` audit entries over a year (20 people's
+commands, the asker's among them: what a long-lived installation's chain reads), then
+dispatches each command ``--runs`` times as a person in a Webex space would (``via="chat"`` or
+``"card"``: access, rate limit, the command, the audit entry) and renders the reply as the
+worker does (markdown, card, the card as JSON for the outbox). CPU is ``time.process_time`` of
+this process, so the database's own work (SQLite runs in process) is included. ``--profile``
+prints a pyinstrument profile of each command.
 """
 
 from __future__ import annotations
@@ -25,14 +28,14 @@ from bot.dispatch import Request, dispatch
 from bot.replies import render
 from bot.settings import AccessSettings, SandboxSettings, Settings
 from commands.views import StatusListView
-from onboarding.seeding import seed_subscribers
+from onboarding.seeding import seed_audit, seed_subscribers
 from storage.uow import Database
 
 ADMIN = "ada.admin@partner.example"
 SPACE = "space-ops"
 
 
-def _bot(directory: Path, subscribers: int) -> Bot:
+def _bot(directory: Path, subscribers: int, audit: int) -> Bot:
     db = Database.from_url(f"sqlite:///{directory / 'bench.db'}")
     db.upgrade()
     settings = Settings(
@@ -44,6 +47,9 @@ def _bot(directory: Path, subscribers: int) -> Bot:
     bot = build_bot(settings, db=db)
     if subscribers:
         seed_subscribers(db, count=subscribers, random_seed=1, progress=False)
+    if audit:  # a year of a team's commands, ADMIN's among them
+        people = (ADMIN, *(f"colleague{n}@partner.example" for n in range(19)))
+        seed_audit(db, count=audit, actors=people, random_seed=1)
     return bot
 
 
@@ -88,10 +94,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--audit", type=int, default=100_000, help="audit entries, a year's")
     parser.add_argument("--profile", action="store_true")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        bot = _bot(Path(tmp), options.subscribers)
+        bot = _bot(Path(tmp), options.subscribers, options.audit)
         listed = dispatch(bot, Request(person_email=ADMIN, text="status errors", space_id=SPACE))
         view = listed.reply.view
         assert isinstance(view, StatusListView) and view.page.items, "the demo data has errors"
@@ -106,7 +113,10 @@ def main() -> None:
                 bot, "user.status", {"user": first.id}
             ),
         }
-        print(f"CPU per command over {options.subscribers:,} subscribers, {options.runs} runs")
+        print(
+            f"CPU per command over {options.subscribers:,} subscribers and {options.audit:,} "
+            f"audit entries, {options.runs} runs"
+        )
         for name, run in commands.items():
             median, p90 = cpu_ms(run, options.runs)
             print(f"  {name:42} median {median:6.2f} ms   p90 {p90:6.2f} ms")

@@ -152,10 +152,17 @@ class AuditEntryRow(Base):
     """Who did what to whom, when, and with what result. Only ever inserted, never changed."""
 
     __tablename__ = "audit_entries"
+    __table_args__ = (
+        # Every command reads its asker's entries of the last minute (the rate limit) and its
+        # event's own (already handled): without these (0012) both read more the longer the
+        # bot runs, a year's 100,000 entries costing a help 20 ms more.
+        sa.Index("ix_audit_entries_actor_at", "actor", "at"),
+        sa.Index("ix_audit_entries_correlation", "correlation_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)
-    actor: Mapped[str] = mapped_column(sa.String(320), index=True)
+    actor: Mapped[str] = mapped_column(sa.String(320))
     via: Mapped[str] = mapped_column(sa.String(20))  # chat, card, cli, digest, system
     space_id: Mapped[str | None] = mapped_column(sa.String(200))
     action: Mapped[str] = mapped_column(sa.String(80))
