@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.watch_jobs import check_watches
@@ -47,11 +48,40 @@ def prune_history(bot: Bot) -> int:
     return gone
 
 
+#: Rows deleted per transaction when the engine's tables are pruned: a first prune of a year
+#: of rows must not hold SQLite's one write lock, which the workers' settles wait for, for long.
+PRUNE_BATCH = 1000
+
+
+def prune_engine(bot: Bot) -> int:
+    """Delete the handled events and delivered replies older than ``engine.keep_days``."""
+    before = bot.clock.now() - timedelta(days=bot.settings.engine.keep_days)
+    gone = {"events": 0, "replies": 0}
+    for name in gone:
+        while True:
+            with bot.db.uow() as uow:
+                repository = uow.events if name == "events" else uow.outbox
+                count = repository.prune(before, limit=PRUNE_BATCH)
+                uow.commit()
+            gone[name] += count
+            if count < PRUNE_BATCH:
+                break
+    if any(gone.values()):
+        log.info(
+            "engine: %d handled event(s) and %d delivered repl(ies) older than %d days pruned",
+            gone["events"],
+            gone["replies"],
+            bot.settings.engine.keep_days,
+        )
+    return sum(gone.values())
+
+
 def default_chores(bot: Bot) -> list[Chore]:
     """The leader's periodic work for ``bot``: alerts once per sync interval, then pruning."""
     return [
         Chore("watch.alerts", float(bot.settings.sync.interval_seconds), check_watches),
         Chore("history.prune", PRUNE_SECONDS, prune_history),
+        Chore("engine.prune", PRUNE_SECONDS, prune_engine),
     ]
 
 

@@ -253,6 +253,19 @@ class WebhookEventRepository:
         statement = _claim_statement(self._dialect(), limit)
         return claim_rows(self.session, statement, claim_parameters(by, now))
 
+    def prune(self, before: datetime, *, limit: int) -> int:
+        """Delete up to ``limit`` done or failed events settled before ``before``, oldest first;
+        how many went. A pending event is never deleted; a redelivery of a deleted one would be
+        recorded as new, so ``before`` lies well past Webex's redeliveries."""
+        old = (
+            sa.select(_EVENTS.c.id)
+            .where(_EVENTS.c.status.in_((DONE, FAILED)), _EVENTS.c.processed_at < before)
+            .order_by(_EVENTS.c.id)
+            .limit(limit)
+        )
+        result = self.session.execute(sa.delete(_EVENTS).where(_EVENTS.c.id.in_(old)))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     def get(self, event_id: int) -> WebhookEventRow | None:
         """An event by id."""
         return self.session.get(WebhookEventRow, event_id)

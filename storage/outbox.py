@@ -304,6 +304,18 @@ class OutboxRepository:
         )
         return {m for m in self.session.scalars(stmt) if m}
 
+    def prune(self, before: datetime, *, limit: int) -> int:
+        """Delete up to ``limit`` delivered or failed rows created before ``before``, oldest
+        first; how many went. Waiting rows (pending, sending) are never deleted."""
+        old = (
+            sa.select(_OUTBOX.c.id)
+            .where(_OUTBOX.c.status.in_((DELIVERED, FAILED)), _OUTBOX.c.created_at < before)
+            .order_by(_OUTBOX.c.id)
+            .limit(limit)
+        )
+        result = self.session.execute(sa.delete(_OUTBOX).where(_OUTBOX.c.id.in_(old)))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     def depth(self) -> int:
         """How many messages wait to be delivered."""
         stmt = sa.select(sa.func.count(OutboxRow.id)).where(OutboxRow.status.in_(WAITING))
