@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.watch_jobs import check_watches
@@ -54,26 +55,49 @@ PRUNE_BATCH = 1000
 
 
 def prune_engine(bot: Bot) -> int:
-    """Delete the handled events and delivered replies older than ``engine.keep_days``."""
+    """Delete the handled events and delivered replies older than ``engine.keep_days``, and the
+    files those replies posted; how many rows went."""
     before = bot.clock.now() - timedelta(days=bot.settings.engine.keep_days)
-    gone = {"events": 0, "replies": 0}
-    for name in gone:
-        while True:
-            with bot.db.uow() as uow:
-                repository = uow.events if name == "events" else uow.outbox
-                count = repository.prune(before, limit=PRUNE_BATCH)
-                uow.commit()
-            gone[name] += count
-            if count < PRUNE_BATCH:
-                break
-    if any(gone.values()):
+    events = replies = 0
+    while True:
+        with bot.db.uow() as uow:
+            count = uow.events.prune(before, limit=PRUNE_BATCH)
+            uow.commit()
+        events += count
+        if count < PRUNE_BATCH:
+            break
+    files: list[str] = []
+    while True:
+        with bot.db.uow() as uow:
+            count, posted = uow.outbox.prune(before, limit=PRUNE_BATCH)
+            uow.commit()
+        replies += count
+        files += posted
+        if count < PRUNE_BATCH:
+            break
+    removed = _remove_files(bot.files_dir, files)
+    if events or replies:
         log.info(
-            "engine: %d handled event(s) and %d delivered repl(ies) older than %d days pruned",
-            gone["events"],
-            gone["replies"],
+            "engine: %d handled event(s), %d delivered repl(ies) and %d file(s) older than %d "
+            "days pruned",
+            events,
+            replies,
+            removed,
             bot.settings.engine.keep_days,
         )
-    return sum(gone.values())
+    return events + replies
+
+
+def _remove_files(folder: Path, paths: list[str]) -> int:
+    """Delete those of ``paths`` that lie in ``folder`` (the bot's own files, never others)."""
+    root = folder.resolve()
+    removed = 0
+    for name in paths:
+        path = Path(name).resolve()
+        if root in path.parents and path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def default_chores(bot: Bot) -> list[Chore]:

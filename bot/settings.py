@@ -233,10 +233,11 @@ class EngineSettings(_Model):
     One process runs commands on one core at most; claims keep each space in order across them.
     The scheduler, the OAuth refresh and the Webex probe run in the first only."""
     keep_days: int = Field(default=30, ge=1)
-    """Handled webhook events and delivered replies are deleted this many days later: each
-    command adds one of each (a help's reply holds its 13 KB card), so the tables would grow
-    without end. Waiting ones are never deleted, and a day is far longer than Webex redelivers
-    a webhook (a redelivery of a deleted event would be answered again)."""
+    """Handled webhook events and delivered replies are deleted this many days later, with the
+    files (exports, charts) those replies posted: each command adds one of each (a help's reply
+    holds its 13 KB card, an export its CSV), so the tables and files_dir would grow without
+    end. Waiting ones are never deleted, and a day is far longer than Webex redelivers a webhook
+    (a redelivery of a deleted event would be answered again)."""
     worker_nice: int = Field(default=10, ge=0, le=19)
     """How much lower the worker process's CPU priority is than the intake's (``nice``): on a
     busy machine Webex gets its 200 first and the work fills the gaps."""

@@ -304,17 +304,22 @@ class OutboxRepository:
         )
         return {m for m in self.session.scalars(stmt) if m}
 
-    def prune(self, before: datetime, *, limit: int) -> int:
+    def prune(self, before: datetime, *, limit: int) -> tuple[int, list[str]]:
         """Delete up to ``limit`` delivered or failed rows created before ``before``, oldest
-        first; how many went. Waiting rows (pending, sending) are never deleted."""
+        first: how many went, and the files they had posted (an export, a chart), which no
+        row needs any more. Waiting rows (pending, sending) are never deleted."""
         old = (
-            sa.select(_OUTBOX.c.id)
+            sa.select(_OUTBOX.c.id, _OUTBOX.c.file_path)
             .where(_OUTBOX.c.status.in_((DELIVERED, FAILED)), _OUTBOX.c.created_at < before)
             .order_by(_OUTBOX.c.id)
             .limit(limit)
         )
-        result = self.session.execute(sa.delete(_OUTBOX).where(_OUTBOX.c.id.in_(old)))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        rows = self.session.execute(old).all()
+        if not rows:
+            return 0, []
+        ids = [row.id for row in rows]
+        self.session.execute(sa.delete(_OUTBOX).where(_OUTBOX.c.id.in_(ids)))
+        return len(ids), [row.file_path for row in rows if row.file_path]
 
     def depth(self) -> int:
         """How many messages wait to be delivered."""

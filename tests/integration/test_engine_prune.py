@@ -93,3 +93,29 @@ def test_many_rows_go_in_batches_on_the_leaders_heartbeat(
     clock.advance(timedelta(days=2))
     run_due(bot, [c for c in default_chores(bot) if c.name == "engine.prune"], now=lambda: 0.0)
     assert left(database) == (set(), set())
+
+
+def test_the_files_old_replies_posted_go_with_them_and_only_the_bots_own(
+    database: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    bot = chat_bot(database, clock, tmp_path, engine=EngineSettings(keep_days=1))
+    export = bot.files_dir / "export-1.csv"
+    export.write_text("a,b\n")
+    elsewhere = tmp_path / "not-ours.csv"  # a path outside files_dir is never deleted
+    elsewhere.write_text("x\n")
+    waiting = bot.files_dir / "export-2.csv"
+    waiting.write_text("c,d\n")
+    with database.uow() as uow:
+        for key, path in (("f1", export), ("f2", elsewhere)):
+            message = OutgoingMessage(room_id=f"room-{key}", file_path=str(path))
+            uow.outbox.enqueue(message, dedupe_key=key, now=clock.now())
+        uow.commit()
+    with database.uow() as uow:
+        for row in uow.outbox.claim_due(by=_ME, now=clock.now(), limit=10):
+            uow.outbox.mark_delivered(row, now=clock.now(), message_id=f"m-{row.id}")
+        message = OutgoingMessage(room_id="room-f3", file_path=str(waiting))
+        uow.outbox.enqueue(message, dedupe_key="f3", now=clock.now())  # not sent yet
+        uow.commit()
+    clock.advance(timedelta(days=2))
+    assert prune_engine(bot) == 2
+    assert not export.exists() and elsewhere.exists() and waiting.exists()
