@@ -16,12 +16,19 @@ Beside the emulated REST API it serves a small control API for the harness, unde
 Reply times are ``time.monotonic()`` at the moment the stand-in created the message, which on
 Linux is the same clock in every process of the machine, so the harness can subtract its own
 send times from them.
+
+It serves with waitress, as Webex serves: connections kept alive. werkzeug's development server
+closes every connection after one answer ("Connection: close"), so each API call of both bots
+paid a new TCP connection and a new server thread, CPU that real Webex does not cost a bot.
+Enough threads that every call the bots can have in flight may wait out the injected latency at
+once (two worker processes of 16 + 16 threads, the in-request bot's 8, the harness).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import threading
 import time
@@ -29,8 +36,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from waitress.server import create_server
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from bot.local.emulator import WebexEmulator
 from bot.local.emulator_websocket import MercuryStandIn
@@ -166,9 +173,10 @@ def control_app(
     return control
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return None
+#: waitress's threads, and the connections it keeps open (its default of 100 is fewer than
+#: the two bots' pools hold).
+THREADS = 160
+CONNECTIONS = 1000
 
 
 def build(
@@ -215,18 +223,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rooms", type=int, default=20)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     args = parser.parse_args(argv)
+    # "Task queue depth" warnings are what a burst is: the harness reads this process's output.
+    logging.getLogger("waitress").setLevel(logging.ERROR)
     emulator, app, world, mercury = build(args.people, args.rooms, args.latency_ms)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    base = f"http://127.0.0.1:{server.server_port}"
+    server: Any = create_server(
+        app, host="127.0.0.1", port=0, threads=THREADS, connection_limit=CONNECTIONS
+    )
+    base = f"http://127.0.0.1:{server.effective_port}"
     world.api_url, world.control_url = f"{base}/v1/", f"{base}/bench"
     world.u2c_url = f"{base}/u2c/api/v1"
     emulator.api_url = world.api_url
     mercury.http_base = base
     mercury.start()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.run, daemon=True).start()
     print(json.dumps(asdict(world)), flush=True)
     sys.stdin.read()  # the harness closes our stdin (or dies) to stop us
-    server.shutdown()
+    server.close()
     mercury.stop()
     emulator.close()
     return 0
