@@ -20,6 +20,7 @@ from onboarding.history import prune
 
 if TYPE_CHECKING:
     from bot.bootstrap import Bot
+    from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -58,23 +59,8 @@ def prune_engine(bot: Bot) -> int:
     """Delete the handled events and delivered replies older than ``engine.keep_days``, and the
     files those replies posted; how many rows went."""
     before = bot.clock.now() - timedelta(days=bot.settings.engine.keep_days)
-    events = replies = 0
-    while True:
-        with bot.db.uow() as uow:
-            count = uow.events.prune(before, limit=PRUNE_BATCH)
-            uow.commit()
-        events += count
-        if count < PRUNE_BATCH:
-            break
-    files: list[str] = []
-    while True:
-        with bot.db.uow() as uow:
-            count, posted = uow.outbox.prune(before, limit=PRUNE_BATCH)
-            uow.commit()
-        replies += count
-        files += posted
-        if count < PRUNE_BATCH:
-            break
+    events, _ = _in_batches(bot, lambda uow: (uow.events.prune(before, limit=PRUNE_BATCH), []))
+    replies, files = _in_batches(bot, lambda uow: uow.outbox.prune(before, limit=PRUNE_BATCH))
     removed = _remove_files(bot.files_dir, files)
     if events or replies:
         log.info(
@@ -86,6 +72,21 @@ def prune_engine(bot: Bot) -> int:
             bot.settings.engine.keep_days,
         )
     return events + replies
+
+
+def _in_batches(
+    bot: Bot, prune: Callable[[UnitOfWork], tuple[int, list[str]]]
+) -> tuple[int, list[str]]:
+    """Run ``prune`` (up to ``PRUNE_BATCH`` rows, and their files) one transaction at a time
+    until a batch comes back short; the rows and the files in all."""
+    count, files = 0, list[str]()
+    while True:
+        with bot.db.uow() as uow:
+            gone, posted = prune(uow)
+            uow.commit()
+        count, files = count + gone, files + posted
+        if gone < PRUNE_BATCH:
+            return count, files
 
 
 def _remove_files(folder: Path, paths: list[str]) -> int:
